@@ -1,0 +1,50 @@
+// The one catalog of diagnostic codes: every diagnostic aegisc can emit is declared here.
+
+export type Severity = "error" | "warning" | "info";
+
+export interface DiagnosticDef {
+  readonly code: string;
+  /** Short machine-readable kind, used by `--format json` and SARIF rule ids. */
+  readonly kind: string;
+  readonly severity: Severity;
+  /** What the code means, for SARIF rule metadata and the README. */
+  readonly summary: string;
+}
+
+function def(code: string, kind: string, severity: Severity, summary: string): DiagnosticDef {
+  return Object.freeze({ code, kind, severity, summary });
+}
+
+export const Diagnostics = Object.freeze({
+  // 1xxx: reading files
+  fileUnreadable: def("AEG1000", "io", "error", "A policy file could not be read."),
+  yamlSyntax: def("AEG1001", "syntax", "error", "The file is not valid YAML."),
+  emptyFile: def("AEG1002", "empty", "error", "The policy file has no content."),
+  notAMapping: def("AEG1003", "type", "error", "The top level of a policy must be a mapping."),
+  noFiles: def("AEG1004", "io", "error", "No policy file matched the given patterns."),
+  // 2xxx: validating the policy
+  unknownKey: def("AEG2001", "unknown-key", "error", "A key that the policy format does not define."),
+  invalidApproval: def("AEG2002", "value", "error", "An approval that is not auto, approve or block."),
+  invalidRisk: def("AEG2003", "value", "error", "A risk level that is not low, medium, high or critical."),
+  globNotString: def("AEG2004", "type", "error", "A match pattern that is not a string."),
+  matchNotMapping: def("AEG2005", "type", "error", "A rule's match that is not a mapping."),
+  duplicateRuleName: def("AEG2006", "duplicate", "error", "Two rules with the same name."),
+  invalidTime: def("AEG2007", "value", "error", "A time that is not a valid \"HH:MM\" string."),
+  invalidWeekdays: def("AEG2008", "value", "error", "Weekdays that are not a list of ISO day numbers 1-7."),
+  paramValueType: def("AEG2009", "type", "error", "A condition value of the wrong type."),
+  invalidRegex: def("AEG2010", "value", "error", "A param_matches pattern that is not a valid regular expression."),
+  wrongType: def("AEG2011", "type", "error", "A value of the wrong type for its key."),
+  invalidCombine: def("AEG2012", "value", "error", "A combine mode that is not strictest or first-match."),
+  invalidVersion: def("AEG2013", "value", "error", "A version that is not an integer."),
+  regexTooLong: def("AEG2014", "value", "error", "A param_matches pattern longer than 1000 characters."),
+  unsupportedRegex: def("AEG2015", "value", "error", "A Python regex feature that has no JavaScript equivalent."),
+  semanticEmpty: def("AEG2016", "value", "warning", "A semantic condition with no keywords, which never holds."),
+  emptyConditionSpec: def("AEG2017", "value", "warning", "An empty condition mapping, which always holds."),
+  mixedDefaults: def("AEG2018", "value", "warning", "Files that disagree on defaults or combine; the first file's values are used."),
+});
+
+export type DiagnosticName = keyof typeof Diagnostics;
+
+export function allDiagnosticDefs(): DiagnosticDef[] {
+  return Object.values(Diagnostics);
+}

@@ -1,0 +1,68 @@
+// Renders diagnostics like tsc/esbuild: `file:line:col - error AEG####: message`, then a code frame.
+
+import type { Diagnostic } from "./diagnostic.ts";
+import { lineCount, lineText, positionAt, type SourceText } from "./source.ts";
+import type { Span } from "../ir/span.ts";
+
+export interface TextRenderOptions {
+  color?: boolean;
+}
+
+const paint = (on: boolean, code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+
+export function renderDiagnosticsText(
+  diagnostics: readonly Diagnostic[],
+  sources: ReadonlyMap<string, SourceText>,
+  options: TextRenderOptions = {},
+): string {
+  return diagnostics.map((d) => renderOne(d, sources, options)).join("\n");
+}
+
+function renderOne(d: Diagnostic, sources: ReadonlyMap<string, SourceText>, options: TextRenderOptions): string {
+  const color = options.color === true;
+  const red = paint(color, "31");
+  const yellow = paint(color, "33");
+  const cyan = paint(color, "36");
+  const gray = paint(color, "90");
+  const sev = d.severity === "error" ? red("error") : d.severity === "warning" ? yellow("warning") : cyan("info");
+  const out: string[] = [];
+  out.push(`${location(d.span, sources)} - ${sev} ${gray(d.code)}: ${d.message}`);
+  const frame = codeFrame(d.span, sources, d.severity === "error" ? red : yellow);
+  if (frame) out.push(frame);
+  if (d.hint) out.push(`  ${cyan("hint")}: ${d.hint}`);
+  for (const note of d.notes ?? []) {
+    out.push(`  ${location(note.span, sources)} - note: ${note.message}`);
+    const noteFrame = codeFrame(note.span, sources, cyan);
+    if (noteFrame) out.push(noteFrame);
+  }
+  return out.join("\n") + "\n";
+}
+
+export function location(span: Span, sources: ReadonlyMap<string, SourceText>): string {
+  const source = sources.get(span.file);
+  if (!source) return span.file;
+  const pos = positionAt(source, span.start);
+  return `${span.file}:${pos.line}:${pos.column}`;
+}
+
+/** A one-line code frame with the span underlined; multi-line spans are underlined to the end of the first line. */
+export function codeFrame(span: Span, sources: ReadonlyMap<string, SourceText>, mark: (s: string) => string = (s) => s): string | undefined {
+  const source = sources.get(span.file);
+  if (!source || source.text.length === 0) return undefined;
+  const start = positionAt(source, span.start);
+  const end = positionAt(source, span.end);
+  const lines: string[] = [];
+  const width = String(Math.min(start.line + 1, lineCount(source))).length;
+  const gutter = (n: number | "") => `${String(n).padStart(width)} | `;
+  const text = lineText(source, start.line);
+  lines.push(`  ${gutter(start.line)}${expandTabs(text)}`);
+  const underlineEnd = end.line === start.line ? end.column : text.length + 1;
+  const caretStart = expandTabs(text.slice(0, start.column - 1)).length;
+  const caretLen = Math.max(1, expandTabs(text.slice(0, underlineEnd - 1)).length - caretStart);
+  lines.push(`  ${gutter("")}${" ".repeat(caretStart)}${mark("~".repeat(caretLen))}`);
+  return lines.join("\n");
+}
+
+function expandTabs(s: string): string {
+  return s.replace(/\t/g, "  ");
+}

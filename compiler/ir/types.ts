@@ -1,0 +1,121 @@
+// The IR: a policy after loading, every node carrying the span of the text it came from.
+
+import type { Span } from "./span.ts";
+
+export const APPROVALS = ["auto", "approve", "block"] as const;
+export const RISKS = ["low", "medium", "high", "critical"] as const;
+export const COMBINES = ["strictest", "first-match"] as const;
+
+export type Approval = (typeof APPROVALS)[number];
+export type Risk = (typeof RISKS)[number];
+export type Combine = (typeof COMBINES)[number];
+
+/** JSON-like values as they appear in policies and call arguments. */
+export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
+
+export interface Glob {
+  /** The pattern text exactly as written. */
+  readonly source: string;
+  readonly span: Span;
+}
+
+/** A reference to part of a call. `args` paths walk own properties only. */
+export interface Path {
+  readonly root: "args" | "tool" | "server" | "agent";
+  readonly keys: readonly (string | number)[];
+}
+
+export type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=";
+
+/**
+ * One expression IR for conditions. Aegis `conditions:` keys desugar into it; every leaf is
+ * false when its operand is missing, null, or of a type it cannot compare (never an exception).
+ */
+export type Expr =
+  | { readonly kind: "const"; readonly value: boolean; readonly span: Span }
+  | { readonly kind: "and" | "or"; readonly items: readonly Expr[]; readonly span: Span }
+  | { readonly kind: "not"; readonly item: Expr; readonly span: Span }
+  /** Python-style comparison of a present, non-null operand with a literal. */
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly path: Path; readonly value: Value; readonly span: Span }
+  /** Python `value in operand`: substring, list membership or mapping key. */
+  | { readonly kind: "contains"; readonly path: Path; readonly value: Value; readonly span: Span }
+  /** Unanchored regex search over the Python string form of the operand. */
+  | {
+      readonly kind: "matches";
+      readonly path: Path;
+      /** JavaScript pattern and flags, translated from the policy's dialect. */
+      readonly pattern: string;
+      readonly flags: string;
+      /** The pattern as written in the policy. */
+      readonly written: string;
+      readonly span: Span;
+    }
+  /** Minute of the day (0-1439) in UTC compared with a bound. */
+  | { readonly kind: "clock"; readonly op: ">=" | "<"; readonly minute: number; readonly span: Span }
+  /** ISO weekday (1 = Monday … 7 = Sunday) in UTC is one of `days`. */
+  | { readonly kind: "weekday"; readonly days: readonly number[]; readonly span: Span }
+  /** Aegis's keyword evaluator: some keyword equals some token of the call. */
+  | { readonly kind: "semantic"; readonly text: string; readonly keywords: readonly string[]; readonly span: Span };
+
+/** An Aegis condition entry before desugaring: the key, its value, and where they are. */
+export interface AegisCondition {
+  readonly key: string;
+  readonly keySpan: Span;
+  readonly value: unknown;
+  readonly valueSpan: Span;
+  /** The value's source text, to explain YAML 1.1 readings such as `18:00` → 1080. */
+  readonly valueText: string;
+  /** Whether the value is an unquoted scalar. */
+  readonly plainScalar: boolean;
+  /** Entries of a mapping value such as `param_gt: {size: 10}`, with spans. */
+  readonly entries?: readonly ConditionEntry[];
+  /** Spans of the items of a list value such as `weekdays: [1, 2]`. */
+  readonly itemSpans?: readonly Span[];
+}
+
+export interface ConditionEntry {
+  readonly key: unknown;
+  readonly keySpan: Span;
+  readonly value: unknown;
+  readonly valueSpan: Span;
+  readonly valueText: string;
+}
+
+export interface Rule {
+  /** Position in the merged policy (0-based). */
+  readonly index: number;
+  /** The name decisions report: as written, or Aegis's `rule_<i>` / `type@target` fallbacks. */
+  name: string;
+  /** Whether `name` was written in the policy (false for generated fallback names). */
+  readonly named: boolean;
+  /** Position of the rule within its own file, for Aegis's `rule_<i>` names. */
+  readonly indexInFile: number;
+  readonly span: Span;
+  readonly nameSpan: Span;
+  readonly description?: string;
+  readonly tool: Glob;
+  readonly server: Glob;
+  readonly agent: Glob;
+  readonly conditions: readonly AegisCondition[];
+  /** The rule's condition after desugaring; `const true` when it has none. */
+  when: Expr;
+  readonly risk: Risk;
+  readonly riskSpan: Span;
+  readonly approval: Approval;
+  readonly approvalSpan: Span;
+}
+
+export interface Policy {
+  readonly files: readonly string[];
+  readonly version: number;
+  readonly combine: Combine;
+  /** Whether some file stated `combine:`; analysis reports mode-dependent decisions when not. */
+  readonly combineExplicit: boolean;
+  readonly defaults: { readonly risk: Risk; readonly approval: Approval; readonly span: Span };
+  readonly rules: Rule[];
+  /** sha256 of the canonical policy, set by infer-policy-hash. */
+  hash: string;
+}
+
+export const APPROVAL_RANK: Readonly<Record<Approval, number>> = { auto: 0, approve: 1, block: 2 };
+export const RISK_RANK: Readonly<Record<Risk, number>> = { low: 1, medium: 2, high: 3, critical: 4 };

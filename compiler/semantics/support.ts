@@ -1,0 +1,181 @@
+// Run-time operations shared by the interpreter and the generated module, which copies them verbatim.
+// Every function here is self-contained (no imports, no module state) and never throws.
+
+/** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
+export function ownValue(container: unknown, key: string | number): unknown {
+  if (container === null || typeof container !== "object") return undefined;
+  if (Array.isArray(container)) {
+    if (typeof key !== "number" || !Number.isInteger(key) || key < 0 || key >= container.length) return undefined;
+    return container[key];
+  }
+  const k = String(key);
+  return Object.prototype.hasOwnProperty.call(container, k) ? (container as Record<string, unknown>)[k] : undefined;
+}
+
+/** Python `==` on JSON-like values: numbers and booleans compare numerically, lists and mappings deeply. */
+export function pyEquals(a: unknown, b: unknown): boolean {
+  if ((typeof a === "number" || typeof a === "boolean") && (typeof b === "number" || typeof b === "boolean")) {
+    return Number(a) === Number(b);
+  }
+  if (a === null || b === null || a === undefined || b === undefined) return a === b || (a == null && b == null);
+  if (typeof a === "string" || typeof b === "string") return a === b;
+  if (typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!pyEquals(a[i], b[i])) return false;
+    return true;
+  }
+  const ak = Object.keys(a as object);
+  const bk = Object.keys(b as object);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!pyEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** Python ordering: -1, 0 or 1, or undefined where Python raises TypeError (e.g. string vs number). */
+export function pyCompare(a: unknown, b: unknown): number | undefined {
+  if ((typeof a === "number" || typeof a === "boolean") && (typeof b === "number" || typeof b === "boolean")) {
+    const x = Number(a);
+    const y = Number(b);
+    if (Number.isNaN(x) || Number.isNaN(y)) return undefined;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (typeof a === "string" && typeof b === "string") {
+    // By code point, not UTF-16 unit: compare code point by code point.
+    const ia = a[Symbol.iterator]();
+    const ib = b[Symbol.iterator]();
+    for (;;) {
+      const ra = ia.next();
+      const rb = ib.next();
+      if (ra.done || rb.done) return ra.done && rb.done ? 0 : ra.done ? -1 : 1;
+      const ca = ra.value.codePointAt(0)!;
+      const cb = rb.value.codePointAt(0)!;
+      if (ca !== cb) return ca < cb ? -1 : 1;
+    }
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      if (pyEquals(a[i], b[i])) continue;
+      return pyCompare(a[i], b[i]);
+    }
+    return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  }
+  return undefined;
+}
+
+/** Python `item in container`: substring, list membership, or mapping key; false where Python raises. */
+export function pyContains(container: unknown, item: unknown): boolean {
+  if (typeof container === "string") return typeof item === "string" && container.includes(item);
+  if (Array.isArray(container)) {
+    for (const el of container) if (pyEquals(el, item)) return true;
+    return false;
+  }
+  if (container !== null && typeof container === "object") {
+    if (typeof item === "string") return Object.prototype.hasOwnProperty.call(container, item);
+    return false;
+  }
+  return false;
+}
+
+/** Python `str(value)` for JSON-like values (`True`, `None`, `['a', 1]`, `{'k': 'v'}`). */
+export function pyStr(value: unknown): string {
+  if (typeof value === "string") return value;
+  return pyRepr(value);
+}
+
+export function pyRepr(value: unknown): string {
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return "nan";
+    if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+    return String(value);
+  }
+  if (typeof value === "string") {
+    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+    let out = quote;
+    for (const ch of value) {
+      const cp = ch.codePointAt(0)!;
+      if (ch === "\\") out += "\\\\";
+      else if (ch === quote) out += "\\" + quote;
+      else if (ch === "\n") out += "\\n";
+      else if (ch === "\r") out += "\\r";
+      else if (ch === "\t") out += "\\t";
+      else if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
+      else out += ch;
+    }
+    return out + quote;
+  }
+  if (Array.isArray(value)) return "[" + value.map(pyRepr).join(", ") + "]";
+  if (typeof value === "object") {
+    return "{" + Object.keys(value as object).map((k) => pyRepr(k) + ": " + pyRepr((value as Record<string, unknown>)[k])).join(", ") + "}";
+  }
+  return "None";
+}
+
+/** A regex search that never throws (a pattern that cannot run simply does not match). */
+export function regexSearch(re: RegExp, value: unknown): boolean {
+  re.lastIndex = 0;
+  return re.test(pyStr(value));
+}
+
+/** Milliseconds since the epoch for a call's `time`, or now; NaN for an invalid time. */
+export function callTimeMs(time: unknown): number {
+  if (time === undefined || time === null) return Date.now();
+  if (time instanceof Date) return time.getTime();
+  if (typeof time === "number") return time;
+  if (typeof time === "string") return Date.parse(time);
+  return Number.NaN;
+}
+
+/** Minute of the UTC day (0-1439), or -1 for an invalid time, which no clock condition accepts. */
+export function utcMinuteOfDay(ms: number): number {
+  if (!Number.isFinite(ms)) return -1;
+  const d = new Date(ms);
+  const t = d.getTime();
+  if (Number.isNaN(t)) return -1;
+  return d.getUTCHours() * 60 + d.getUTCMinutes();
+}
+
+/** ISO weekday of the UTC date (1 = Monday … 7 = Sunday), or 0 for an invalid time. */
+export function utcIsoWeekday(ms: number): number {
+  if (!Number.isFinite(ms)) return 0;
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return 0;
+  const day = d.getUTCDay();
+  return day === 0 ? 7 : day;
+}
+
+/** Tokens of a call for Aegis's keyword evaluator: tool, server, param keys and string param values. */
+export function semanticTokens(tool: string, server: string, args: unknown): Set<string> {
+  const tokens = new Set<string>();
+  const add = (text: string) => {
+    const found = text.toLowerCase().match(/[a-z0-9_]+/g);
+    if (!found) return;
+    for (const tok of found) {
+      tokens.add(tok);
+      if (tok.includes("_")) for (const part of tok.split("_")) if (part) tokens.add(part);
+    }
+  };
+  add(tool);
+  add(server);
+  if (args !== null && typeof args === "object" && !Array.isArray(args)) {
+    for (const key of Object.keys(args as object)) {
+      add(key);
+      const v = (args as Record<string, unknown>)[key];
+      if (typeof v === "string") add(v);
+    }
+  }
+  return tokens;
+}
+
+export function semanticMatch(keywords: readonly string[], tokens: Set<string>): boolean {
+  for (const k of keywords) if (tokens.has(k)) return true;
+  return false;
+}
