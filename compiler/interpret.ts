@@ -1,0 +1,247 @@
+// The reference interpreter: decides a call straight from the IR. It is the oracle that generated modules are tested against.
+
+import type { Approval, Expr, Path, Policy, Risk, Rule } from "./ir/types.ts";
+import { APPROVAL_RANK, RISK_RANK } from "./ir/types.ts";
+import { compileGlob } from "./semantics/glob.ts";
+import {
+  callTimeMs,
+  ownValue,
+  pyCompare,
+  pyContains,
+  pyEquals,
+  regexSearch,
+  semanticMatch,
+  semanticTokens,
+  utcIsoWeekday,
+  utcMinuteOfDay,
+} from "./semantics/support.ts";
+
+export interface ToolCall {
+  server: string;
+  tool: string;
+  args?: Record<string, unknown>;
+  agent?: string;
+  time?: Date | number;
+}
+
+export interface Decision {
+  readonly approval: Approval;
+  readonly risk: Risk;
+  readonly rule: string;
+  readonly index: number;
+}
+
+/** A call that is not a ToolCall (no string tool or server, non-object args) is blocked, never thrown on. */
+export const INVALID_CALL_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<invalid-call>", index: -1 });
+
+export interface RuleTrace {
+  readonly name: string;
+  readonly index: number;
+  readonly matched: boolean;
+  /** Why the rule matched or which test failed, in one sentence. */
+  readonly why: string;
+  /** Whether the rule decided the call (the winner under the combine mode). */
+  readonly decided: boolean;
+}
+
+export interface Explanation {
+  readonly decision: Decision;
+  readonly rules: readonly RuleTrace[];
+}
+
+/** Rule indices in the order in which the first match decides: file order, or strictest first. */
+export function precedenceOrder(policy: Policy): number[] {
+  const order = policy.rules.map((r) => r.index);
+  if (policy.combine === "first-match") return order;
+  const rules = policy.rules;
+  return order.sort(
+    (a, b) =>
+      APPROVAL_RANK[rules[b].approval] - APPROVAL_RANK[rules[a].approval] ||
+      RISK_RANK[rules[b].risk] - RISK_RANK[rules[a].risk] ||
+      a - b,
+  );
+}
+
+interface Env {
+  readonly tool: string;
+  readonly server: string;
+  readonly agent: string;
+  readonly args: Record<string, unknown>;
+  readonly ms: number;
+  tokens?: Set<string>;
+}
+
+const globCache = new Map<string, RegExp>();
+const regexCache = new Map<string, RegExp>();
+
+function globMatches(pattern: string, text: string): boolean {
+  let re = globCache.get(pattern);
+  if (!re) globCache.set(pattern, (re = compileGlob(pattern)));
+  return re.test(text);
+}
+
+/** Aegis's agent rule: `*` skips the check; an empty agent id is matched as the literal string `*`. */
+function agentMatches(pattern: string, agent: string): boolean {
+  return pattern === "*" || globMatches(pattern, agent === "" ? "*" : agent);
+}
+
+function toEnv(call: unknown): Env | undefined {
+  if (call === null || typeof call !== "object") return undefined;
+  const c = call as Record<string, unknown>;
+  const args = c.args;
+  if (typeof c.tool !== "string" || typeof c.server !== "string") return undefined;
+  if (args !== undefined && args !== null && (typeof args !== "object" || Array.isArray(args))) return undefined;
+  if (c.agent !== undefined && c.agent !== null && typeof c.agent !== "string") return undefined;
+  return {
+    tool: c.tool,
+    server: c.server,
+    agent: typeof c.agent === "string" ? c.agent : "",
+    args: (args ?? {}) as Record<string, unknown>,
+    ms: callTimeMs(c.time),
+  };
+}
+
+function resolvePath(path: Path, env: Env): unknown {
+  let v: unknown = path.root === "args" ? env.args : env[path.root];
+  for (const k of path.keys) v = ownValue(v, k);
+  return v;
+}
+
+export function evalExpr(expr: Expr, env: Env): boolean {
+  switch (expr.kind) {
+    case "const":
+      return expr.value;
+    case "and":
+      return expr.items.every((e) => evalExpr(e, env));
+    case "or":
+      return expr.items.some((e) => evalExpr(e, env));
+    case "not":
+      return !evalExpr(expr.item, env);
+    case "compare": {
+      const v = resolvePath(expr.path, env);
+      if (v === undefined || v === null) return false;
+      if (expr.op === "==") return pyEquals(v, expr.value);
+      if (expr.op === "!=") return !pyEquals(v, expr.value);
+      const c = pyCompare(v, expr.value);
+      if (c === undefined) return false;
+      return expr.op === "<" ? c < 0 : expr.op === "<=" ? c <= 0 : expr.op === ">" ? c > 0 : c >= 0;
+    }
+    case "contains": {
+      const v = resolvePath(expr.path, env);
+      return v !== undefined && v !== null && pyContains(v, expr.value);
+    }
+    case "matches": {
+      const v = resolvePath(expr.path, env);
+      if (v === undefined || v === null) return false;
+      const key = `${expr.flags}/${expr.pattern}`;
+      let re = regexCache.get(key);
+      if (!re) regexCache.set(key, (re = new RegExp(expr.pattern, expr.flags)));
+      return regexSearch(re, v);
+    }
+    case "clock": {
+      const minute = utcMinuteOfDay(env.ms);
+      if (minute < 0) return false;
+      return expr.op === ">=" ? minute >= expr.minute : minute < expr.minute;
+    }
+    case "weekday":
+      return expr.days.includes(utcIsoWeekday(env.ms));
+    case "semantic":
+      env.tokens ??= semanticTokens(env.tool, env.server, env.args);
+      return semanticMatch(expr.keywords, env.tokens);
+  }
+}
+
+function ruleMatches(rule: Rule, env: Env): boolean {
+  return (
+    globMatches(rule.tool.source, env.tool) &&
+    globMatches(rule.server.source, env.server) &&
+    agentMatches(rule.agent.source, env.agent) &&
+    evalExpr(rule.when, env)
+  );
+}
+
+const orderCache = new WeakMap<Policy, number[]>();
+
+export function decide(policy: Policy, call: ToolCall): Decision {
+  const env = toEnv(call);
+  if (!env) return INVALID_CALL_DECISION;
+  let order = orderCache.get(policy);
+  if (!order) orderCache.set(policy, (order = precedenceOrder(policy)));
+  for (const i of order) {
+    const rule = policy.rules[i];
+    if (ruleMatches(rule, env)) return { approval: rule.approval, risk: rule.risk, rule: rule.name, index: rule.index };
+  }
+  return { approval: policy.defaults.approval, risk: policy.defaults.risk, rule: "<default>", index: -1 };
+}
+
+/** Decides a call and says, for every rule in file order, whether it matched and why. */
+export function explain(policy: Policy, call: ToolCall): Explanation {
+  const decision = decide(policy, call);
+  const env = toEnv(call);
+  const rules = policy.rules.map((rule): RuleTrace => {
+    const why = env ? whyNot(rule, env) : "the call is malformed";
+    const matched = env !== undefined && why === undefined;
+    return {
+      name: rule.name,
+      index: rule.index,
+      matched,
+      decided: decision.index === rule.index,
+      why: matched ? matchedReason(rule, policy, decision) : why!,
+    };
+  });
+  return { decision, rules };
+}
+
+function whyNot(rule: Rule, env: Env): string | undefined {
+  if (!globMatches(rule.tool.source, env.tool)) return `tool ${JSON.stringify(env.tool)} does not match ${JSON.stringify(rule.tool.source)}`;
+  if (!globMatches(rule.server.source, env.server)) return `server ${JSON.stringify(env.server)} does not match ${JSON.stringify(rule.server.source)}`;
+  if (!agentMatches(rule.agent.source, env.agent))
+    return `agent ${JSON.stringify(env.agent === "" ? "*" : env.agent)}${env.agent === "" ? " (no agent)" : ""} does not match ${JSON.stringify(rule.agent.source)}`;
+  const failed = firstFailing(rule.when, env);
+  return failed ? `condition ${failed} is false` : undefined;
+}
+
+function firstFailing(expr: Expr, env: Env): string | undefined {
+  if (expr.kind === "and") {
+    for (const item of expr.items) {
+      const f = firstFailing(item, env);
+      if (f) return f;
+    }
+    return undefined;
+  }
+  return evalExpr(expr, env) ? undefined : describeExpr(expr);
+}
+
+export function describeExpr(expr: Expr): string {
+  const path = (p: Path) => [p.root, ...p.keys.map((k) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`))].join("").replace(/\.\[/g, "[");
+  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  switch (expr.kind) {
+    case "const":
+      return String(expr.value);
+    case "and":
+    case "or":
+      return expr.items.map(describeExpr).join(` ${expr.kind} `);
+    case "not":
+      return `not (${describeExpr(expr.item)})`;
+    case "compare":
+      return `${path(expr.path)} ${expr.op} ${JSON.stringify(expr.value)}`;
+    case "contains":
+      return `${path(expr.path)} contains ${JSON.stringify(expr.value)}`;
+    case "matches":
+      return `${path(expr.path)} matches ${JSON.stringify(expr.written)}`;
+    case "clock":
+      return `UTC time ${expr.op} ${hhmm(expr.minute)}`;
+    case "weekday":
+      return `weekday in [${expr.days.join(", ")}]`;
+    case "semantic":
+      return `semantic ${JSON.stringify(expr.text)}`;
+  }
+}
+
+function matchedReason(rule: Rule, policy: Policy, decision: Decision): string {
+  const what = `matches (${rule.approval}, ${rule.risk})`;
+  if (decision.index === rule.index) return policy.combine === "first-match" ? `${what}; first matching rule, decides` : `${what}; strictest matching rule, decides`;
+  const winner = policy.rules[decision.index];
+  if (!winner) return what;
+  return policy.combine === "first-match" ? `${what}, but ${winner.name} comes first` : `${what}, but ${winner.name} is stricter or earlier`;
+}

@@ -1,0 +1,178 @@
+// normalize-conditions: desugars each rule's Aegis `conditions:` map into the expression IR, checking every value.
+
+import { Diagnostics } from "../diagnostics/catalog.ts";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
+import { span, type Span } from "../ir/span.ts";
+import type { AegisCondition, CompareOp, ConditionEntry, Expr, Rule, Value } from "../ir/types.ts";
+import { typeName } from "../load/build-ir.ts";
+import { translatePythonRegex } from "../semantics/python-regex.ts";
+import { semanticKeywords } from "../semantics/semantic-keywords.ts";
+import type { Pass } from "./pass.ts";
+
+const COMPARE_KEYS: Readonly<Record<string, CompareOp>> = {
+  param_eq: "==",
+  param_gt: ">",
+  param_lt: "<",
+  param_gte: ">=",
+  param_lte: "<=",
+};
+
+/** Aegis skips patterns longer than this (the condition then never holds). */
+export const MAX_PARAM_REGEX_LENGTH = 1000;
+
+export const normalizeConditions: Pass = {
+  name: "normalize-conditions",
+  run(policy, { diagnostics }) {
+    for (const rule of policy.rules) {
+      const leaves: Expr[] = [];
+      // Aegis evaluates `semantic` after the other keys; the order only matters for which exception Aegis raises.
+      for (const cond of rule.conditions) {
+        const expr = desugar(cond, rule, diagnostics);
+        if (expr) leaves.push(expr);
+      }
+      rule.when = leaves.length === 0 ? { kind: "const", value: true, span: rule.span } : leaves.length === 1 ? leaves[0] : { kind: "and", items: leaves, span: rule.span };
+    }
+  },
+};
+
+function desugar(cond: AegisCondition, rule: Rule, bag: DiagnosticBag): Expr | undefined {
+  const whole = span(cond.keySpan.file, cond.keySpan.start, cond.valueSpan.end);
+  switch (cond.key) {
+    case "time_after":
+    case "time_before": {
+      const minute = parseTime(cond, bag);
+      if (minute === undefined) return undefined;
+      return { kind: "clock", op: cond.key === "time_after" ? ">=" : "<", minute, span: whole };
+    }
+    case "weekdays":
+      return weekdays(cond, whole, bag);
+    case "semantic": {
+      if (typeof cond.value !== "string") {
+        bag.add(Diagnostics.wrongType, `\`semantic\` must be a string, not ${typeName(cond.value)}.`, cond.valueSpan);
+        return undefined;
+      }
+      const keywords = semanticKeywords(cond.value);
+      if (keywords.length === 0) bag.add(Diagnostics.semanticEmpty, "This semantic condition has no keywords, so the rule never matches.", cond.valueSpan);
+      return { kind: "semantic", text: cond.value, keywords, span: whole };
+    }
+    default:
+      return paramConditions(cond, whole, bag);
+  }
+  void rule;
+}
+
+function paramConditions(cond: AegisCondition, whole: Span, bag: DiagnosticBag): Expr | undefined {
+  if (!cond.entries) {
+    bag.add(Diagnostics.wrongType, `\`${cond.key}\` must be a mapping of parameter names to values, not ${typeName(cond.value)}.`, cond.valueSpan, {
+      hint: `for example \`${cond.key}: { size: 100 }\``,
+    });
+    return undefined;
+  }
+  const leaves: Expr[] = [];
+  let ok = true;
+  for (const entry of cond.entries) {
+    if (typeof entry.key !== "string") {
+      bag.add(Diagnostics.wrongType, `Parameter names must be strings, not ${typeName(entry.key)}.`, entry.keySpan);
+      ok = false;
+      continue;
+    }
+    const leaf = paramLeaf(cond.key, entry as ConditionEntry & { key: string }, bag);
+    if (leaf) leaves.push(leaf);
+    else ok = false;
+  }
+  if (!ok) return undefined;
+  if (leaves.length === 1) return leaves[0];
+  return { kind: leaves.length === 0 ? "const" : "and", ...(leaves.length === 0 ? { value: true } : { items: leaves }), span: whole } as Expr;
+}
+
+function paramLeaf(key: string, entry: ConditionEntry & { key: string }, bag: DiagnosticBag): Expr | undefined {
+  const path = { root: "args" as const, keys: [entry.key] };
+  const leafSpan = span(entry.keySpan.file, entry.keySpan.start, entry.valueSpan.end);
+  const op = COMPARE_KEYS[key];
+  if (op === "==") return { kind: "compare", op, path, value: entry.value as Value, span: leafSpan };
+  if (op) {
+    if (typeof entry.value !== "number" || Number.isNaN(entry.value)) {
+      const numeric = typeof entry.value === "string" && entry.value.trim() !== "" && !Number.isNaN(Number(entry.value));
+      bag.add(Diagnostics.paramValueType, `\`${key}\` compares numbers, but \`${entry.key}\` is compared with ${typeName(entry.value)}.`, entry.valueSpan, {
+        hint: numeric ? `remove the quotes: \`${entry.key}: ${String(entry.value).trim()}\`` : "give a number",
+      });
+      return undefined;
+    }
+    return { kind: "compare", op, path, value: entry.value, span: leafSpan };
+  }
+  if (key === "param_contains") return { kind: "contains", path, value: entry.value as Value, span: leafSpan };
+  // param_matches
+  if (typeof entry.value !== "string") {
+    bag.add(Diagnostics.paramValueType, `\`param_matches\` takes a regular expression string, not ${typeName(entry.value)}.`, entry.valueSpan);
+    return undefined;
+  }
+  if (entry.value.length > MAX_PARAM_REGEX_LENGTH) {
+    bag.add(Diagnostics.regexTooLong, `This pattern is ${entry.value.length} characters long; Aegis ignores patterns over ${MAX_PARAM_REGEX_LENGTH}, so it never matches.`, entry.valueSpan);
+    return undefined;
+  }
+  const tr = translatePythonRegex(entry.value);
+  if (!tr.ok) {
+    const def = tr.unsupported ? Diagnostics.unsupportedRegex : Diagnostics.invalidRegex;
+    bag.add(def, `Invalid regular expression: ${tr.message}.`, regexSpan(entry, tr.offset));
+    return undefined;
+  }
+  return { kind: "matches", path, pattern: tr.pattern, flags: tr.flags, written: entry.value, span: leafSpan };
+}
+
+/** Points at the offending character when the scalar is written plainly, else at the whole value. */
+function regexSpan(entry: ConditionEntry, offset: number): Span {
+  const raw = entry.valueText;
+  const quoted = raw.startsWith('"') || raw.startsWith("'");
+  const body = quoted ? raw.slice(1, -1) : raw;
+  if (body === entry.value && offset < body.length) {
+    const start = entry.valueSpan.start + (quoted ? 1 : 0) + offset;
+    return span(entry.valueSpan.file, start, start + 1);
+  }
+  return entry.valueSpan;
+}
+
+/** Aegis's parse: strip, split on ":", int() of the first two parts, then `datetime.time(hour, minute)`. */
+function parseTime(cond: AegisCondition, bag: DiagnosticBag): number | undefined {
+  const v = cond.value;
+  if (typeof v !== "string") {
+    const looksLikeTime = cond.plainScalar && /^\s*\d+:\d+/.test(cond.valueText);
+    bag.add(Diagnostics.invalidTime, looksLikeTime ? `Unquoted \`${cond.valueText}\` is read by YAML 1.1 as the number ${String(v)}, not a time.` : `\`${cond.key}\` must be a "HH:MM" string, not ${typeName(v)}.`, cond.valueSpan, {
+      hint: looksLikeTime ? `quote it: \`${cond.key}: "${cond.valueText}"\`` : 'write for example `"18:00"`',
+    });
+    return undefined;
+  }
+  const parts = v.trim().split(":");
+  const intPart = (s: string | undefined) => (s !== undefined && /^\s*[+-]?\d+\s*$/.test(s) ? Number(s) : NaN);
+  const hour = intPart(parts[0]);
+  const minute = intPart(parts[1]);
+  if (Number.isNaN(hour) || Number.isNaN(minute)) {
+    bag.add(Diagnostics.invalidTime, `\`${v}\` is not a time of the form "HH:MM".`, cond.valueSpan);
+    return undefined;
+  }
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+    bag.add(Diagnostics.invalidTime, `\`${v}\` is not a valid time: hours run 0-23 and minutes 0-59.`, cond.valueSpan);
+    return undefined;
+  }
+  return hour * 60 + minute;
+}
+
+function weekdays(cond: AegisCondition, whole: Span, bag: DiagnosticBag): Expr | undefined {
+  const v = cond.value;
+  if (!Array.isArray(v)) {
+    bag.add(Diagnostics.invalidWeekdays, `\`weekdays\` must be a list of ISO day numbers, not ${typeName(v)}.`, cond.valueSpan, {
+      hint: typeof v === "number" ? `write \`weekdays: [${v}]\`` : "Monday is 1 and Sunday is 7: `weekdays: [1, 2, 3, 4, 5]`",
+    });
+    return undefined;
+  }
+  let ok = true;
+  const days = new Set<number>();
+  v.forEach((d, i) => {
+    const at = cond.itemSpans?.[i] ?? cond.valueSpan;
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > 7) {
+      bag.add(Diagnostics.invalidWeekdays, typeof d === "number" ? `\`${d}\` is not an ISO weekday; days run from 1 (Monday) to 7 (Sunday).` : `Weekdays are numbers 1-7, not ${typeName(d)}.`, at);
+      ok = false;
+    } else days.add(d);
+  });
+  if (!ok) return undefined;
+  return { kind: "weekday", days: [...days].sort(), span: whole };
+}
