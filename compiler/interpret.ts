@@ -4,16 +4,14 @@ import type { Approval, Expr, Path, Policy, Risk, Rule } from "./ir/types.ts";
 import { APPROVAL_RANK, RISK_RANK } from "./ir/types.ts";
 import { compileGlob } from "./semantics/glob.ts";
 import {
-  callTimeMs,
+  callIsoWeekday,
+  callMinuteOfDay,
+  compareOperand,
+  containsOperand,
+  matchesOperand,
   ownValue,
-  pyCompare,
-  pyContains,
-  pyEquals,
-  regexSearch,
   semanticMatch,
   semanticTokens,
-  utcIsoWeekday,
-  utcMinuteOfDay,
 } from "./semantics/support.ts";
 
 export interface ToolCall {
@@ -67,7 +65,7 @@ interface Env {
   readonly server: string;
   readonly agent: string;
   readonly args: Record<string, unknown>;
-  readonly ms: number;
+  readonly time: unknown;
   tokens?: Set<string>;
 }
 
@@ -97,7 +95,7 @@ function toEnv(call: unknown): Env | undefined {
     server: c.server,
     agent: typeof c.agent === "string" ? c.agent : "",
     args: (args ?? {}) as Record<string, unknown>,
-    ms: callTimeMs(c.time),
+    time: c.time,
   };
 }
 
@@ -117,34 +115,22 @@ export function evalExpr(expr: Expr, env: Env): boolean {
       return expr.items.some((e) => evalExpr(e, env));
     case "not":
       return !evalExpr(expr.item, env);
-    case "compare": {
-      const v = resolvePath(expr.path, env);
-      if (v === undefined || v === null) return false;
-      if (expr.op === "==") return pyEquals(v, expr.value);
-      if (expr.op === "!=") return !pyEquals(v, expr.value);
-      const c = pyCompare(v, expr.value);
-      if (c === undefined) return false;
-      return expr.op === "<" ? c < 0 : expr.op === "<=" ? c <= 0 : expr.op === ">" ? c > 0 : c >= 0;
-    }
-    case "contains": {
-      const v = resolvePath(expr.path, env);
-      return v !== undefined && v !== null && pyContains(v, expr.value);
-    }
+    case "compare":
+      return compareOperand(expr.op, resolvePath(expr.path, env), expr.value);
+    case "contains":
+      return containsOperand(resolvePath(expr.path, env), expr.value);
     case "matches": {
-      const v = resolvePath(expr.path, env);
-      if (v === undefined || v === null) return false;
       const key = `${expr.flags}/${expr.pattern}`;
       let re = regexCache.get(key);
       if (!re) regexCache.set(key, (re = new RegExp(expr.pattern, expr.flags)));
-      return regexSearch(re, v);
+      return matchesOperand(re, resolvePath(expr.path, env));
     }
     case "clock": {
-      const minute = utcMinuteOfDay(env.ms);
-      if (minute < 0) return false;
+      const minute = callMinuteOfDay(env.time);
       return expr.op === ">=" ? minute >= expr.minute : minute < expr.minute;
     }
     case "weekday":
-      return expr.days.includes(utcIsoWeekday(env.ms));
+      return expr.days.includes(callIsoWeekday(env.time));
     case "semantic":
       env.tokens ??= semanticTokens(env.tool, env.server, env.args);
       return semanticMatch(expr.keywords, env.tokens);
@@ -162,7 +148,18 @@ function ruleMatches(rule: Rule, env: Env): boolean {
 
 const orderCache = new WeakMap<Policy, number[]>();
 
+/** A call whose evaluation failed unexpectedly (e.g. a throwing getter in its arguments) is blocked. */
+export const ERROR_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<error>", index: -1 });
+
 export function decide(policy: Policy, call: ToolCall): Decision {
+  try {
+    return decideUnguarded(policy, call);
+  } catch {
+    return ERROR_DECISION;
+  }
+}
+
+function decideUnguarded(policy: Policy, call: ToolCall): Decision {
   const env = toEnv(call);
   if (!env) return INVALID_CALL_DECISION;
   let order = orderCache.get(policy);

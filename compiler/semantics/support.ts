@@ -134,12 +134,12 @@ export function callTimeMs(time: unknown): number {
   return Number.NaN;
 }
 
-/** Minute of the UTC day (0-1439), or -1 for an invalid time, which no clock condition accepts. */
+/** Minute of the UTC day (0-1439), or NaN for an invalid time, so that every comparison with it is false. */
 export function utcMinuteOfDay(ms: number): number {
-  if (!Number.isFinite(ms)) return -1;
+  if (!Number.isFinite(ms)) return Number.NaN;
   const d = new Date(ms);
   const t = d.getTime();
-  if (Number.isNaN(t)) return -1;
+  if (Number.isNaN(t)) return Number.NaN;
   return d.getUTCHours() * 60 + d.getUTCMinutes();
 }
 
@@ -178,4 +178,34 @@ export function semanticTokens(tool: string, server: string, args: unknown): Set
 export function semanticMatch(keywords: readonly string[], tokens: Set<string>): boolean {
   for (const k of keywords) if (tokens.has(k)) return true;
   return false;
+}
+
+/** An Aegis comparison condition: the operand must be present and not null, then Python's operator applies. */
+export function compareOperand(op: string, actual: unknown, expected: unknown): boolean {
+  if (actual === undefined || actual === null) return false;
+  if (op === "==") return pyEquals(actual, expected);
+  if (op === "!=") return !pyEquals(actual, expected);
+  const c = pyCompare(actual, expected);
+  if (c === undefined) return false;
+  return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : op === ">=" ? c >= 0 : false;
+}
+
+/** `param_contains`: the operand must be present and not null. */
+export function containsOperand(actual: unknown, expected: unknown): boolean {
+  return actual !== undefined && actual !== null && pyContains(actual, expected);
+}
+
+/** `param_matches`: the operand must be present and not null; its Python string form is searched. */
+export function matchesOperand(re: RegExp, actual: unknown): boolean {
+  return actual !== undefined && actual !== null && regexSearch(re, actual);
+}
+
+/** Minute of the UTC day for a call's time (or now), NaN when the time is invalid. */
+export function callMinuteOfDay(time: unknown): number {
+  return utcMinuteOfDay(callTimeMs(time));
+}
+
+/** ISO weekday of a call's time (or now) in UTC, 0 when the time is invalid. */
+export function callIsoWeekday(time: unknown): number {
+  return utcIsoWeekday(callTimeMs(time));
 }

@@ -1,0 +1,51 @@
+// Copies the run-time helpers of semantics/support.ts into generated modules, so interpreter and module share one implementation.
+
+import { readFileSync } from "node:fs";
+import { Project, SyntaxKind } from "ts-morph";
+
+const SUPPORT_PATH = new URL("../semantics/support.ts", import.meta.url);
+
+interface SupportFunction {
+  readonly name: string;
+  /** The declaration without `export`, with its doc comment. */
+  readonly text: string;
+  readonly uses: readonly string[];
+}
+
+let cache: Map<string, SupportFunction> | undefined;
+
+function supportFunctions(): Map<string, SupportFunction> {
+  if (cache) return cache;
+  const project = new Project({ useInMemoryFileSystem: true });
+  const file = project.createSourceFile("support.ts", readFileSync(SUPPORT_PATH, "utf8"));
+  const names = new Set(file.getFunctions().map((f) => f.getName()!));
+  cache = new Map();
+  for (const fn of file.getFunctions()) {
+    const name = fn.getName()!;
+    const uses = new Set<string>();
+    for (const id of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {
+      const t = id.getText();
+      if (t !== name && names.has(t)) uses.add(t);
+    }
+    fn.setIsExported(false);
+    const docs = fn.getJsDocs().map((d) => d.getText()).join("\n");
+    const body = fn.getText(false);
+    cache.set(name, { name, text: docs ? `${docs}\n${body}` : body, uses: [...uses].sort() });
+  }
+  return cache;
+}
+
+/** The helpers needed by `names`, with everything they call, in a stable order. */
+export function supportSource(names: Iterable<string>): string[] {
+  const all = supportFunctions();
+  const needed = new Set<string>();
+  const visit = (n: string) => {
+    if (needed.has(n)) return;
+    const fn = all.get(n);
+    if (!fn) throw new Error(`unknown support function ${n}`);
+    needed.add(n);
+    fn.uses.forEach(visit);
+  };
+  for (const n of names) visit(n);
+  return [...all.keys()].filter((n) => needed.has(n)).map((n) => all.get(n)!.text);
+}
