@@ -1,0 +1,162 @@
+// Append-only JSONL audit trail: one hash-chained file per MCP server.
+import { Buffer } from "node:buffer";
+import { constants } from "node:fs";
+import { access, appendFile, mkdir, open, type FileHandle } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { basename, join, resolve } from "node:path";
+import { GENESIS_HASH, chainHashOf, sealAuditLine } from "./audit-chain.ts";
+import type { AuditRecord, AuditSink } from "./types.ts";
+
+export interface JsonlAuditOptions {
+  /** Directory holding `<server>.jsonl` files; created when missing. */
+  dir: string;
+}
+
+export interface JsonlAuditSink extends AuditSink {
+  readonly dir: string;
+  /** The file that records calls to `server`. */
+  fileFor(server: string): string;
+  prepare(server: string): Promise<void>;
+  write(record: AuditRecord): Promise<void>;
+}
+
+const KEEP = /^[A-Za-z0-9._-]$/;
+const MAX_NAME = 200;
+const TAIL_CHUNK = 64 * 1024;
+
+/**
+ * A server name as a file name, deterministic and injective: bytes outside [A-Za-z0-9._-] and
+ * a leading "." are percent-encoded, so no name can contain a path separator, be "." or "..",
+ * or hide itself. Over-long names keep a readable prefix plus a hash of the full name ("~" never
+ * appears in an encoded name, so these cannot collide with short ones).
+ */
+export function auditFileName(server: string): string {
+  if (server === "") return "%.jsonl"; // "%" alone is never produced by encoding, so it cannot collide.
+  let encoded = "";
+  for (const byte of Buffer.from(server, "utf8")) {
+    const char = String.fromCharCode(byte);
+    encoded += KEEP.test(char) && !(encoded === "" && char === ".") ? char : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  if (encoded.length > MAX_NAME) {
+    const digest = createHash("sha256").update(server, "utf8").digest("hex").slice(0, 16);
+    encoded = `${encoded.slice(0, MAX_NAME - 40)}~${digest}`;
+  }
+  return `${encoded}.jsonl`;
+}
+
+interface ChainState {
+  path: string;
+  lastHash: string;
+  /** The file ends in an unfinished line (a crash mid-write): start ours on a fresh line. */
+  needsNewline: boolean;
+  /** Writes to one file run one after another, so lines never interleave and the chain stays linear. */
+  queue: Promise<unknown>;
+}
+
+/**
+ * Records every governed call as one sealed JSON line in `<dir>/<server>.jsonl`. Meant for one
+ * writing process per directory: a second process appending to the same files would fork the chain.
+ */
+export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
+  const dir = resolve(options.dir);
+  const chains = new Map<string, Promise<ChainState>>();
+
+  const fileFor = (server: string): string => {
+    const path = join(dir, auditFileName(server));
+    // Defense in depth: auditFileName never yields a separator, but the audit must never leave dir.
+    if (resolve(path, "..") !== dir || basename(path) !== auditFileName(server)) throw new Error(`audit file for server ${JSON.stringify(server)} escapes ${dir}`);
+    return path;
+  };
+
+  const chainFor = (server: string): Promise<ChainState> => {
+    const path = fileFor(server);
+    let chain = chains.get(path);
+    if (!chain) {
+      chain = openChain(dir, path);
+      chains.set(path, chain);
+      const opening = chain;
+      // A failed open is retried on the next call instead of blocking this server forever.
+      opening.catch(() => {
+        if (chains.get(path) === opening) chains.delete(path);
+      });
+    }
+    return chain;
+  };
+
+  const enqueue = <T>(state: ChainState, job: () => Promise<T>): Promise<T> => {
+    const done = state.queue.then(job);
+    state.queue = done.catch(() => undefined);
+    return done;
+  };
+
+  return {
+    dir,
+    fileFor,
+    async prepare(server) {
+      const state = await chainFor(server);
+      try {
+        await access(state.path, constants.W_OK);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        // The file was moved away (log rotation) or deleted: start a new chain in a new file.
+        await enqueue(state, () => reanchor(dir, state));
+      }
+    },
+    async write(record) {
+      const state = await chainFor(record.server);
+      await enqueue(state, async () => {
+        const { line, hash } = sealAuditLine(record, state.lastHash);
+        // One appendFile per whole line: O_APPEND keeps concurrent writers from splitting it.
+        await appendFile(state.path, `${state.needsNewline ? "\n" : ""}${line}\n`, "utf8");
+        state.lastHash = hash;
+        state.needsNewline = false;
+      });
+    },
+  };
+}
+
+async function openChain(dir: string, path: string): Promise<ChainState> {
+  const state: ChainState = { path, lastHash: GENESIS_HASH, needsNewline: false, queue: Promise.resolve() };
+  await reanchor(dir, state);
+  return state;
+}
+
+/** Creates the file if needed and continues the chain from its last line. */
+async function reanchor(dir: string, state: ChainState): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const handle = await open(state.path, "a+");
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new Error(`${state.path} is not a regular file`);
+    const tail = await readLastLine(handle, stats.size);
+    state.lastHash = tail ? chainHashOf(tail.line) : GENESIS_HASH;
+    state.needsNewline = tail !== undefined && !tail.complete;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readLastLine(handle: FileHandle, size: number): Promise<{ line: string; complete: boolean } | undefined> {
+  if (size === 0) return undefined;
+  const complete = (await readAt(handle, size - 1, 1))[0] === 0x0a;
+  const chunks: Buffer[] = [];
+  let position = complete ? size - 1 : size;
+  while (position > 0) {
+    const length = Math.min(TAIL_CHUNK, position);
+    position -= length;
+    const chunk = await readAt(handle, position, length);
+    const newline = chunk.lastIndexOf(0x0a);
+    if (newline >= 0) {
+      chunks.unshift(chunk.subarray(newline + 1));
+      break;
+    }
+    chunks.unshift(chunk);
+  }
+  return { line: Buffer.concat(chunks).toString("utf8"), complete };
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, position);
+  return buffer.subarray(0, bytesRead);
+}
