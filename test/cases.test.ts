@@ -1,0 +1,33 @@
+// Decision cases as data (test/cases/*.yaml), each run against the reference interpreter and the generated module.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { decide } from "../compiler/interpret.ts";
+import { loadCaseSuites } from "./support/cases.ts";
+import { compilePolicyText, loadGeneratedGuard } from "./support/load-guard.ts";
+
+const suites = loadCaseSuites();
+
+test("there are decision cases", () => {
+  assert.ok(suites.length > 50);
+});
+
+for (const suite of suites) {
+  test(`${suite.file}: ${suite.name}`, async () => {
+    const policy = compilePolicyText(suite.policy, suite.combine ? { combine: suite.combine } : {});
+    const generated = await loadGeneratedGuard(policy);
+    for (const c of suite.cases) {
+      const label = `${JSON.stringify(c.call)}${c.note ? ` (${c.note})` : ""}`;
+      for (const [impl, decision] of [
+        ["interpreter", decide(policy, c.call)],
+        ["generated", generated.decide(c.call)],
+      ] as const) {
+        const actual: Record<string, unknown> = {};
+        for (const k of Object.keys(c.expect)) actual[k] = (decision as unknown as Record<string, unknown>)[k];
+        assert.equal(actual, c.expect, `${impl}: ${label}`);
+      }
+    }
+  });
+}
+
+test.run();
