@@ -1,7 +1,7 @@
 // Append-only JSONL audit trail: one hash-chained file per MCP server.
 import { Buffer } from "node:buffer";
 import { constants } from "node:fs";
-import { access, appendFile, mkdir, open, type FileHandle } from "node:fs/promises";
+import { access, appendFile, mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { GENESIS_HASH, chainHashOf, sealAuditLine } from "./audit-chain.ts";
@@ -49,6 +49,11 @@ interface ChainState {
   lastHash: string;
   /** The file ends in an unfinished line (a crash mid-write): start ours on a fresh line. */
   needsNewline: boolean;
+  /** Identity of the file the chain continues, to notice when it was rotated away or replaced. */
+  dev: number;
+  ino: number;
+  /** Bytes known to be in the file; a smaller file was truncated or replaced (inode numbers get reused). */
+  size: number;
   /** Writes to one file run one after another, so lines never interleave and the chain stays linear. */
   queue: Promise<unknown>;
 }
@@ -94,20 +99,25 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     fileFor,
     async prepare(server) {
       const state = await chainFor(server);
-      try {
-        await access(state.path, constants.W_OK);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        // The file was moved away (log rotation) or deleted: start a new chain in a new file.
-        await enqueue(state, () => reanchor(dir, state));
-      }
+      await enqueue(state, async () => {
+        const current = await stat(state.path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") return undefined;
+          throw error;
+        });
+        // Moved away (log rotation), deleted or replaced: continue from whatever is there now.
+        const same = current && current.isFile() && current.ino === state.ino && current.dev === state.dev && current.size >= state.size;
+        if (!same) await reanchor(dir, state);
+        else await access(state.path, constants.W_OK);
+      });
     },
     async write(record) {
       const state = await chainFor(record.server);
       await enqueue(state, async () => {
         const { line, hash } = sealAuditLine(record, state.lastHash);
+        const text = `${state.needsNewline ? "\n" : ""}${line}\n`;
         // One appendFile per whole line: O_APPEND keeps concurrent writers from splitting it.
-        await appendFile(state.path, `${state.needsNewline ? "\n" : ""}${line}\n`, "utf8");
+        await appendFile(state.path, text, "utf8");
+        state.size += Buffer.byteLength(text, "utf8");
         state.lastHash = hash;
         state.needsNewline = false;
       });
@@ -116,7 +126,7 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
 }
 
 async function openChain(dir: string, path: string): Promise<ChainState> {
-  const state: ChainState = { path, lastHash: GENESIS_HASH, needsNewline: false, queue: Promise.resolve() };
+  const state: ChainState = { path, lastHash: GENESIS_HASH, needsNewline: false, dev: -1, ino: -1, size: 0, queue: Promise.resolve() };
   await reanchor(dir, state);
   return state;
 }
@@ -128,6 +138,9 @@ async function reanchor(dir: string, state: ChainState): Promise<void> {
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) throw new Error(`${state.path} is not a regular file`);
+    state.dev = stats.dev;
+    state.ino = stats.ino;
+    state.size = stats.size;
     const tail = await readLastLine(handle, stats.size);
     state.lastHash = tail ? chainHashOf(tail.line) : GENESIS_HASH;
     state.needsNewline = tail !== undefined && !tail.complete;
