@@ -1,0 +1,70 @@
+// Golden files of generated modules: stale goldens fail (UPDATE_GOLDEN=1 rewrites them) and every golden type-checks in strict mode.
+
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import ts from "typescript";
+import { emitGuardFiles } from "../../compiler/codegen/emit-files.ts";
+import { compilePolicyText } from "../support/load-guard.ts";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const GOLDEN = here("golden/");
+const update = process.env.UPDATE_GOLDEN === "1";
+
+const inputs: { name: string; path: string; source: string }[] = [
+  { name: "seed", path: "policy.yaml", source: here("../../examples/quickstart/policy.yaml") },
+  { name: "seed-first-match", path: "policy.yaml", source: here("../../examples/quickstart/policy.yaml") },
+  { name: "conditions", path: "conditions.yaml", source: here("fixtures/conditions.yaml") },
+  { name: "hostile", path: "hostile.yaml", source: here("fixtures/hostile.yaml") },
+];
+
+mkdirSync(GOLDEN, { recursive: true });
+
+for (const input of inputs) {
+  test(`golden ${input.name}.guard.ts is current`, () => {
+    const policy = compilePolicyText(readFileSync(input.source, "utf8"), {
+      path: input.path,
+      ...(input.name.endsWith("first-match") ? { combine: "first-match" as const } : {}),
+    });
+    const [file] = emitGuardFiles(policy, input.name, "ts");
+    const goldenPath = GOLDEN + file.fileName;
+    if (update) writeFileSync(goldenPath, file.text);
+    let expected: string;
+    try {
+      expected = readFileSync(goldenPath, "utf8");
+    } catch {
+      throw new Error(`missing golden ${goldenPath}; run UPDATE_GOLDEN=1 npm test`);
+    }
+    assert.fixture(file.text, expected, `stale golden ${file.fileName}; review the diff and run UPDATE_GOLDEN=1 npm test`);
+  });
+}
+
+test("every golden module type-checks in strict mode with no libraries but ES2022", () => {
+  const files = readdirSync(GOLDEN).filter((f) => f.endsWith(".ts")).map((f) => GOLDEN + f);
+  assert.ok(files.length >= inputs.length);
+  const program = ts.createProgram(files, {
+    strict: true,
+    noEmit: true,
+    noUnusedLocals: true,
+    exactOptionalPropertyTypes: true,
+    noImplicitReturns: true,
+    types: [],
+    lib: ["lib.es2022.d.ts"],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ES2022,
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n") + (d.file ? ` (${d.file.fileName})` : ""));
+  assert.equal(diagnostics, []);
+});
+
+test("generated modules have no imports or requires", () => {
+  for (const f of readdirSync(GOLDEN).filter((f) => f.endsWith(".ts"))) {
+    const text = readFileSync(GOLDEN + f, "utf8");
+    assert.not.match(text, /^\s*import\s/m, f);
+    assert.not.match(text, /\brequire\s*\(/, f);
+    assert.not.match(text, /\beval\s*\(|new Function\b/, f);
+  }
+});
+
+test.run();
