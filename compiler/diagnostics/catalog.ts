@@ -22,6 +22,7 @@ export const Diagnostics = Object.freeze({
   emptyFile: def("AEG1002", "empty", "error", "The policy file has no content."),
   notAMapping: def("AEG1003", "type", "error", "The top level of a policy must be a mapping."),
   noFiles: def("AEG1004", "io", "error", "No policy file matched the given patterns."),
+  duplicateKey: def("AEG1005", "duplicate", "error", "A key written twice in one mapping (PyYAML silently keeps the last)."),
   // 2xxx: validating the policy
   unknownKey: def("AEG2001", "unknown-key", "error", "A key that the policy format does not define."),
   invalidApproval: def("AEG2002", "value", "error", "An approval that is not auto, approve or block."),

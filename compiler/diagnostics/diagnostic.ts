@@ -8,6 +8,27 @@ export interface RelatedNote {
   readonly span: Span;
 }
 
+/** An example call that lands where an analysis finding says (pasteable into `aegisc explain`). */
+export interface Witness {
+  readonly server: string;
+  readonly tool: string;
+  readonly agent?: string;
+  readonly args?: Readonly<Record<string, unknown>>;
+  /** ISO 8601 time of the call, when the finding depends on the clock. */
+  readonly time?: string;
+}
+
+/** Optional facts a diagnostic can carry; analysis findings fill `others` and `witness`. */
+export interface DiagnosticExtra {
+  hint?: string;
+  notes?: RelatedNote[];
+  /** The rule the diagnostic is about (its reported name). */
+  rule?: string;
+  /** Other rules involved, e.g. the rules that shadow `rule`. */
+  others?: string[];
+  witness?: Witness;
+}
+
 export interface Diagnostic {
   readonly code: string;
   readonly kind: string;
@@ -18,12 +39,15 @@ export interface Diagnostic {
   /** A suggestion shown under the code frame ("did you mean …?"). */
   readonly hint?: string;
   readonly notes?: readonly RelatedNote[];
+  readonly rule?: string;
+  readonly others?: readonly string[];
+  readonly witness?: Witness;
 }
 
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
 
-  add(def: DiagnosticDef, message: string, span: Span, extra: { hint?: string; notes?: RelatedNote[] } = {}): void {
+  add(def: DiagnosticDef, message: string, span: Span, extra: DiagnosticExtra = {}): void {
     this.items.push({
       code: def.code,
       kind: def.kind,
@@ -32,7 +56,21 @@ export class DiagnosticBag {
       span,
       ...(extra.hint !== undefined ? { hint: extra.hint } : {}),
       ...(extra.notes && extra.notes.length > 0 ? { notes: extra.notes } : {}),
+      ...(extra.rule !== undefined ? { rule: extra.rule } : {}),
+      ...(extra.others && extra.others.length > 0 ? { others: extra.others } : {}),
+      ...(extra.witness ? { witness: extra.witness } : {}),
     });
+  }
+
+  /** Number of diagnostics so far; with `attachRule`, tags what a rule's loading reported once its name is known. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  attachRule(fromIndex: number, rule: string): void {
+    for (let i = fromIndex; i < this.items.length; i++) {
+      if (this.items[i].rule === undefined) this.items[i] = { ...this.items[i], rule };
+    }
   }
 
   get hasErrors(): boolean {

@@ -1,6 +1,6 @@
 // Turns parsed YAML documents into the IR: checks every key and value, keeps spans, merges files in order.
 
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { Diagnostics } from "../diagnostics/catalog.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import type { SourceText } from "../diagnostics/source.ts";
@@ -18,6 +18,12 @@ import {
   type Rule,
 } from "../ir/types.ts";
 import { didYouMean } from "./suggest.ts";
+
+/** Aegis keys that aegisc knowingly does not take, with what they are for. */
+const UNSUPPORTED_AEGIS_KEYS: Readonly<Record<string, string>> = {
+  plan_rules: "Aegis's rules for multi-action plans",
+  rate_limits: "Aegis's rate limits, which its policy loader ignores",
+};
 
 export const TOP_LEVEL_KEYS = ["version", "combine", "description", "defaults", "rules", "scope", "scope_id"] as const;
 export const DEFAULTS_KEYS = ["risk_level", "approval"] as const;
@@ -62,7 +68,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
     return undefined;
   }
   if (!isMap(top)) {
-    const what = isSeq(top) ? "a list" : `the ${typeName(isScalar(top) ? top.value : top)}`;
+    const what = isSeq(top) ? "a list" : typeName(isScalar(top) ? top.value : top);
     bag.add(Diagnostics.notAMapping, `The top level is ${what}, not a mapping of policy keys.`, sp(top, wholeFile), {
       hint: "a policy starts with keys such as `version:`, `defaults:` and `rules:`",
     });
@@ -70,22 +76,60 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
   }
 
   const keySpan = (pair: Pair): Span => sp(pair.key as Node, wholeFile);
-  const valueSpan = (pair: Pair): Span => sp(pair.value as Node, keySpan(pair));
+  /** An empty value (`match:` with nothing after it) has an empty range; point at its key instead. */
+  const valueSpan = (pair: Pair): Span => {
+    const v = pair.value as Node | null;
+    return v && v.range && v.range[1] > v.range[0] ? sp(v, keySpan(pair)) : keySpan(pair);
+  };
   const text = (s: Span) => source.text.slice(s.start, s.end);
+
+  /**
+   * A mapping's pairs after YAML merge keys (`<<: *base`), as PyYAML's flatten_mapping gives
+   * them: merged pairs first (earlier sources win), then the mapping's own; a later pair with
+   * the same key replaces an earlier one in its place.
+   */
+  const pairsOf = (map: YAMLMap): Pair[] => {
+    const merged: Pair[] = [];
+    const own: Pair[] = [];
+    for (const pair of map.items) {
+      if (!(isScalar(pair.key) && typeof pair.key.value === "symbol")) {
+        own.push(pair);
+        continue;
+      }
+      const sources = isSeq(pair.value) ? [...pair.value.items].reverse() : [pair.value];
+      for (const src of sources) {
+        const target = isAlias(src) ? src.resolve(doc) : src;
+        if (isMap(target)) merged.push(...pairsOf(target));
+        else bag.add(Diagnostics.wrongType, "A merge key `<<` needs a mapping or a list of mappings.", sp(src as Node, keySpan(pair)));
+      }
+    }
+    const out: Pair[] = [];
+    const at = new Map<unknown, number>();
+    for (const pair of [...merged, ...own]) {
+      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      const i = at.get(key);
+      if (i === undefined) {
+        at.set(key, out.length);
+        out.push(pair);
+      } else out[i] = pair;
+    }
+    return out;
+  };
 
   /** Iterates a mapping's pairs, reporting keys outside `allowed`. */
   const entries = (map: YAMLMap, allowed: readonly string[], where: string): Pair[] => {
     const out: Pair[] = [];
-    for (const pair of map.items) {
+    for (const pair of pairsOf(map)) {
       const key = isScalar(pair.key) ? pair.key.value : undefined;
       if (typeof key !== "string") {
-        bag.add(Diagnostics.wrongType, `Keys ${where} must be strings.`, keySpan(pair));
+        bag.add(Diagnostics.wrongType, `Keys ${where} must be strings, not ${typeName(isScalar(pair.key) ? key : (pair.key as Node | null)?.toJS(doc))}.`, keySpan(pair));
         continue;
       }
       if (!allowed.includes(key)) {
+        const known = UNSUPPORTED_AEGIS_KEYS[key];
         const hint = didYouMean(key, allowed);
-        bag.add(Diagnostics.unknownKey, `Unknown key \`${key}\` ${where}.`, keySpan(pair), {
-          hint: hint ?? `the keys allowed here are ${allowed.map((k) => `\`${k}\``).join(", ")}`,
+        bag.add(Diagnostics.unknownKey, known && where === "at the top level" ? `\`${key}\` (${known}) is not supported by aegisc.` : `Unknown key \`${key}\` ${where}.`, keySpan(pair), {
+          hint: known && where === "at the top level" ? "remove it; aegisc decides single tool calls" : (hint ?? `the keys allowed here are ${allowed.map((k) => `\`${k}\``).join(", ")}`),
         });
         continue;
       }
@@ -159,8 +203,12 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         continue;
       }
       pair.value.items.forEach((item, indexInFile) => {
+        const from = bag.size;
         const rule = buildRule(item as Node, indexInFile);
-        if (rule) rules.push(rule);
+        if (rule) {
+          bag.attachRule(from, rule.name);
+          rules.push(rule);
+        }
       });
     }
   }
@@ -171,7 +219,6 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
       bag.add(Diagnostics.wrongType, `Rule ${indexInFile + 1} must be a mapping.`, ruleSpan);
       return undefined;
     }
-    let ok = true;
     let name: string | undefined;
     let nameSpan = span(file, ruleSpan.start, ruleSpan.start);
     let description: string | undefined;
@@ -188,8 +235,9 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         nameSpan = valueSpan(pair);
         if (typeof v === "string") name = v;
         else {
-          bag.add(Diagnostics.wrongType, `A rule name must be a string, not ${typeName(v)}.`, valueSpan(pair));
-          ok = false;
+          bag.add(Diagnostics.wrongType, `A rule name must be a string, not ${typeName(v)}.`, valueSpan(pair), {
+            hint: v !== null ? `quote it: \`name: "${text(valueSpan(pair)).replace(/"/g, '\\"')}"\`` : undefined,
+          });
         }
       } else if (key === "description") {
         if (typeof v === "string") description = v;
@@ -198,18 +246,15 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         riskSpan = valueSpan(pair);
         const r = readRisk(pair);
         if (r) risk = r;
-        else ok = false;
       } else if (key === "approval") {
         approvalSpan = valueSpan(pair);
         const a = readApproval(pair);
         if (a) approval = a;
-        else ok = false;
       } else if (key === "match") {
         if (!isMap(pair.value)) {
           bag.add(Diagnostics.matchNotMapping, `\`match\` must be a mapping, not ${typeName(v)}.`, valueSpan(pair), {
             hint: v === null ? "remove `match:` to match every call, or give `type`, `target` or `agent`" : undefined,
           });
-          ok = false;
           continue;
         }
         for (const m of entries(pair.value, MATCH_KEYS, "in `match`")) {
@@ -217,9 +262,8 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
           if (typeof g !== "string") {
             const raw = text(valueSpan(m));
             bag.add(Diagnostics.globNotString, `The \`${keyOf(m)}\` pattern must be a string, not ${typeName(g)}.`, valueSpan(m), {
-              hint: m.value !== null ? `quote it: \`${keyOf(m)}: "${raw.replace(/"/g, '\\"')}"\`` : undefined,
+              hint: isScalar(m.value) && g !== null ? `YAML 1.1 reads unquoted \`${raw}\` as ${typeName(g)}; quote it: \`${keyOf(m)}: "${raw.replace(/"/g, '\\"')}"\`` : 'give a pattern, for example `"*"`',
             });
-            ok = false;
             continue;
           }
           globs[keyOf(m)] = { source: g, span: valueSpan(m) };
@@ -228,14 +272,13 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         if (v === null) continue;
         if (!isMap(pair.value)) {
           bag.add(Diagnostics.wrongType, "`conditions` must be a mapping of condition keys.", valueSpan(pair));
-          ok = false;
           continue;
         }
         conditions = entries(pair.value, CONDITION_KEYS, "in `conditions`").map(readCondition);
-        if (conditions.length !== pair.value.items.length) ok = false;
       }
     }
-    if (!ok) return undefined;
+    // A rule with errors is still returned, so that the later checks report its other problems
+    // in the same run; no policy is produced while any error stands.
     const star = (s: Span): Glob => ({ source: "*", span: s });
     const tool = globs.type ?? star(ruleSpan);
     const server = globs.target ?? star(ruleSpan);
@@ -271,7 +314,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
       plainScalar: isScalar(value) && value.type === "PLAIN",
       ...(isMap(value)
         ? {
-            entries: value.items.map((p) => ({
+            entries: pairsOf(value).map((p) => ({
               key: isScalar(p.key) ? p.key.value : undefined,
               keySpan: keySpan(p),
               value: valueOf(p),
@@ -331,6 +374,9 @@ export function mergeDrafts(drafts: readonly FileDraft[], bag: DiagnosticBag): P
 export function typeName(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (Array.isArray(v)) return "a list";
+  if (v instanceof Date) return "a date";
+  if (v instanceof Uint8Array) return "binary data";
+  if (v instanceof Set) return "a set";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "boolean") return `the boolean ${v}`;
   if (typeof v === "number") return `the number ${v}`;

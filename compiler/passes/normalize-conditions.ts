@@ -24,6 +24,7 @@ export const normalizeConditions: Pass = {
   name: "normalize-conditions",
   run(policy, { diagnostics }) {
     for (const rule of policy.rules) {
+      const from = diagnostics.size;
       const leaves: Expr[] = [];
       // Aegis evaluates `semantic` after the other keys; the order only matters for which exception Aegis raises.
       for (const cond of rule.conditions) {
@@ -31,6 +32,7 @@ export const normalizeConditions: Pass = {
         if (expr) leaves.push(expr);
       }
       rule.when = leaves.length === 0 ? { kind: "const", value: true, span: rule.span } : leaves.length === 1 ? leaves[0] : { kind: "and", items: leaves, span: rule.span };
+      diagnostics.attachRule(from, rule.name);
     }
   },
 };
@@ -68,6 +70,11 @@ function paramConditions(cond: AegisCondition, whole: Span, bag: DiagnosticBag):
     });
     return undefined;
   }
+  if (cond.entries.length === 0) {
+    bag.add(Diagnostics.emptyConditionSpec, `\`${cond.key}\` has no entries, so it always holds.`, cond.valueSpan, {
+      hint: `remove it, or name a parameter: \`${cond.key}: { name: value }\``,
+    });
+  }
   const leaves: Expr[] = [];
   let ok = true;
   for (const entry of cond.entries) {
@@ -88,6 +95,14 @@ function paramConditions(cond: AegisCondition, whole: Span, bag: DiagnosticBag):
 function paramLeaf(key: string, entry: ConditionEntry & { key: string }, bag: DiagnosticBag): Expr | undefined {
   const path = { root: "args" as const, keys: [entry.key] };
   const leafSpan = span(entry.keySpan.file, entry.keySpan.start, entry.valueSpan.end);
+  const odd = notJsonLike(entry.value);
+  if (odd !== undefined) {
+    // Call arguments arrive as JSON, so a YAML date or binary value can never equal or order against them.
+    bag.add(Diagnostics.paramValueType, `YAML 1.1 reads \`${entry.valueText}\` as ${typeName(odd)}, which no call argument can be.`, entry.valueSpan, {
+      hint: odd instanceof Date ? `quote it: \`${entry.key}: "${entry.valueText}"\`` : "use a string, number, boolean, list or mapping",
+    });
+    return undefined;
+  }
   const op = COMPARE_KEYS[key];
   if (op === "==") return { kind: "compare", op, path, value: entry.value as Value, span: leafSpan };
   if (op) {
@@ -175,4 +190,18 @@ function weekdays(cond: AegisCondition, whole: Span, bag: DiagnosticBag): Expr |
   });
   if (!ok) return undefined;
   return { kind: "weekday", days: [...days].sort(), span: whole };
+}
+
+/** The first value inside `v` that JSON cannot hold (YAML timestamps, binary, sets), if any. */
+function notJsonLike(v: unknown): unknown {
+  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return undefined;
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const bad = notJsonLike(item);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  if (Object.getPrototypeOf(v) === Object.prototype) return notJsonLike(Object.values(v as object));
+  return v;
 }

@@ -15,6 +15,7 @@ export const reportDuplicateRuleNames: Pass = {
         diagnostics.add(Diagnostics.duplicateRuleName, `A rule named \`${rule.name}\` already exists.`, rule.named ? rule.nameSpan : rule.span, {
           notes: [{ message: "the first rule with this name", span: earlier.named ? earlier.nameSpan : earlier.span }],
           hint: "give each rule its own name",
+          rule: rule.name,
         });
       } else if (!earlier) byName.set(rule.name, rule);
     }
