@@ -146,7 +146,7 @@ export class Runtime {
       try {
         value = await executor(governed);
         executed = true;
-        failure = options?.failureOf ? this.#judge(options.failureOf, value) : undefined;
+        failure = options?.failureOf ? this.#classifyFailure(options.failureOf, value) : undefined;
       } catch (error) {
         failure = errorMessage(error);
       }
@@ -198,7 +198,7 @@ export class Runtime {
     }
   }
 
-  #judge<T>(failureOf: (value: T) => string | undefined, value: T): string | undefined {
+  #classifyFailure<T>(failureOf: (value: T) => string | undefined, value: T): string | undefined {
     try {
       return failureOf(value);
     } catch (error) {

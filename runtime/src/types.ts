@@ -13,28 +13,28 @@ export interface ToolCall {
 export type Approval = "auto" | "approve" | "block";
 export type Risk = "low" | "medium" | "high" | "critical";
 
-/** What a guard module's `decide` returns. */
+/** What a guard module's `decide` returns (a frozen constant in generated modules). */
 export interface Decision {
-  approval: Approval;
-  risk: Risk;
+  readonly approval: Approval;
+  readonly risk: Risk;
   /** The deciding rule's name, `"<default>"` when no rule matched, `"<error>"` when the runtime failed closed. */
-  rule: string;
+  readonly rule: string;
   /** The deciding rule's position in the policy, -1 for the defaults and for errors. */
-  index: number;
+  readonly index: number;
 }
 
 export interface PolicyRuleInfo {
-  name: string;
-  description?: string;
-  risk: string;
-  approval: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly risk: string;
+  readonly approval: string;
 }
 
 /** The `POLICY` constant of a generated guard module. */
 export interface PolicyInfo {
-  hash: string;
-  combine: "strictest" | "first-match";
-  rules: readonly PolicyRuleInfo[];
+  readonly hash: string;
+  readonly combine: "strictest" | "first-match";
+  readonly rules: readonly PolicyRuleInfo[];
 }
 
 /** The shape of a generated guard module, so that `createGuard({ ...guardModule })` type-checks. */
