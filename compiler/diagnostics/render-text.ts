@@ -1,7 +1,7 @@
 // Renders diagnostics like tsc/esbuild: `file:line:col - error AEG####: message`, then a code frame.
 
 import type { Diagnostic } from "./diagnostic.ts";
-import { lineCount, lineText, positionAt, type SourceText } from "./source.ts";
+import { lineText, positionAt, type SourceText } from "./source.ts";
 import type { Span } from "../ir/span.ts";
 
 export interface TextRenderOptions {
@@ -52,7 +52,7 @@ export function codeFrame(span: Span, sources: ReadonlyMap<string, SourceText>, 
   const start = positionAt(source, span.start);
   const end = positionAt(source, span.end);
   const lines: string[] = [];
-  const width = String(Math.min(start.line + 1, lineCount(source))).length;
+  const width = String(start.line).length;
   const gutter = (n: number | "") => `${String(n).padStart(width)} | `;
   const text = lineText(source, start.line);
   lines.push(`  ${gutter(start.line)}${expandTabs(text)}`);
