@@ -35,8 +35,9 @@ function runSuite(file) {
       const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
       const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
       const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
-      // A suite that crashed before uvu printed its summary counts as one failure.
-      const failed = total - passed - skipped + (code !== 0 && total === passed + skipped ? 1 : 0);
+      // uvu's Total excludes skipped tests. A suite that exits non-zero with nothing failed
+      // (a crash before or after its summary) counts as one failure.
+      const failed = total - passed + (code !== 0 && total === passed ? 1 : 0);
       resolve({ file, code, out, passed, failed, skipped });
     });
   });
