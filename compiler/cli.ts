@@ -272,9 +272,9 @@ export class Cli {
  * place only when all writes succeeded, so a failed build leaves no half-written module.
  */
 async function writeAtomically(dir: string, files: readonly { fileName: string; text: string }[]): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
   const staged: { tmp: string; final: string; name: string }[] = [];
   try {
+    await mkdir(dir, { recursive: true });
     for (const f of files) {
       const tmp = join(dir, `.${f.fileName}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
       staged.push({ tmp, final: join(dir, f.fileName), name: f.fileName });
