@@ -1,7 +1,7 @@
 // `aegisc check`: text and JSON reports, exit codes 0/1/2, --combine and --max-warnings.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import Ajv2020 from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { run, seedPolicy, tempDir } from "./helpers.ts";
 
 const WARN = 'rules:\n  - name: a\n    conditions: { semantic: "the of" }\n  - name: b\n    conditions: { param_eq: {} }\n';

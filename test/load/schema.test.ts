@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import Ajv2020 from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { DiagnosticBag } from "../../compiler/diagnostics/diagnostic.ts";
 import { CONDITION_KEYS, DEFAULTS_KEYS, MATCH_KEYS, RULE_KEYS, TOP_LEVEL_KEYS } from "../../compiler/load/build-ir.ts";
 import { parsePolicyYaml } from "../../compiler/load/parse-yaml.ts";
