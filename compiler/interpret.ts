@@ -146,6 +146,16 @@ function ruleMatches(rule: Rule, env: Env): boolean {
   );
 }
 
+/** Whether a rule's globs and conditions match a call (ignoring precedence); false for malformed calls. */
+export function ruleMatchesCall(rule: Rule, call: ToolCall): boolean {
+  try {
+    const env = toEnv(call);
+    return env !== undefined && ruleMatches(rule, env);
+  } catch {
+    return false;
+  }
+}
+
 const orderCache = new WeakMap<Policy, number[]>();
 
 /** A call whose evaluation failed unexpectedly (e.g. a throwing getter in its arguments) is blocked. */

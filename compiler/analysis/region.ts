@@ -1,0 +1,142 @@
+// The call space as a product of dimensions: cubes (one set per dimension) and regions (unions of cubes), with exact subtraction.
+
+import * as Num from "./number-set.ts";
+import * as Str from "./string-set.ts";
+import * as Val from "./value-set.ts";
+
+export const WEEK = 0b1111111; // bit d-1 set: ISO weekday d
+export const MINUTES: Num.NumberSet = Num.interval(0, false, 1440, true);
+
+/**
+ * One cube: every dimension constrained independently; an absent dimension is unconstrained.
+ * `atoms` are opaque predicates (e.g. `semantic`), free Boolean variables: the free model has
+ * more points than reality, so emptiness proven here is emptiness of real calls, while a
+ * non-empty cube needs a concrete witness checked by the interpreter before it counts as proof.
+ */
+export interface Cube {
+  readonly tool?: Str.StringSet;
+  readonly server?: Str.StringSet;
+  /** The call's agent id, "" for none (the Aegis `*` quirk is folded into the set). */
+  readonly agent?: Str.StringSet;
+  readonly params: ReadonlyMap<string, Val.ValueSet>;
+  /** Minute of the UTC day, within [0, 1440). */
+  readonly minute?: Num.NumberSet;
+  /** Bit mask of ISO weekdays. */
+  readonly weekday?: number;
+  readonly atoms: ReadonlyMap<string, boolean>;
+}
+
+export type Region = readonly Cube[];
+
+export const UNIVERSE: Cube = { params: new Map(), atoms: new Map() };
+
+type StringDim = "tool" | "server" | "agent";
+const STRING_DIMS: readonly StringDim[] = ["tool", "server", "agent"];
+
+export function intersect(a: Cube, b: Cube): Cube | undefined {
+  const out: { -readonly [K in keyof Cube]: Cube[K] } = { params: new Map(a.params), atoms: new Map(a.atoms) };
+  for (const d of STRING_DIMS) {
+    const x = a[d];
+    const y = b[d];
+    const v = x && y ? Str.and(x, y) : (x ?? y);
+    if (v) {
+      if (Str.isEmpty(v)) return undefined;
+      out[d] = v;
+    }
+  }
+  const params = out.params as Map<string, Val.ValueSet>;
+  for (const [k, v] of b.params) {
+    const cur = params.get(k);
+    const next = cur ? Val.and(cur, v) : v;
+    if (Val.isEmpty(next)) return undefined;
+    params.set(k, next);
+  }
+  if (a.minute || b.minute) {
+    // Minutes outside the day are not calls; clamping here keeps complements inside [0, 1440).
+    const m = Num.and(a.minute && b.minute ? Num.and(a.minute, b.minute) : (a.minute ?? b.minute)!, MINUTES);
+    if (Num.isEmpty(m)) return undefined;
+    out.minute = m;
+  }
+  if (a.weekday !== undefined || b.weekday !== undefined) {
+    const w = (a.weekday ?? WEEK) & (b.weekday ?? WEEK);
+    if (w === 0) return undefined;
+    out.weekday = w;
+  }
+  const atoms = out.atoms as Map<string, boolean>;
+  for (const [k, v] of b.atoms) {
+    if (atoms.has(k) && atoms.get(k) !== v) return undefined;
+    atoms.set(k, v);
+  }
+  return out;
+}
+
+/** Exact difference a \ b as disjoint cubes: keep b's first i-1 constraints, negate the i-th. */
+export function subtract(a: Cube, b: Cube): Cube[] {
+  if (!intersect(a, b)) return [a];
+  const pieces: Cube[] = [];
+  let kept: Cube = a;
+  const step = (negated: Cube, agreed: Cube): boolean => {
+    const piece = intersect(kept, negated);
+    if (piece) pieces.push(piece);
+    const next = intersect(kept, agreed);
+    if (!next) return false;
+    kept = next;
+    return true;
+  };
+  for (const d of STRING_DIMS) {
+    const s = b[d];
+    if (s && !step({ ...UNIVERSE, [d]: Str.not(s) }, { ...UNIVERSE, [d]: s })) return pieces;
+  }
+  for (const [k, v] of b.params) {
+    if (!step({ ...UNIVERSE, params: new Map([[k, Val.not(v)]]) }, { ...UNIVERSE, params: new Map([[k, v]]) })) return pieces;
+  }
+  if (b.minute && !step({ ...UNIVERSE, minute: Num.not(b.minute) }, { ...UNIVERSE, minute: b.minute })) return pieces;
+  if (b.weekday !== undefined && !step({ ...UNIVERSE, weekday: WEEK & ~b.weekday }, { ...UNIVERSE, weekday: b.weekday })) return pieces;
+  for (const [k, v] of b.atoms) {
+    if (!step({ ...UNIVERSE, atoms: new Map([[k, !v]]) }, { ...UNIVERSE, atoms: new Map([[k, v]]) })) return pieces;
+  }
+  return pieces;
+}
+
+export function isEmptyCube(c: Cube): boolean {
+  return intersect(UNIVERSE, c) === undefined;
+}
+
+export function andRegions(a: Region, b: Region): Cube[] {
+  const out: Cube[] = [];
+  for (const x of a) for (const y of b) {
+    const c = intersect(x, y);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** Limit on cubes produced by one subtraction chain; beyond it the analysis gives up on that rule (reported, never guessed). */
+export const MAX_CUBES = 20_000;
+
+export class RegionTooLarge extends Error {}
+
+export function minus(a: Region, b: Region): Cube[] {
+  let cur: Cube[] = [...a];
+  for (const cube of b) {
+    const next: Cube[] = [];
+    for (const c of cur) next.push(...subtract(c, cube));
+    cur = next;
+    if (cur.length > MAX_CUBES) throw new RegionTooLarge(`more than ${MAX_CUBES} cubes`);
+    if (cur.length === 0) break;
+  }
+  return cur;
+}
+
+export function complement(a: Region): Cube[] {
+  return minus([UNIVERSE], a);
+}
+
+export function isEmptyRegion(r: Region): boolean {
+  return r.every(isEmptyCube);
+}
+
+/** Whether a ⊆ b. */
+export function isSubregion(a: Region, b: Region): boolean {
+  return minus(a, b).length === 0;
+}

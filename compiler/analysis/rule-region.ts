@@ -1,0 +1,145 @@
+// Translates a rule's globs and condition expression into a region of the call space.
+
+import type { Expr, Path, Rule } from "../ir/types.ts";
+import * as Num from "./number-set.ts";
+import { andRegions, complement, UNIVERSE, type Cube, type Region } from "./region.ts";
+import * as Str from "./string-set.ts";
+import * as Val from "./value-set.ts";
+
+export interface RuleRegion {
+  readonly region: Region;
+  /** Opaque atoms the region mentions; a finding that depends on them is only "possible" unless a witness proves it. */
+  readonly opaque: boolean;
+}
+
+/** The agent set of a glob, with Aegis's quirk: `*` is unchecked; an absent agent ("") is matched as "*". */
+export function agentSet(pattern: string): Str.StringSet | undefined {
+  if (pattern === "*") return undefined;
+  const glob = Str.fromGlob(pattern);
+  const named = Str.and(glob, Str.not(Str.exactly("")));
+  if (!Str.has(glob, "*")) return named;
+  return Str.not(Str.and(Str.not(named), Str.not(Str.exactly(""))));
+}
+
+export function ruleRegion(rule: Rule): RuleRegion {
+  const globs: Cube = {
+    ...UNIVERSE,
+    ...(rule.tool.source === "*" ? {} : { tool: Str.fromGlob(rule.tool.source) }),
+    ...(rule.server.source === "*" ? {} : { server: Str.fromGlob(rule.server.source) }),
+  };
+  const agent = agentSet(rule.agent.source);
+  const base: Cube = agent ? { ...globs, agent } : globs;
+  const state = { opaque: false };
+  const region = andRegions([base], exprRegion(rule.when, state));
+  return { region, opaque: state.opaque };
+}
+
+/** Only top-level argument paths of the Aegis subset are modelled; others become opaque atoms. */
+export function paramKey(path: Path): string | undefined {
+  if (path.root !== "args" || path.keys.length !== 1 || typeof path.keys[0] !== "string") return undefined;
+  return path.keys[0];
+}
+
+function paramCube(key: string, values: Val.ValueSet): Cube {
+  return { ...UNIVERSE, params: new Map([[key, values]]) };
+}
+
+function atomCube(id: string, value = true): Cube {
+  return { ...UNIVERSE, atoms: new Map([[id, value]]) };
+}
+
+export function exprRegion(expr: Expr, state: { opaque: boolean }): Region {
+  switch (expr.kind) {
+    case "const":
+      return expr.value ? [UNIVERSE] : [];
+    case "and":
+      return expr.items.reduce<Region>((acc, e) => andRegions(acc, exprRegion(e, state)), [UNIVERSE]);
+    case "or":
+      return expr.items.flatMap((e) => exprRegion(e, state));
+    case "not":
+      return complement(exprRegion(expr.item, state));
+    case "clock":
+      return [{ ...UNIVERSE, minute: expr.op === ">=" ? Num.interval(expr.minute, false, 1440, true) : Num.interval(0, false, expr.minute, true) }];
+    case "weekday":
+      return [{ ...UNIVERSE, weekday: expr.days.reduce((m, d) => m | (1 << (d - 1)), 0) }];
+    case "semantic":
+      state.opaque = true;
+      return [atomCube(`semantic:${expr.keywords.join(",")}`)];
+    case "compare":
+    case "contains":
+    case "matches": {
+      const key = paramKey(expr.path);
+      if (key === undefined) {
+        state.opaque = true;
+        return [atomCube(`expr:${JSON.stringify(expr, (k, v) => (k === "span" ? undefined : v))}`)];
+      }
+      return valueRegion(key, expr, state);
+    }
+  }
+}
+
+function valueRegion(key: string, expr: Extract<Expr, { kind: "compare" | "contains" | "matches" }>, state: { opaque: boolean }): Region {
+  if (expr.kind === "compare") {
+    const v = expr.value;
+    if (expr.op === "==") return [paramCube(key, Val.and(Val.PRESENT, Val.equalTo(v)))];
+    if (expr.op === "!=") return [paramCube(key, Val.and(Val.PRESENT, Val.not(Val.equalTo(v))))];
+    if (typeof v === "number") return [paramCube(key, Val.orderedAgainst(expr.op, v))];
+    // Orderings against strings or lists are not modelled (the loader only admits numbers for Aegis keys).
+    state.opaque = true;
+    return [atomCube(`order:${key}:${expr.op}:${Val.canonical(v)}`)];
+  }
+  if (expr.kind === "contains") {
+    const x = expr.value;
+    const strings = typeof x === "string" ? Str.fromRegexSource(`[\\s\\S]*${escapeForRegex(x)}[\\s\\S]*`, "su") : Str.NO_STRINGS;
+    // Membership in lists and mappings is an opaque atom over composite values.
+    state.opaque = true;
+    return [
+      paramCube(key, { ...Val.NO_VALUES, strings }),
+      { ...paramCube(key, { ...Val.NO_VALUES, composites: { mode: "out", values: new Map() } }), atoms: new Map([[`contains:${key}:${Val.canonical(x)}`, true]]) },
+    ];
+  }
+  // matches: strings through their language when it is regular; booleans exactly; numbers and composites opaquely.
+  const re = new RegExp(expr.pattern, expr.flags);
+  const bools = { ...Val.NO_VALUES, true: re.test("True"), false: re.test("False") };
+  const strings = searchLanguage(expr.pattern, expr.flags);
+  const atom = `matches:${key}:${expr.flags}/${expr.pattern}`;
+  state.opaque = true;
+  const out: Cube[] = [paramCube(key, bools)];
+  if (strings) out.push(paramCube(key, { ...Val.NO_VALUES, strings }));
+  else out.push({ ...paramCube(key, { ...Val.NO_VALUES, strings: Str.ALL_STRINGS }), atoms: new Map([[`${atom}:string`, true]]) });
+  out.push({ ...paramCube(key, { ...Val.NO_VALUES, numbers: Num.ALL_NUMBERS, composites: { mode: "out", values: new Map() } }), atoms: new Map([[atom, true]]) });
+  return out;
+}
+
+function escapeForRegex(s: string): string {
+  return Array.from(s, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join("");
+}
+
+/**
+ * The strings in which a regex search (as translated from Python) finds a match, when that is a
+ * regular language refa can build: leading `^` and trailing Python `$` are handled here; any
+ * other assertion or a backreference makes it opaque (undefined).
+ */
+const PY_DOLLAR = "(?=\\n?(?![\\s\\S]))";
+export function searchLanguage(pattern: string, flags: string): Str.StringSet | undefined {
+  let body = pattern;
+  let anchoredStart = false;
+  let anchoredEnd = false;
+  if (body.startsWith("^")) {
+    anchoredStart = true;
+    body = body.slice(1);
+  }
+  if (body.endsWith(PY_DOLLAR) && !body.endsWith("\\" + PY_DOLLAR)) {
+    anchoredEnd = true;
+    body = body.slice(0, -PY_DOLLAR.length);
+  }
+  const unescaped = body.replace(/\\\\/g, "");
+  const outsideSets = unescaped.replace(/\[(?:\\.|[^\]\\])*\]/g, "");
+  if (/\(\?<?[=!]|\\[bBkK]|\\[1-9]/.test(unescaped) || /(?<!\\)[$^]/.test(outsideSets)) return undefined;
+  const source = `${anchoredStart ? "" : "[\\s\\S]*"}(?:${body})${anchoredEnd ? "\\n?" : "[\\s\\S]*"}`;
+  try {
+    return Str.fromRegexSource(source, flags);
+  } catch {
+    return undefined;
+  }
+}
