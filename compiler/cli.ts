@@ -176,7 +176,7 @@ export class Cli {
       this.io.stdout.write(renderDiagnosticsSarif(result.diagnostics, result.sources, { toolVersion: packageVersion(), cwd: this.io.cwd }));
       if (tooManyWarnings) this.io.stderr.write(`aegisc: ${warningLimit}\n`);
     } else {
-      const text = renderDiagnosticsText(result.diagnostics, result.sources, { color: this.useColor(this.io.stdout, color) });
+      const text = renderDiagnosticsText(result.diagnostics, result.sources, { color: this.useColor(this.io.stdout, color), policyFiles: result.files });
       this.io.stdout.write(`${text}${text ? "\n" : ""}${summaryLine(summary)}\n${tooManyWarnings ? warningLimit + "\n" : ""}`);
     }
     if (result.ioError) return EXIT.usage;

@@ -1,11 +1,13 @@
 // Renders diagnostics like tsc/esbuild: `file:line:col - error AEG####: message`, then a code frame.
 
-import type { Diagnostic } from "./diagnostic.ts";
+import type { Diagnostic, Witness } from "./diagnostic.ts";
 import { lineText, positionAt, type SourceText } from "./source.ts";
 import type { Span } from "../ir/span.ts";
 
 export interface TextRenderOptions {
   color?: boolean;
+  /** The files of the compiled policy, for the pasteable `aegisc explain` line of a witness; default the finding's file. */
+  policyFiles?: readonly string[];
 }
 
 const paint = (on: boolean, code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -29,6 +31,8 @@ function renderOne(d: Diagnostic, sources: ReadonlyMap<string, SourceText>, opti
   out.push(`${location(d.span, sources)} - ${sev} ${gray(d.code)}: ${d.message}`);
   const frame = codeFrame(d.span, sources, d.severity === "error" ? red : yellow);
   if (frame) out.push(frame);
+  if (d.others && d.others.length > 0) out.push(`  ${cyan("rules involved")}: ${[...(d.rule !== undefined ? [d.rule] : []), ...d.others].join(", ")}`);
+  if (d.witness) out.push(`  ${cyan("example call")}: aegisc explain ${(options.policyFiles ?? [d.span.file]).map(quoteShell).join(" ")} ${witnessArguments(d.witness)}`);
   if (d.hint) out.push(`  ${cyan("hint")}: ${d.hint}`);
   for (const note of d.notes ?? []) {
     out.push(`  ${location(note.span, sources)} - note: ${note.message}`);
@@ -65,4 +69,17 @@ export function codeFrame(span: Span, sources: ReadonlyMap<string, SourceText>, 
 
 function expandTabs(s: string): string {
   return s.replace(/\t/g, "  ");
+}
+
+/** The witness as `aegisc explain` options, quoted for a POSIX shell so it can be pasted. */
+export function witnessArguments(w: Witness): string {
+  const parts = ["--tool", quoteShell(w.tool), "--server", quoteShell(w.server)];
+  if (w.agent !== undefined) parts.push("--agent", quoteShell(w.agent));
+  if (w.args !== undefined && Object.keys(w.args).length > 0) parts.push("--args", quoteShell(JSON.stringify(w.args)));
+  if (w.time !== undefined) parts.push("--at", quoteShell(w.time));
+  return parts.join(" ");
+}
+
+export function quoteShell(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
