@@ -75,6 +75,8 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
     return undefined;
   }
 
+  /** Follows an alias (`*name`) to its anchored node, so `match: *common` is read as the mapping it names. */
+  const deref = (node: unknown): Node | null => (isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? node) : ((node as Node | null) ?? null));
   const keySpan = (pair: Pair): Span => sp(pair.key as Node, wholeFile);
   /** An empty value (`match:` with nothing after it) has an empty range; point at its key instead. */
   const valueSpan = (pair: Pair): Span => {
@@ -96,9 +98,10 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         own.push(pair);
         continue;
       }
-      const sources = isSeq(pair.value) ? [...pair.value.items].reverse() : [pair.value];
+      const value = deref(pair.value);
+      const sources = isSeq(value) ? [...value.items].reverse() : [value];
       for (const src of sources) {
-        const target = isAlias(src) ? src.resolve(doc) : src;
+        const target = deref(src);
         if (isMap(target)) merged.push(...pairsOf(target));
         else bag.add(Diagnostics.wrongType, "A merge key `<<` needs a mapping or a list of mappings.", sp(src as Node, keySpan(pair)));
       }
@@ -188,21 +191,23 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
     } else if (key === "defaults") {
       defaults.span = valueSpan(pair);
       if (v === null) continue;
-      if (!isMap(pair.value)) {
+      const value = deref(pair.value);
+      if (!isMap(value)) {
         bag.add(Diagnostics.wrongType, "`defaults` must be a mapping.", valueSpan(pair));
         continue;
       }
-      for (const d of entries(pair.value, DEFAULTS_KEYS, "in `defaults`")) {
+      for (const d of entries(value, DEFAULTS_KEYS, "in `defaults`")) {
         if (keyOf(d) === "risk_level") defaults.risk = readRisk(d);
         else defaults.approval = readApproval(d);
       }
     } else if (key === "rules") {
       if (v === null) continue;
-      if (!isSeq(pair.value)) {
+      const value = deref(pair.value);
+      if (!isSeq(value)) {
         bag.add(Diagnostics.wrongType, "`rules` must be a list of rules.", valueSpan(pair));
         continue;
       }
-      pair.value.items.forEach((item, indexInFile) => {
+      value.items.forEach((item, indexInFile) => {
         const from = bag.size;
         const rule = buildRule(item as Node, indexInFile);
         if (rule) {
@@ -215,6 +220,9 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
 
   function buildRule(node: Node, indexInFile: number): Omit<Rule, "index"> | undefined {
     const ruleSpan = sp(node, wholeFile);
+    // An aliased rule (`- *base`) is reported where the alias is written, not at its anchor.
+    const aliased = isAlias(node);
+    node = deref(node) ?? node;
     if (!isMap(node)) {
       bag.add(Diagnostics.wrongType, `Rule ${indexInFile + 1} must be a mapping.`, ruleSpan);
       return undefined;
@@ -232,7 +240,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
       const key = keyOf(pair);
       const v = valueOf(pair);
       if (key === "name") {
-        nameSpan = valueSpan(pair);
+        nameSpan = aliased ? ruleSpan : valueSpan(pair);
         if (typeof v === "string") name = v;
         else {
           bag.add(Diagnostics.wrongType, `A rule name must be a string, not ${typeName(v)}.`, valueSpan(pair), {
@@ -251,18 +259,19 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         const a = readApproval(pair);
         if (a) approval = a;
       } else if (key === "match") {
-        if (!isMap(pair.value)) {
+        const value = deref(pair.value);
+        if (!isMap(value)) {
           bag.add(Diagnostics.matchNotMapping, `\`match\` must be a mapping, not ${typeName(v)}.`, valueSpan(pair), {
             hint: v === null ? "remove `match:` to match every call, or give `type`, `target` or `agent`" : undefined,
           });
           continue;
         }
-        for (const m of entries(pair.value, MATCH_KEYS, "in `match`")) {
+        for (const m of entries(value, MATCH_KEYS, "in `match`")) {
           const g = valueOf(m);
           if (typeof g !== "string") {
             const raw = text(valueSpan(m));
             bag.add(Diagnostics.globNotString, `The \`${keyOf(m)}\` pattern must be a string, not ${typeName(g)}.`, valueSpan(m), {
-              hint: isScalar(m.value) && g !== null ? `YAML 1.1 reads unquoted \`${raw}\` as ${typeName(g)}; quote it: \`${keyOf(m)}: "${raw.replace(/"/g, '\\"')}"\`` : 'give a pattern, for example `"*"`',
+              hint: isScalar(deref(m.value)) && g !== null ? `YAML 1.1 reads unquoted \`${raw}\` as ${typeName(g)}; quote it: \`${keyOf(m)}: "${raw.replace(/"/g, '\\"')}"\`` : 'give a pattern, for example `"*"`',
             });
             continue;
           }
@@ -270,11 +279,12 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         }
       } else if (key === "conditions") {
         if (v === null) continue;
-        if (!isMap(pair.value)) {
+        const value = deref(pair.value);
+        if (!isMap(value)) {
           bag.add(Diagnostics.wrongType, "`conditions` must be a mapping of condition keys.", valueSpan(pair));
           continue;
         }
-        conditions = entries(pair.value, CONDITION_KEYS, "in `conditions`").map(readCondition);
+        conditions = entries(value, CONDITION_KEYS, "in `conditions`").map(readCondition);
       }
     }
     // A rule with errors is still returned, so that the later checks report its other problems
@@ -304,7 +314,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
   }
 
   function readCondition(pair: Pair): AegisCondition {
-    const value = pair.value as Node | null;
+    const value = deref(pair.value);
     const cond: AegisCondition = {
       key: keyOf(pair),
       keySpan: keySpan(pair),

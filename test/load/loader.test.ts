@@ -180,6 +180,36 @@ test("an unknown key that arrives through a merge key is reported where it is wr
   assert.is(d.rule, "b");
 });
 
+test("aliases to mappings and lists work wherever a value is expected", () => {
+  const r = compile(
+    [
+      "defaults: &d { approval: auto }",
+      "rules:",
+      "  - name: a",
+      "    match: &m { type: write_* }",
+      "    conditions: &c { weekdays: &w [1, 2], param_eq: *d }",
+      "  - name: b",
+      "    match: *m",
+      "    conditions: *c",
+      "  - name: c",
+      "    conditions: { weekdays: *w }",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(r.diagnostics, []);
+  const [a, b, c] = r.policy!.rules;
+  assert.is(b.tool.source, "write_*");
+  assert.equal(JSON.stringify(b.when).replace(/"span":\{[^}]*\}/g, ""), JSON.stringify(a.when).replace(/"span":\{[^}]*\}/g, ""));
+  assert.equal(c.when.kind === "weekday" && c.when.days, [1, 2]);
+});
+
+test("an aliased rule that repeats a name is reported at the alias", () => {
+  const r = compile("rules:\n  - &r { name: a, approval: auto }\n  - *r\n");
+  const d = one(r, "AEG2006");
+  assert.is(underlined(r, d), "*r");
+  assert.is(underlined(r, d.notes![0]), "a");
+});
+
 test("conditions keep their YAML order and desugar to the expression IR", () => {
   const p = compile('rules:\n  - name: a\n    conditions:\n      param_gt: { size: 10 }\n      time_after: "09:00"\n      weekdays: [5, 1]\n').policy!;
   const when = p.rules[0].when;
