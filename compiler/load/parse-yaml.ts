@@ -58,6 +58,8 @@ export function parsePolicyYaml(source: SourceText, bag: DiagnosticBag): Documen
   const file = source.path;
   const doc = parseDocument(source.text, {
     version: "1.1",
+    // PyYAML reads every document with its 1.1 resolver, even under a `%YAML 1.2` directive.
+    schema: "yaml-1.1",
     uniqueKeys: false,
     prettyErrors: false,
     keepSourceTokens: false,

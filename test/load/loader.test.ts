@@ -135,6 +135,11 @@ test("YAML 1.1 like PyYAML: 1e5 and 09 are strings, 010 is octal 8, 0x1f is 31",
   assert.equal(values, ["1e5", "09", 8, 31, 100000, "-.5"]);
 });
 
+test("YAML 1.1 like PyYAML even under a %YAML 1.2 directive", () => {
+  const r = compile("%YAML 1.2\n---\nrules:\n  - name: a\n    match: { type: on }\n");
+  assert.is(one(r, "AEG2004").message, "The `type` pattern must be a string, not the boolean true.");
+});
+
 test("YAML 1.1 like PyYAML: a string-valued glob 1e5 stays a pattern", () => {
   assert.is(compile("rules:\n  - name: a\n    match: { type: 1e5 }\n").policy!.rules[0].tool.source, "1e5");
 });
