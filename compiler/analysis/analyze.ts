@@ -190,25 +190,29 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   if (effective.length === 0) {
     // Never decides: every call it matches is taken by the rules before it (possibly several together).
     const others = parts.map((p) => policy.rules[p.index]);
-    const differing = parts.filter((p) => !sameOutcome(policy.rules[p.index], rule));
-    const shown = differing[0] ?? parts[0];
-    const { witness, confirmed } = model.witness(shown.region, (call) => ruleMatchesCall(rule, call) && decide(policy, call).index === shown.index);
     const names = others.map(q).join(others.length === 2 ? " and " : ", ");
     const together = others.length > 1 ? " together" : "";
-    if (differing.length > 0) {
-      const d = policy.rules[shown.index];
+    // A differing part counts as proof only with a confirmed witness, or when no opaque predicate is involved.
+    const differing = parts
+      .filter((p) => !sameOutcome(policy.rules[p.index], rule))
+      .map((p) => ({ ...p, ...model.witness(p.region, (call) => ruleMatchesCall(rule, call) && decide(policy, call).index === p.index) }))
+      .map((p) => ({ ...p, proven: p.confirmed || !opaque(index, p.index) }));
+    const shadow = differing.find((p) => p.proven) ?? differing[0];
+    if (shadow) {
+      const d = policy.rules[shadow.index];
       findings.push({
         kind: "shadowed",
         severity: "error",
         rule,
         others,
-        ...(witness ? { witness } : {}),
-        certainty: "proven",
+        ...(shadow.witness ? { witness: shadow.witness } : {}),
+        certainty: shadow.proven ? "proven" : "possible",
         combine,
-        message: `${q(rule)} (${outcomeText(rule)}) never decides: ${names} cover it${together}, and ${q(d)} decides differently (${outcomeText(d)}).`,
+        message: `${q(rule)} (${outcomeText(rule)}) never decides: ${names} cover${others.length > 1 ? "" : "s"} it${together}, and ${q(d)} decides ${shadow.proven ? "" : "possibly "}differently (${outcomeText(d)}).`,
         hint: combine === "first-match" ? `move ${q(rule)} above ${q(d)}, or narrow the earlier rules` : `narrow ${q(d)} or remove ${q(rule)}`,
       });
     } else {
+      const { witness } = model.witness(parts[0].region, (call) => ruleMatchesCall(rule, call) && decide(policy, call).index === parts[0].index);
       findings.push({
         kind: "unreachable",
         severity: "warning",
@@ -217,11 +221,10 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
         ...(witness ? { witness } : {}),
         certainty: "proven",
         combine,
-        message: `${q(rule)} never decides: ${names} cover it${together} with the same outcome, so it is redundant.`,
+        message: `${q(rule)} never decides: ${names} cover${others.length > 1 ? "" : "s"} it${together} with the same outcome, so it is redundant.`,
         hint: `remove ${q(rule)}`,
       });
     }
-    void confirmed;
     return findings;
   }
 

@@ -98,18 +98,39 @@ function valueRegion(key: string, expr: Extract<Expr, { kind: "compare" | "conta
       { ...paramCube(key, { ...Val.NO_VALUES, composites: { mode: "out", values: new Map() } }), atoms: new Map([[`contains:${key}:${Val.canonical(x)}`, true]]) },
     ];
   }
-  // matches: strings through their language when it is regular; booleans exactly; numbers and composites opaquely.
+  // matches: strings through their language when it is regular; booleans exactly; numbers and
+  // lists/mappings through the shape of their string forms when that decides, else opaquely.
   const re = new RegExp(expr.pattern, expr.flags);
   const bools = { ...Val.NO_VALUES, true: re.test("True"), false: re.test("False") };
   const strings = searchLanguage(expr.pattern, expr.flags);
   const atom = `matches:${key}:${expr.flags}/${expr.pattern}`;
-  state.opaque = true;
   const out: Cube[] = [paramCube(key, bools)];
   if (strings) out.push(paramCube(key, { ...Val.NO_VALUES, strings }));
-  else out.push({ ...paramCube(key, { ...Val.NO_VALUES, strings: Str.ALL_STRINGS }), atoms: new Map([[`${atom}:string`, true]]) });
-  out.push({ ...paramCube(key, { ...Val.NO_VALUES, numbers: Num.ALL_NUMBERS, composites: { mode: "out", values: new Map() } }), atoms: new Map([[atom, true]]) });
+  else {
+    state.opaque = true;
+    out.push({ ...paramCube(key, { ...Val.NO_VALUES, strings: Str.ALL_STRINGS }), atoms: new Map([[`${atom}:string`, true]]) });
+  }
+  for (const [shape, values, label] of [
+    [NUMBER_FORMS, { ...Val.NO_VALUES, numbers: Num.ALL_NUMBERS }, "number"],
+    [COMPOSITE_FORMS, { ...Val.NO_VALUES, composites: { mode: "out", values: new Map() } }, "composite"],
+  ] as const) {
+    const hits = strings ? Str.and(strings, shape()) : undefined;
+    if (hits && Str.isEmpty(hits)) continue; // no string form of this shape can match
+    if (hits && Str.isSubset(shape(), strings!)) {
+      out.push(paramCube(key, values)); // every string form of this shape matches
+      continue;
+    }
+    state.opaque = true;
+    out.push({ ...paramCube(key, values), atoms: new Map([[`${atom}:${label}`, true]]) });
+  }
   return out;
 }
+
+/** Every string `str()` gives for a number (JS number formatting, Python's inf/nan) and for a list or mapping. */
+let numberForms: Str.StringSet | undefined;
+let compositeForms: Str.StringSet | undefined;
+const NUMBER_FORMS = () => (numberForms ??= Str.fromRegexSource("-?(?:[0-9]+(?:\\.[0-9]+)?(?:e[+-][0-9]+)?|inf)|nan", "u"));
+const COMPOSITE_FORMS = () => (compositeForms ??= Str.fromRegexSource("[\\[{][\\s\\S]*", "u"));
 
 function escapeForRegex(s: string): string {
   return Array.from(s, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join("");
