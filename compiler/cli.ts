@@ -165,7 +165,7 @@ export class Cli {
   }
 
   async check(globs: readonly string[], opts: CheckOptions, color = true): Promise<number> {
-    const result = await compileFiles(globs, { cwd: this.io.cwd, ...(opts.combine ? { combine: opts.combine } : {}) });
+    const result = await compileFiles(globs, { cwd: this.io.cwd, analyze: true, ...(opts.combine ? { combine: opts.combine } : {}) });
     const summary = summarize(result.diagnostics, result.files.length, result.policy ? result.policy.rules.length : null);
     const tooManyWarnings = opts.maxWarnings !== undefined && summary.warnings > opts.maxWarnings;
     const warningLimit = `Too many warnings (${summary.warnings}, maximum ${opts.maxWarnings}).`;

@@ -9,6 +9,7 @@ import { inferPolicyHash } from "./passes/infer-policy-hash.ts";
 import { normalizeConditions } from "./passes/normalize-conditions.ts";
 import type { Pass } from "./passes/pass.ts";
 import { reportDuplicateRuleNames } from "./passes/report-duplicate-rule-names.ts";
+import { reportRuleAnomalies } from "./passes/report-rule-anomalies.ts";
 
 export interface Stage {
   readonly name: string;
@@ -24,9 +25,17 @@ export const STAGES: readonly Stage[] = [
   { name: "finish", passes: [inferPolicyHash] },
 ];
 
+/**
+ * Run on request (`aegisc check`) after a policy compiled: its findings, errors included, say
+ * how rules interact, not that the policy is malformed, so the compiled policy is still returned.
+ */
+export const ANALYSIS_STAGE: Stage = { name: "analyze", passes: [reportRuleAnomalies] };
+
 export interface CompileOptions {
   /** Overrides the policy's `combine:` (the CLI's `--combine`). */
   readonly combine?: Combine;
+  /** Also run the analysis stage (unreachable, shadowed, redundant rules, …). */
+  readonly analyze?: boolean;
 }
 
 export interface CompileResult {
@@ -39,7 +48,7 @@ export interface CompileResult {
 export function compileSources(sources: readonly SourceText[], options: CompileOptions = {}, bag = new DiagnosticBag()): CompileResult {
   const sourceMap = new Map(sources.map((s) => [s.path, s]));
   const finish = (policy?: Policy): CompileResult => ({
-    ...(policy && !bag.hasErrors ? { policy } : {}),
+    ...(policy ? { policy } : {}),
     diagnostics: sortDiagnostics(bag.items, sources.map((s) => s.path)),
     sources: sourceMap,
   });
@@ -56,5 +65,6 @@ export function compileSources(sources: readonly SourceText[], options: CompileO
     for (const pass of stage.passes) pass.run(policy, { diagnostics: bag });
     if (bag.hasErrors) return finish();
   }
+  if (options.analyze) for (const pass of ANALYSIS_STAGE.passes) pass.run(policy, { diagnostics: bag });
   return finish(policy);
 }

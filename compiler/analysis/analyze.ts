@@ -208,7 +208,10 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
         ...(shadow.witness ? { witness: shadow.witness } : {}),
         certainty: shadow.proven ? "proven" : "possible",
         combine,
-        message: `${q(rule)} (${outcomeText(rule)}) never decides: ${names} cover${others.length > 1 ? "" : "s"} it${together}, and ${q(d)} decides ${shadow.proven ? "" : "possibly "}differently (${outcomeText(d)}).`,
+        message:
+          others.length === 1
+            ? `${q(rule)} (${outcomeText(rule)}) never decides: ${names} covers it and decides ${shadow.proven ? "" : "possibly "}differently (${outcomeText(d)}).`
+            : `${q(rule)} (${outcomeText(rule)}) never decides: ${names} cover it${together}, and ${q(d)} decides ${shadow.proven ? "" : "possibly "}differently (${outcomeText(d)}).`,
         hint: combine === "first-match" ? `move ${q(rule)} above ${q(d)}, or narrow the earlier rules` : `narrow ${q(d)} or remove ${q(rule)}`,
       });
     } else {

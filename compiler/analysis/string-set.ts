@@ -124,8 +124,16 @@ export function witness(set: StringSet, prefer: readonly string[] = []): string 
     for (let i = 0; ; i++) if (!set.words.has(`x${i}`)) return `x${i}`;
   }
   if (set.dfa.isEmpty) return undefined;
-  for (const wordSet of set.dfa.wordSets()) return fromWord(wordSet.map(niceChar));
-  return undefined;
+  // The shortest word, unless it ends in a separator ("list_"): then a slightly longer one reads better ("list_a").
+  let first: string | undefined;
+  let seen = 0;
+  for (const wordSet of set.dfa.wordSets()) {
+    const word = fromWord(wordSet.map(niceChar));
+    first ??= word;
+    if (!/[_\-./:]$/.test(word)) return word;
+    if (++seen >= 8) break;
+  }
+  return first;
 }
 
 /** A random member (for sampling tests): walks the DFA choosing random transitions. */

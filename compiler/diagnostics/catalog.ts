@@ -42,6 +42,16 @@ export const Diagnostics = Object.freeze({
   semanticEmpty: def("AEG2016", "value", "warning", "A semantic condition with no keywords, which never holds."),
   emptyConditionSpec: def("AEG2017", "value", "warning", "An empty condition mapping, which always holds."),
   mixedDefaults: def("AEG2018", "value", "warning", "Files that disagree on defaults or combine; the first file's values are used."),
+  // 3xxx: analysis findings, each with an example call (severity is the usual one; a finding may lower it)
+  unreachable: def("AEG3001", "unreachable", "warning", "A rule that never decides a call: the rules before it cover it with the same outcome."),
+  shadowed: def("AEG3002", "shadowed", "error", "A rule that never decides a call: rules that take precedence cover it and decide differently."),
+  redundant: def("AEG3003", "redundant", "warning", "A rule whose removal changes no decision."),
+  overlap: def("AEG3004", "overlap", "info", "Two rules with the same outcome that match common calls."),
+  correlation: def("AEG3005", "correlation", "warning", "Two rules with different outcomes that partly overlap; the one named decides the common calls."),
+  generalization: def("AEG3006", "generalization", "info", "A rule that contains another, different rule which takes precedence on its calls (an exception)."),
+  unsatisfiable: def("AEG3007", "unsatisfiable", "error", "A rule whose own patterns and conditions can never hold together."),
+  modeDependent: def("AEG3008", "mode-dependent", "warning", "A policy without `combine:` whose decisions differ between strictest and first-match."),
+  analysisIncomplete: def("AEG3009", "incomplete", "info", "A rule the analysis could not finish within its size limit."),
 });
 
 export type DiagnosticName = keyof typeof Diagnostics;

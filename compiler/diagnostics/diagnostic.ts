@@ -27,6 +27,10 @@ export interface DiagnosticExtra {
   /** Other rules involved, e.g. the rules that shadow `rule`. */
   others?: string[];
   witness?: Witness;
+  /** Overrides the catalog's severity (an analysis finding can be milder than its kind's usual one). */
+  severity?: Severity;
+  /** For analysis findings: "possible" when the finding rests on predicates the analysis cannot decide. */
+  certainty?: "proven" | "possible";
 }
 
 export interface Diagnostic {
@@ -42,6 +46,7 @@ export interface Diagnostic {
   readonly rule?: string;
   readonly others?: readonly string[];
   readonly witness?: Witness;
+  readonly certainty?: "proven" | "possible";
 }
 
 export class DiagnosticBag {
@@ -51,7 +56,7 @@ export class DiagnosticBag {
     this.items.push({
       code: def.code,
       kind: def.kind,
-      severity: def.severity,
+      severity: extra.severity ?? def.severity,
       message,
       span,
       ...(extra.hint !== undefined ? { hint: extra.hint } : {}),
@@ -59,6 +64,7 @@ export class DiagnosticBag {
       ...(extra.rule !== undefined ? { rule: extra.rule } : {}),
       ...(extra.others && extra.others.length > 0 ? { others: extra.others } : {}),
       ...(extra.witness ? { witness: extra.witness } : {}),
+      ...(extra.certainty ? { certainty: extra.certainty } : {}),
     });
   }
 

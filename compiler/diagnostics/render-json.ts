@@ -25,6 +25,7 @@ export interface JsonFinding extends JsonLocation {
   readonly rule?: string;
   readonly others?: readonly string[];
   readonly witness?: Witness;
+  readonly certainty?: "proven" | "possible";
   readonly message: string;
   readonly hint?: string;
   readonly notes?: readonly JsonNote[];
@@ -52,6 +53,7 @@ export function toJsonFinding(d: Diagnostic, sources: ReadonlyMap<string, Source
     ...(d.rule !== undefined ? { rule: d.rule } : {}),
     ...(d.others ? { others: d.others } : {}),
     ...(d.witness ? { witness: d.witness } : {}),
+    ...(d.certainty ? { certainty: d.certainty } : {}),
     ...locate(d.span, sources),
     message: d.message,
     ...(d.hint !== undefined ? { hint: d.hint } : {}),

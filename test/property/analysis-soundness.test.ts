@@ -3,57 +3,19 @@
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { analyzePolicy, toToolCall, type Finding } from "../../compiler/analysis/analyze.ts";
+import { analyzePolicy, toToolCall } from "../../compiler/analysis/analyze.ts";
 import { ruleRegion } from "../../compiler/analysis/rule-region.ts";
 import { cubeSample } from "../../compiler/analysis/witness.ts";
 import { decide, ruleMatchesCall } from "../../compiler/interpret.ts";
 import type { Policy } from "../../compiler/ir/types.ts";
 import { compileSources } from "../../compiler/pipeline.ts";
+import { checkWitness } from "../support/finding-claims.ts";
 import { policyArb } from "./arbitraries.ts";
 
 const RUNS = 250;
 const VALUE_POOL: unknown[] = [-2, -1, 0, 0.5, 1, 2, 2.5, 100, "a", "b", "ab", "/data/x", "True", "", true, false, null, ["a"], [1, 2], { a: 1 }, "1"];
 const SAMPLES_PER_DEAD_RULE = 400;
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
-
-/** The policy with one rule disabled but indexes kept, to ask what would decide without it. */
-function without(policy: Policy, index: number): Policy {
-  return { ...policy, rules: policy.rules.map((r) => (r.index === index ? { ...r, when: { kind: "const", value: false, span: r.span } } : r)) };
-}
-
-function outcome(policy: Policy, call: ReturnType<typeof toToolCall>) {
-  const d = decide(policy, call);
-  return `${d.approval}/${d.risk}`;
-}
-
-function checkWitness(policy: Policy, f: Finding): string | undefined {
-  if (!f.witness) return f.kind === "unsatisfiable" || f.kind === "incomplete" ? undefined : "no witness";
-  const p: Policy = { ...policy, combine: f.combine };
-  const call = toToolCall(f.witness);
-  const d = decide(p, call);
-  const others = f.others.map((o) => o.index);
-  switch (f.kind) {
-    case "shadowed":
-    case "unreachable":
-      if (!ruleMatchesCall(f.rule, call)) return "the rule does not match its witness";
-      if (!others.includes(d.index)) return `decided by ${d.rule}, not a covering rule`;
-      if (f.kind === "shadowed" && d.approval === f.rule.approval && d.risk === f.rule.risk) return "the covering decision has the same outcome";
-      return undefined;
-    case "overlap":
-    case "correlation":
-    case "generalization":
-      if (!ruleMatchesCall(f.rule, call) || !ruleMatchesCall(f.others[0], call)) return "both rules must match the witness";
-      return d.index === others[0] ? undefined : `decided by ${d.rule}, not ${f.others[0].name}`;
-    case "redundant":
-      if (d.index !== f.rule.index) return `decided by ${d.rule}, not the redundant rule`;
-      return outcome(p, call) === outcome(without(p, f.rule.index), call) ? undefined : "removing the rule changes the outcome";
-    case "mode-dependent":
-      if (decide({ ...policy, combine: "first-match" }, call).index !== f.rule.index) return "first-match does not pick the rule";
-      return decide({ ...policy, combine: "strictest" }, call).index === others[0] ? undefined : "strictest does not pick the other rule";
-    default:
-      return undefined;
-  }
-}
 
 test(`analysis witnesses are sound on ${RUNS} random policies; dead rules never decide sampled calls`, async () => {
   let witnesses = 0;
