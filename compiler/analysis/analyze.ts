@@ -324,3 +324,27 @@ function modeDependence(model: PolicyModel, policy: Policy): Finding[] {
 }
 
 export type { Decision, Cube };
+
+/**
+ * Whether the policy blocks every call of `tool` on `server` whatever its arguments, time and
+ * agent (or for the given agent): the rules that can match such calls and the defaults all say
+ * `block`. Used to hide such tools from an MCP client. Opaque conditions can only make a rule
+ * match less, so a non-block rule that might match keeps the tool visible (never hidden wrongly).
+ */
+export function blocksEveryCall(policy: Policy, target: { server: string; tool: string; agent?: string }): boolean {
+  const model = new PolicyModel(policy);
+  const cube: Cube = {
+    params: new Map(),
+    atoms: new Map(),
+    tool: Str.exactly(target.tool),
+    server: Str.exactly(target.server),
+    ...(target.agent !== undefined ? { agent: Str.exactly(target.agent) } : {}),
+  };
+  try {
+    const { parts, rest } = partition(model, [cube], precedenceOrder(policy));
+    return parts.every((p) => policy.rules[p.index].approval === "block") && (rest.length === 0 || policy.defaults.approval === "block");
+  } catch (e) {
+    if (e instanceof RegionTooLarge) return false;
+    throw e;
+  }
+}
