@@ -4,14 +4,19 @@ import type { Approval, Expr, Path, Policy, Risk, Rule } from "./ir/types.ts";
 import { APPROVAL_RANK, RISK_RANK } from "./ir/types.ts";
 import { compileGlob } from "./semantics/glob.ts";
 import {
-  callIsoWeekday,
-  callMinuteOfDay,
   compareOperand,
   containsOperand,
+  existsValue,
+  inValues,
+  lengthOf,
   matchesOperand,
+  minuteInWindow,
   ownValue,
   semanticMatch,
   semanticTokens,
+  stringMatches,
+  textTest,
+  zonedClock,
 } from "./semantics/support.ts";
 
 export interface ToolCall {
@@ -72,10 +77,14 @@ interface Env {
 const globCache = new Map<string, RegExp>();
 const regexCache = new Map<string, RegExp>();
 
-function globMatches(pattern: string, text: string): boolean {
+function cachedGlob(pattern: string): RegExp {
   let re = globCache.get(pattern);
   if (!re) globCache.set(pattern, (re = compileGlob(pattern)));
-  return re.test(text);
+  return re;
+}
+
+function globMatches(pattern: string, text: string): boolean {
+  return cachedGlob(pattern).test(text);
 }
 
 /** Aegis's agent rule: `*` skips the check; an empty agent id is matched as the literal string `*`. */
@@ -123,14 +132,27 @@ export function evalExpr(expr: Expr, env: Env): boolean {
       const key = `${expr.flags}/${expr.pattern}`;
       let re = regexCache.get(key);
       if (!re) regexCache.set(key, (re = new RegExp(expr.pattern, expr.flags)));
-      return matchesOperand(re, resolvePath(expr.path, env));
+      const actual = resolvePath(expr.path, env);
+      return expr.operand === "string" ? stringMatches(re, actual) : matchesOperand(re, actual);
     }
     case "clock": {
-      const minute = callMinuteOfDay(env.time);
+      const minute = zonedClock(env.time, expr.zone).minute;
       return expr.op === ">=" ? minute >= expr.minute : minute < expr.minute;
     }
+    case "window":
+      return minuteInWindow(zonedClock(env.time, expr.zone).minute, expr.from, expr.to);
     case "weekday":
-      return expr.days.includes(callIsoWeekday(env.time));
+      return expr.days.includes(zonedClock(env.time, expr.zone).weekday);
+    case "in":
+      return inValues(resolvePath(expr.path, env), expr.values, expr.negated);
+    case "text":
+      return textTest(expr.op, resolvePath(expr.path, env), expr.value);
+    case "glob":
+      return stringMatches(cachedGlob(expr.pattern), resolvePath(expr.path, env));
+    case "exists":
+      return existsValue(resolvePath(expr.path, env));
+    case "length":
+      return compareOperand(expr.op, lengthOf(resolvePath(expr.path, env)), expr.value);
     case "semantic":
       env.tokens ??= semanticTokens(env.tool, env.server, env.args);
       return semanticMatch(expr.keywords, env.tokens);
@@ -219,6 +241,8 @@ function firstFailing(expr: Expr, env: Env): string | undefined {
   return evalExpr(expr, env) ? undefined : describeExpr(expr);
 }
 
+export const WEEKDAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
 export function describeExpr(expr: Expr): string {
   const path = (p: Path) => [p.root, ...p.keys.map((k) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`))].join("").replace(/\.\[/g, "[");
   const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
@@ -237,9 +261,21 @@ export function describeExpr(expr: Expr): string {
     case "matches":
       return `${path(expr.path)} matches ${JSON.stringify(expr.written)}`;
     case "clock":
-      return `UTC time ${expr.op} ${hhmm(expr.minute)}`;
+      return `${expr.zone} time ${expr.op} ${hhmm(expr.minute)}`;
+    case "window":
+      return `${expr.zone} time between ${hhmm(expr.from)} and ${hhmm(expr.to)}`;
     case "weekday":
-      return `weekday in [${expr.days.join(", ")}]`;
+      return `weekday in [${expr.days.map((d) => WEEKDAY_NAMES[d - 1]).join(", ")}]${expr.zone === "UTC" ? "" : ` (${expr.zone})`}`;
+    case "in":
+      return `${path(expr.path)} ${expr.negated ? "not in" : "in"} ${JSON.stringify(expr.values)}`;
+    case "text":
+      return `${path(expr.path)} ${expr.op} ${JSON.stringify(expr.value)}`;
+    case "glob":
+      return `${path(expr.path)} glob ${JSON.stringify(expr.pattern)}`;
+    case "exists":
+      return `exists(${path(expr.path)})`;
+    case "length":
+      return `len(${path(expr.path)}) ${expr.op} ${expr.value}`;
     case "semantic":
       return `semantic ${JSON.stringify(expr.text)}`;
   }

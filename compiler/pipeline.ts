@@ -7,6 +7,7 @@ import { buildFileDraft, mergeDrafts, type FileDraft } from "./load/build-ir.ts"
 import { parsePolicyYaml } from "./load/parse-yaml.ts";
 import { inferPolicyHash } from "./passes/infer-policy-hash.ts";
 import { normalizeConditions } from "./passes/normalize-conditions.ts";
+import { normalizeWhen } from "./passes/normalize-when.ts";
 import type { Pass } from "./passes/pass.ts";
 import { reportDuplicateRuleNames } from "./passes/report-duplicate-rule-names.ts";
 import { reportRuleAnomalies } from "./passes/report-rule-anomalies.ts";
@@ -21,7 +22,7 @@ export interface Stage {
  * that one run shows all problems. The driver stops after the stage in which errors appeared.
  */
 export const STAGES: readonly Stage[] = [
-  { name: "validate", passes: [normalizeConditions, reportDuplicateRuleNames] },
+  { name: "validate", passes: [normalizeConditions, normalizeWhen, reportDuplicateRuleNames] },
   { name: "finish", passes: [inferPolicyHash] },
 ];
 

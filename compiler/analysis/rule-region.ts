@@ -59,34 +59,106 @@ export function exprRegion(expr: Expr, state: { opaque: boolean }): Region {
     case "not":
       return complement(exprRegion(expr.item, state));
     case "clock":
+      if (expr.zone !== "UTC") return opaque(expr, state);
       return [{ ...UNIVERSE, minute: expr.op === ">=" ? Num.interval(expr.minute, false, 1440, true) : Num.interval(0, false, expr.minute, true) }];
+    case "window": {
+      if (expr.zone !== "UTC") return opaque(expr, state);
+      const minutes =
+        expr.from <= expr.to
+          ? Num.interval(expr.from, false, expr.to, true)
+          : Num.not(Num.interval(expr.to, false, expr.from, true));
+      return [{ ...UNIVERSE, minute: minutes }];
+    }
     case "weekday":
+      if (expr.zone !== "UTC") return opaque(expr, state);
       return [{ ...UNIVERSE, weekday: expr.days.reduce((m, d) => m | (1 << (d - 1)), 0) }];
     case "semantic":
       state.opaque = true;
       return [atomCube(`semantic:${expr.keywords.join(",")}`)];
-    case "compare":
-    case "contains":
-    case "matches": {
+    default: {
+      const dim = stringDim(expr.path);
+      if (dim) return stringDimRegion(dim, expr, state);
       const key = paramKey(expr.path);
-      if (key === undefined) {
-        state.opaque = true;
-        return [atomCube(`expr:${JSON.stringify(expr, (k, v) => (k === "span" ? undefined : v))}`)];
-      }
+      if (key === undefined) return opaque(expr, state);
       return valueRegion(key, expr, state);
     }
   }
 }
 
-function valueRegion(key: string, expr: Extract<Expr, { kind: "compare" | "contains" | "matches" }>, state: { opaque: boolean }): Region {
+type Leaf = Exclude<Expr, { kind: "const" | "and" | "or" | "not" | "clock" | "window" | "weekday" | "semantic" }>;
+
+/** An undecided predicate: a free Boolean atom named by its canonical text. */
+function opaque(expr: Expr, state: { opaque: boolean }): Region {
+  state.opaque = true;
+  return [atomCube(`expr:${JSON.stringify(expr, (k, v) => (k === "span" ? undefined : v))}`)];
+}
+
+function stringDim(path: Path): "tool" | "server" | "agent" | undefined {
+  return path.root !== "args" && path.keys.length === 0 ? path.root : undefined;
+}
+
+const literalLanguage = (s: string, before: string, after: string) => Str.fromRegexSource(`${before}${escapeForRegex(s)}${after}`, "su");
+
+/** The strings (of a string-valued operand) a leaf accepts, or undefined when that is not a regular language. */
+function stringsOf(expr: Leaf): Str.StringSet | undefined {
+  switch (expr.kind) {
+    case "compare":
+      if (expr.op === "==") return typeof expr.value === "string" ? Str.exactly(expr.value) : Str.NO_STRINGS;
+      if (expr.op === "!=") return typeof expr.value === "string" ? Str.not(Str.exactly(expr.value)) : Str.ALL_STRINGS;
+      return typeof expr.value === "number" ? Str.NO_STRINGS : undefined;
+    case "in": {
+      const set = Str.exactly(...expr.values.filter((v): v is string => typeof v === "string"));
+      return expr.negated ? Str.not(set) : set;
+    }
+    case "text":
+      return expr.op === "startsWith" ? literalLanguage(expr.value, "", "[\\s\\S]*") : literalLanguage(expr.value, "[\\s\\S]*", "");
+    case "glob":
+      return Str.fromGlob(expr.pattern);
+    case "contains":
+      return typeof expr.value === "string" ? literalLanguage(expr.value, "[\\s\\S]*", "[\\s\\S]*") : Str.NO_STRINGS;
+    case "matches":
+      return searchLanguage(expr.pattern, expr.flags);
+    case "exists":
+      return Str.ALL_STRINGS;
+    case "length":
+      return undefined;
+  }
+}
+
+/** tool, server and agent are always strings (agent "" when the call has none). */
+function stringDimRegion(dim: "tool" | "server" | "agent", expr: Leaf, state: { opaque: boolean }): Region {
+  const set = stringsOf(expr);
+  if (!set) return opaque(expr, state);
+  return [{ ...UNIVERSE, [dim]: set }];
+}
+
+function valueRegion(key: string, expr: Leaf, state: { opaque: boolean }): Region {
+  const strictlyStrings = (set: Str.StringSet | undefined): Region => (set ? [paramCube(key, { ...Val.NO_VALUES, strings: set })] : opaque(expr, state));
+  switch (expr.kind) {
+    case "in": {
+      const members = expr.values.reduce<Val.ValueSet>((acc, v) => unionValues(acc, Val.equalTo(v)), Val.NO_VALUES);
+      return [paramCube(key, Val.and(Val.PRESENT, expr.negated ? Val.not(members) : members))];
+    }
+    case "text":
+    case "glob":
+      return strictlyStrings(stringsOf(expr));
+    case "exists":
+      return [paramCube(key, Val.PRESENT)];
+    case "length":
+      return opaque(expr, state);
+    case "matches":
+      if (expr.operand === "string") return strictlyStrings(searchLanguage(expr.pattern, expr.flags));
+      break;
+    default:
+      break;
+  }
   if (expr.kind === "compare") {
     const v = expr.value;
     if (expr.op === "==") return [paramCube(key, Val.and(Val.PRESENT, Val.equalTo(v)))];
     if (expr.op === "!=") return [paramCube(key, Val.and(Val.PRESENT, Val.not(Val.equalTo(v))))];
     if (typeof v === "number") return [paramCube(key, Val.orderedAgainst(expr.op, v))];
-    // Orderings against strings or lists are not modelled (the loader only admits numbers for Aegis keys).
-    state.opaque = true;
-    return [atomCube(`order:${key}:${expr.op}:${Val.canonical(v)}`)];
+    // Orderings against strings or lists are not modelled.
+    return opaque(expr, state);
   }
   if (expr.kind === "contains") {
     const x = expr.value;
@@ -98,6 +170,7 @@ function valueRegion(key: string, expr: Extract<Expr, { kind: "compare" | "conta
       { ...paramCube(key, { ...Val.NO_VALUES, composites: { mode: "out", values: new Map() } }), atoms: new Map([[`contains:${key}:${Val.canonical(x)}`, true]]) },
     ];
   }
+  if (expr.kind !== "matches") return opaque(expr, state);
   // matches: strings through their language when it is regular; booleans exactly; numbers and
   // lists/mappings through the shape of their string forms when that decides, else opaquely.
   const re = new RegExp(expr.pattern, expr.flags);
@@ -131,6 +204,10 @@ let numberForms: Str.StringSet | undefined;
 let compositeForms: Str.StringSet | undefined;
 const NUMBER_FORMS = () => (numberForms ??= Str.fromRegexSource("-?(?:[0-9]+(?:\\.[0-9]+)?(?:e[+-][0-9]+)?|inf)|nan", "u"));
 const COMPOSITE_FORMS = () => (compositeForms ??= Str.fromRegexSource("[\\[{][\\s\\S]*", "u"));
+
+function unionValues(a: Val.ValueSet, b: Val.ValueSet): Val.ValueSet {
+  return Val.not(Val.and(Val.not(a), Val.not(b)));
+}
 
 function escapeForRegex(s: string): string {
   return Array.from(s, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`).join("");

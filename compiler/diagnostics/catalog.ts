@@ -42,6 +42,14 @@ export const Diagnostics = Object.freeze({
   semanticEmpty: def("AEG2016", "value", "warning", "A semantic condition with no keywords, which never holds."),
   emptyConditionSpec: def("AEG2017", "value", "warning", "An empty condition mapping, which always holds."),
   mixedDefaults: def("AEG2018", "value", "warning", "Files that disagree on defaults or combine; the first file's values are used."),
+  invalidTimezone: def("AEG2019", "value", "error", "A timezone that is not an IANA time zone name."),
+  // 25xx: the `when:` expression language
+  whenSyntax: def("AEG2501", "syntax", "error", "A `when:` expression that does not parse."),
+  whenUnknownName: def("AEG2502", "unknown-name", "error", "An unknown path, function or weekday in a `when:` expression."),
+  whenType: def("AEG2503", "type", "error", "An operator applied to a value of the wrong type in a `when:` expression."),
+  whenNeverHolds: def("AEG2504", "never-holds", "error", "A comparison that can never hold."),
+  whenInvalidTime: def("AEG2505", "value", "error", "A time in a `when:` expression that is not a valid \"HH:MM\"."),
+  whenRegex: def("AEG2506", "value", "error", "A `when:` regex that is invalid, too long, or can backtrack super-linearly."),
   // 3xxx: analysis findings, each with an example call (severity is the usual one; a finding may lower it)
   unreachable: def("AEG3001", "unreachable", "warning", "A rule that never decides a call: the rules before it cover it with the same outcome."),
   shadowed: def("AEG3002", "shadowed", "error", "A rule that never decides a call: rules that take precedence cover it and decide differently."),

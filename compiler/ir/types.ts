@@ -39,7 +39,7 @@ export type Expr =
   | { readonly kind: "compare"; readonly op: CompareOp; readonly path: Path; readonly value: Value; readonly span: Span }
   /** Python `value in operand`: substring, list membership or mapping key. */
   | { readonly kind: "contains"; readonly path: Path; readonly value: Value; readonly span: Span }
-  /** Unanchored regex search over the Python string form of the operand. */
+  /** Unanchored regex search: over the Python string form of the operand (Aegis), or over string operands only (`when:`). */
   | {
       readonly kind: "matches";
       readonly path: Path;
@@ -48,14 +48,28 @@ export type Expr =
       readonly flags: string;
       /** The pattern as written in the policy. */
       readonly written: string;
+      /** `python-str`: any present value, stringified as Python does; `string`: strings only. */
+      readonly operand: "python-str" | "string";
       readonly span: Span;
     }
-  /** Minute of the day (0-1439) in UTC compared with a bound. */
-  | { readonly kind: "clock"; readonly op: ">=" | "<"; readonly minute: number; readonly span: Span }
-  /** ISO weekday (1 = Monday … 7 = Sunday) in UTC is one of `days`. */
-  | { readonly kind: "weekday"; readonly days: readonly number[]; readonly span: Span }
+  /** Minute of the day (0-1439) in `zone` compared with a bound. */
+  | { readonly kind: "clock"; readonly op: ">=" | "<"; readonly minute: number; readonly zone: string; readonly span: Span }
+  /** Minute of the day in `from` (inclusive) … `to` (exclusive), wrapping past midnight when `from > to`. */
+  | { readonly kind: "window"; readonly from: number; readonly to: number; readonly zone: string; readonly span: Span }
+  /** ISO weekday (1 = Monday … 7 = Sunday) in `zone` is one of `days`. */
+  | { readonly kind: "weekday"; readonly days: readonly number[]; readonly zone: string; readonly span: Span }
   /** Aegis's keyword evaluator: some keyword equals some token of the call. */
-  | { readonly kind: "semantic"; readonly text: string; readonly keywords: readonly string[]; readonly span: Span };
+  | { readonly kind: "semantic"; readonly text: string; readonly keywords: readonly string[]; readonly span: Span }
+  /** The operand is present, not null, and (Python-)equal to one of `values`; `negated`: present, not null, and none. */
+  | { readonly kind: "in"; readonly path: Path; readonly values: readonly Value[]; readonly negated: boolean; readonly span: Span }
+  /** A string operand starts or ends with `value`. */
+  | { readonly kind: "text"; readonly op: "startsWith" | "endsWith"; readonly path: Path; readonly value: string; readonly span: Span }
+  /** A string operand matches an Aegis (fnmatch) glob. */
+  | { readonly kind: "glob"; readonly path: Path; readonly pattern: string; readonly span: Span }
+  /** The operand is present and not null. */
+  | { readonly kind: "exists"; readonly path: Path; readonly span: Span }
+  /** The length of a string (in code points), list or mapping operand compared with a number. */
+  | { readonly kind: "length"; readonly op: CompareOp; readonly path: Path; readonly value: number; readonly span: Span };
 
 /** An Aegis condition entry before desugaring: the key, its value, and where they are. */
 export interface AegisCondition {
@@ -81,6 +95,15 @@ export interface ConditionEntry {
   readonly valueText: string;
 }
 
+/** A rule's `when:` text as written, with the file offset of each of its characters. */
+export interface WhenSource {
+  readonly text: string;
+  /** The YAML scalar holding the expression. */
+  readonly span: Span;
+  /** offsets[i] is the file offset of text[i]; offsets[text.length] is the end. */
+  readonly offsets: readonly number[];
+}
+
 export interface Rule {
   /** Position in the merged policy (0-based). */
   readonly index: number;
@@ -97,7 +120,8 @@ export interface Rule {
   readonly server: Glob;
   readonly agent: Glob;
   readonly conditions: readonly AegisCondition[];
-  /** The rule's condition after desugaring; `const true` when it has none. */
+  readonly whenSource?: WhenSource;
+  /** The rule's condition after desugaring `conditions` and `when` (ANDed); `const true` when it has none. */
   when: Expr;
   readonly risk: Risk;
   readonly riskSpan: Span;
@@ -111,6 +135,8 @@ export interface Policy {
   readonly combine: Combine;
   /** Whether some file stated `combine:`; analysis reports mode-dependent decisions when not. */
   readonly combineExplicit: boolean;
+  /** IANA zone for `time` and `weekday` in `when:` expressions (Aegis's own keys stay UTC). */
+  readonly timezone: string;
   readonly defaults: { readonly risk: Risk; readonly approval: Approval; readonly span: Span };
   readonly rules: Rule[];
   /** sha256 of the canonical policy, set by infer-policy-hash. */

@@ -16,8 +16,25 @@ import {
   type Policy,
   type Risk,
   type Rule,
+  type WhenSource,
 } from "../ir/types.ts";
+import { scalarValueOffsets, type ScalarStyle } from "./scalar-offsets.ts";
 import { didYouMean } from "./suggest.ts";
+
+/** Whether Intl knows the zone (IANA names such as "Europe/Paris", and "UTC"). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return zone.trim() !== "";
+  } catch {
+    return false;
+  }
+}
+
+function canonicalTimeZone(zone: string): string {
+  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved === "Etc/UTC" || resolved === "Etc/GMT" || resolved === "GMT" ? "UTC" : resolved;
+}
 
 /** Aegis keys that aegisc knowingly does not take, with what they are for. */
 const UNSUPPORTED_AEGIS_KEYS: Readonly<Record<string, string>> = {
@@ -25,9 +42,9 @@ const UNSUPPORTED_AEGIS_KEYS: Readonly<Record<string, string>> = {
   rate_limits: "Aegis's rate limits, which its policy loader ignores",
 };
 
-export const TOP_LEVEL_KEYS = ["version", "combine", "description", "defaults", "rules", "scope", "scope_id"] as const;
+export const TOP_LEVEL_KEYS = ["version", "combine", "timezone", "description", "defaults", "rules", "scope", "scope_id"] as const;
 export const DEFAULTS_KEYS = ["risk_level", "approval"] as const;
-export const RULE_KEYS = ["name", "description", "match", "conditions", "risk_level", "approval"] as const;
+export const RULE_KEYS = ["name", "description", "match", "conditions", "when", "risk_level", "approval"] as const;
 export const MATCH_KEYS = ["type", "target", "agent"] as const;
 export const CONDITION_KEYS = [
   "time_after",
@@ -49,6 +66,7 @@ export interface FileDraft {
   readonly span: Span;
   readonly version?: { value: number; span: Span };
   readonly combine?: { value: Combine; span: Span };
+  readonly timezone?: { value: string; span: Span };
   readonly defaults: { risk?: Risk; approval?: Approval; span: Span };
   readonly rules: Omit<Rule, "index">[];
 }
@@ -169,6 +187,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
 
   let version: FileDraft["version"];
   let combine: FileDraft["combine"];
+  let timezone: FileDraft["timezone"];
   const defaults: FileDraft["defaults"] = { span: span(file, 0, 0) };
   const rules: Omit<Rule, "index">[] = [];
 
@@ -186,6 +205,9 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
         bag.add(Diagnostics.invalidCombine, `\`${display(v)}\` is not a combine mode.`, valueSpan(pair), {
           hint: (typeof v === "string" ? didYouMean(v, COMBINES) : undefined) ?? "use strictest or first-match",
         });
+    } else if (key === "timezone") {
+      if (typeof v === "string" && isTimeZone(v)) timezone = { value: canonicalTimeZone(v), span: valueSpan(pair) };
+      else bag.add(Diagnostics.invalidTimezone, `\`${display(v)}\` is not an IANA time zone.`, valueSpan(pair), { hint: 'for example `timezone: "Europe/Paris"` or `"UTC"`' });
     } else if (key === "description" || key === "scope" || key === "scope_id") {
       if (v !== null && typeof v !== "string") bag.add(Diagnostics.wrongType, `\`${key}\` must be a string.`, valueSpan(pair));
     } else if (key === "defaults") {
@@ -236,6 +258,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
     let approvalSpan = nameSpan;
     const globs: Record<string, Glob> = {};
     let conditions: AegisCondition[] = [];
+    let whenSource: WhenSource | undefined;
     for (const pair of entries(node, RULE_KEYS, "in a rule")) {
       const key = keyOf(pair);
       const v = valueOf(pair);
@@ -277,6 +300,16 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
           }
           globs[keyOf(m)] = { source: g, span: valueSpan(m) };
         }
+      } else if (key === "when") {
+        const node = deref(pair.value);
+        if (typeof v !== "string" || !isScalar(node) || !node.range) {
+          bag.add(Diagnostics.wrongType, `\`when\` must be an expression string, not ${typeName(v)}.`, valueSpan(pair), {
+            hint: 'for example `when: args.path startsWith "/data/"`',
+          });
+          continue;
+        }
+        const offsets = scalarValueOffsets(source.text, node.range[0], node.range[1], (node.type ?? "PLAIN") as ScalarStyle, v);
+        whenSource = { text: v, span: valueSpan(pair), offsets };
       } else if (key === "conditions") {
         if (v === null) continue;
         const value = deref(pair.value);
@@ -305,6 +338,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
       server,
       agent: globs.agent ?? star(ruleSpan),
       conditions,
+      ...(whenSource ? { whenSource } : {}),
       when: { kind: "const", value: true, span: ruleSpan },
       risk,
       riskSpan,
@@ -338,7 +372,7 @@ export function buildFileDraft(source: SourceText, doc: Document, bag: Diagnosti
     return cond;
   }
 
-  return { path: file, span: wholeFile, version, combine, defaults, rules };
+  return { path: file, span: wholeFile, version, combine, timezone, defaults, rules };
 }
 
 /**
@@ -370,6 +404,7 @@ export function mergeDrafts(drafts: readonly FileDraft[], bag: DiagnosticBag): P
     files: drafts.map((d) => d.path),
     version: first.version?.value ?? 1,
     combine: combine?.value ?? "strictest",
+    timezone: drafts.find((d) => d.timezone)?.timezone?.value ?? "UTC",
     combineExplicit: combine !== undefined,
     defaults: {
       risk: first.defaults.risk ?? "medium",

@@ -44,7 +44,8 @@ function desugar(cond: AegisCondition, rule: Rule, bag: DiagnosticBag): Expr | u
     case "time_before": {
       const minute = parseTime(cond, bag);
       if (minute === undefined) return undefined;
-      return { kind: "clock", op: cond.key === "time_after" ? ">=" : "<", minute, span: whole };
+      // Aegis's clock conditions are always UTC, whatever the policy's `timezone:` says.
+      return { kind: "clock", op: cond.key === "time_after" ? ">=" : "<", minute, zone: "UTC", span: whole };
     }
     case "weekdays":
       return weekdays(cond, whole, bag);
@@ -131,7 +132,7 @@ function paramLeaf(key: string, entry: ConditionEntry & { key: string }, bag: Di
     bag.add(def, `Invalid regular expression: ${tr.message}.`, regexSpan(entry, tr.offset));
     return undefined;
   }
-  return { kind: "matches", path, pattern: tr.pattern, flags: tr.flags, written: entry.value, span: leafSpan };
+  return { kind: "matches", path, pattern: tr.pattern, flags: tr.flags, written: entry.value, operand: "python-str", span: leafSpan };
 }
 
 /** Points at the offending character when the scalar is written plainly, else at the whole value. */
@@ -189,7 +190,7 @@ function weekdays(cond: AegisCondition, whole: Span, bag: DiagnosticBag): Expr |
     } else days.add(d);
   });
   if (!ok) return undefined;
-  return { kind: "weekday", days: [...days].sort(), span: whole };
+  return { kind: "weekday", days: [...days].sort(), zone: "UTC", span: whole };
 }
 
 /** The first value inside `v` that JSON cannot hold (YAML timestamps, binary, sets), if any. */

@@ -209,3 +209,72 @@ export function callMinuteOfDay(time: unknown): number {
 export function callIsoWeekday(time: unknown): number {
   return utcIsoWeekday(callTimeMs(time));
 }
+
+/** `in [..]` / `not in [..]`: the operand must be present and not null either way. */
+export function inValues(actual: unknown, values: readonly unknown[], negated: boolean): boolean {
+  if (actual === undefined || actual === null) return false;
+  let found = false;
+  for (const v of values) {
+    if (pyEquals(actual, v)) {
+      found = true;
+      break;
+    }
+  }
+  return negated ? !found : found;
+}
+
+/** `startsWith` / `endsWith` on string operands only. */
+export function textTest(op: string, actual: unknown, text: string): boolean {
+  if (typeof actual !== "string") return false;
+  return op === "startsWith" ? actual.startsWith(text) : op === "endsWith" ? actual.endsWith(text) : false;
+}
+
+/** A regex (or compiled glob) test on string operands only. */
+export function stringMatches(re: RegExp, actual: unknown): boolean {
+  if (typeof actual !== "string") return false;
+  re.lastIndex = 0;
+  return re.test(actual);
+}
+
+export function existsValue(actual: unknown): boolean {
+  return actual !== undefined && actual !== null;
+}
+
+/** `len(…)`: code points of a string, items of a list, keys of a mapping; undefined for anything else. */
+export function lengthOf(actual: unknown): number | undefined {
+  if (typeof actual === "string") {
+    let n = 0;
+    for (const _ of actual) n++;
+    return n;
+  }
+  if (Array.isArray(actual)) return actual.length;
+  if (actual !== null && typeof actual === "object") return Object.keys(actual).length;
+  return undefined;
+}
+
+/** `time between from and to`: from inclusive, to exclusive, wrapping past midnight when from > to. */
+export function minuteInWindow(minute: number, from: number, to: number): boolean {
+  if (Number.isNaN(minute)) return false;
+  return from <= to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
+/** Minute of the day and ISO weekday of a call's time in an IANA zone, through Intl; NaN / 0 when invalid. */
+export function zonedClock(time: unknown, zone: string): { minute: number; weekday: number } {
+  const ms = callTimeMs(time);
+  if (zone === "UTC") return { minute: utcMinuteOfDay(ms), weekday: utcIsoWeekday(ms) };
+  if (!Number.isFinite(ms)) return { minute: Number.NaN, weekday: 0 };
+  try {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", hour: "2-digit", minute: "2-digit", weekday: "short" }).formatToParts(new Date(ms));
+    let hour = Number.NaN;
+    let minute = Number.NaN;
+    let weekday = 0;
+    for (const p of parts) {
+      if (p.type === "hour") hour = Number(p.value);
+      else if (p.type === "minute") minute = Number(p.value);
+      else if (p.type === "weekday") weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(p.value) + 1;
+    }
+    return { minute: hour * 60 + minute, weekday };
+  } catch {
+    return { minute: Number.NaN, weekday: 0 };
+  }
+}
