@@ -43,7 +43,7 @@ test("unknown key at the top level, with did-you-mean", () => {
 
 test("unknown key at the top level without a near match lists the allowed keys", () => {
   const d = only(compile("priority: 3\nrules: []\n"), "AEG2001", "priority");
-  assert.match(d.hint!, /`version`, `combine`, `description`, `defaults`, `rules`, `scope`, `scope_id`/);
+  assert.match(d.hint!, /`version`, `combine`, `timezone`, `description`, `defaults`, `rules`, `scope`, `scope_id`/);
 });
 
 test("Aegis's plan_rules is named as unsupported rather than unknown", () => {
