@@ -2,7 +2,7 @@
 
 import { ModuleKind, Project, ScriptTarget } from "ts-morph";
 import type { Policy } from "../ir/types.ts";
-import { emitGuardModule } from "./emit-module.ts";
+import { emitGuardModule, type EmitOptions } from "./emit-module.ts";
 
 export type EmitKind = "ts" | "js" | "both";
 
@@ -12,9 +12,9 @@ export interface EmittedFile {
   readonly text: string;
 }
 
-export function emitGuardFiles(policy: Policy, baseName: string, emit: EmitKind): EmittedFile[] {
+export function emitGuardFiles(policy: Policy, baseName: string, emit: EmitKind, options: Omit<EmitOptions, "baseName"> = {}): EmittedFile[] {
   const tsName = `${baseName}.guard.ts`;
-  const ts = emitGuardModule(policy, { baseName });
+  const ts = emitGuardModule(policy, { ...options, baseName });
   const out: EmittedFile[] = [];
   if (emit === "ts" || emit === "both") out.push({ fileName: tsName, text: ts });
   if (emit === "js" || emit === "both") {

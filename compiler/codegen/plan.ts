@@ -1,4 +1,4 @@
-// Plans the decision procedure: which rules can decide each tool-name class, in precedence order.
+// Plans the decision procedure: straight-line buckets per tool name for small policies, or tables for the indexed engine.
 
 import type { Policy, Rule } from "../ir/types.ts";
 import { precedenceOrder } from "../interpret.ts";
@@ -65,4 +65,26 @@ export function planDecisions(policy: Policy): DecisionPlan {
     buckets: [...byKey.values()],
     fallback: { names: [], candidates: prune(globRules.map((rule) => ({ rule, testTool: true }))) },
   };
+}
+
+/** How `decide` is generated: straight-line code per tool-name bucket, or tables read by the indexed engine. */
+export type Strategy = "straight" | "tables";
+
+/**
+ * Straight-line code reads well in a review and is the fastest for a handful of rules, but it
+ * tests rules one after another and copies rules that apply to many names into every bucket.
+ * Past these bounds the tables take over: their size is linear in the rules and their cost per
+ * call does not grow with them.
+ */
+export const STRAIGHT_MAX_RULES = 32;
+export const STRAIGHT_MAX_TESTS = 96;
+
+export type ModulePlan = { readonly strategy: "straight"; readonly plan: DecisionPlan } | { readonly strategy: "tables" };
+
+export function planModule(policy: Policy, requested: Strategy | "auto" = "auto"): ModulePlan {
+  if (requested === "tables" || (requested === "auto" && policy.rules.length > STRAIGHT_MAX_RULES)) return { strategy: "tables" };
+  const plan = planDecisions(policy);
+  const tests = plan.buckets.reduce((n, b) => n + b.candidates.length, plan.fallback.candidates.length);
+  if (requested === "auto" && tests > STRAIGHT_MAX_TESTS) return { strategy: "tables" };
+  return { strategy: "straight", plan };
 }

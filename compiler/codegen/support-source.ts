@@ -1,4 +1,4 @@
-// Copies the run-time helpers of semantics/support.ts into generated modules, so interpreter and module share one implementation.
+// Copies run-time code into generated modules (the helpers of semantics/support.ts, the table engine), so that modules have no imports.
 
 import { readFileSync } from "node:fs";
 import { Project, SyntaxKind } from "ts-morph";
@@ -48,4 +48,21 @@ export function supportSource(names: Iterable<string>): string[] {
   };
   for (const n of names) visit(n);
   return [...all.keys()].filter((n) => needed.has(n)).map((n) => all.get(n)!.text);
+}
+
+const TABLE_RUNTIME_PATH = new URL("./table-runtime.ts", import.meta.url);
+let tableRuntimeCache: string | undefined;
+
+/** The indexed decision engine for table-mode modules: table-runtime.ts without its file comment and `export`s. */
+export function tableRuntimeSource(): string {
+  if (tableRuntimeCache !== undefined) return tableRuntimeCache;
+  const lines = readFileSync(TABLE_RUNTIME_PATH, "utf8").split("\n");
+  let start = 0;
+  while (start < lines.length && (lines[start].startsWith("//") || lines[start].trim() === "")) start++;
+  tableRuntimeCache = lines
+    .slice(start)
+    .map((line) => line.replace(/^export /, ""))
+    .join("\n")
+    .trimEnd();
+  return tableRuntimeCache;
 }

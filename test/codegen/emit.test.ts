@@ -1,4 +1,4 @@
-// Generated modules: hostile rule text cannot change behaviour, output is deterministic, and the JS + .d.ts form works.
+// Generated modules, straight-line and tables: hostile rule text cannot change behaviour, output is deterministic, and the JS + .d.ts form works.
 
 import { readFileSync } from "node:fs";
 import { test } from "uvu";
@@ -7,35 +7,38 @@ import { emitGuardFiles } from "../../compiler/codegen/emit-files.ts";
 import { emitGuardModule } from "../../compiler/codegen/emit-module.ts";
 import { classifyGlob } from "../../compiler/semantics/glob.ts";
 import { decide } from "../../compiler/interpret.ts";
-import { compilePolicyText, importJs, loadGeneratedGuard } from "../support/load-guard.ts";
+import { generatePolicy, generateWorkload } from "../../bench/generate.ts";
+import { compilePolicyText, importJs, transpileToJs } from "../support/load-guard.ts";
 
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), "utf8");
 const seedText = readFileSync(new URL("../../examples/quickstart/policy.yaml", import.meta.url), "utf8");
 
-test("hostile names, descriptions and patterns survive as data", async () => {
-  const policy = compilePolicyText(fixture("hostile.yaml"));
-  const guard = await loadGeneratedGuard(policy);
-  assert.equal(
-    guard.POLICY.rules.map((r) => r.name),
-    policy.rules.map((r) => r.name),
-  );
-  assert.is(guard.POLICY.rules[0].name, 'quote" back`tick ${process.exit(1)} */ end');
-  assert.is(guard.POLICY.rules[0].description, "line1\nline2 \u2028 \u2029 </script> // not a comment");
-  const hostileTool = 'a"b`c${d}*/e\nf\u2028g-anything';
-  const hostileKey = 'k"`${x}*/\u2028';
-  const calls = [
-    { tool: hostileTool, server: "s", args: { [hostileKey]: 'v"`${y}*/\n\u2029' } },
-    { tool: hostileTool, server: "s", args: { [hostileKey]: "other" } },
-    { tool: "x", server: "\\\\anything" },
-    { tool: "x", server: "\\anything" },
-    { tool: "other", server: "s" },
-  ];
-  const expected = ['quote" back`tick ${process.exit(1)} */ end', "<default>", "*/ injected(); /*", "<default>", "<default>"];
-  calls.forEach((call, i) => {
-    assert.is(decide(policy, call).rule, expected[i], `interpreter ${i}`);
-    assert.equal(guard.decide(call), decide(policy, call), `generated ${i}`);
+for (const strategy of ["straight", "tables"] as const) {
+  test(`hostile names, descriptions and patterns survive as data (${strategy})`, async () => {
+    const policy = compilePolicyText(fixture("hostile.yaml"));
+    const guard = await importJs(transpileToJs(emitGuardModule(policy, { strategy })));
+    assert.equal(
+      guard.POLICY.rules.map((r) => r.name),
+      policy.rules.map((r) => r.name),
+    );
+    assert.is(guard.POLICY.rules[0].name, 'quote" back`tick ${process.exit(1)} */ end');
+    assert.is(guard.POLICY.rules[0].description, "line1\nline2 \u2028 \u2029 </script> // not a comment");
+    const hostileTool = 'a"b`c${d}*/e\nf\u2028g-anything';
+    const hostileKey = 'k"`${x}*/\u2028';
+    const calls = [
+      { tool: hostileTool, server: "s", args: { [hostileKey]: 'v"`${y}*/\n\u2029' } },
+      { tool: hostileTool, server: "s", args: { [hostileKey]: "other" } },
+      { tool: "x", server: "\\\\anything" },
+      { tool: "x", server: "\\anything" },
+      { tool: "other", server: "s" },
+    ];
+    const expected = ['quote" back`tick ${process.exit(1)} */ end', "<default>", "*/ injected(); /*", "<default>", "<default>"];
+    calls.forEach((call, i) => {
+      assert.is(decide(policy, call).rule, expected[i], `interpreter ${i}`);
+      assert.equal(guard.decide(call), decide(policy, call), `generated ${i}`);
+    });
   });
-});
+}
 
 test("the same input gives byte-identical output", () => {
   const a = emitGuardModule(compilePolicyText(fixture("conditions.yaml")));
@@ -79,18 +82,35 @@ test("each glob compiles to its cheapest test", () => {
   assert.equal(classifyGlob("*").kind, "any");
 });
 
-test("decide never throws, even on hostile inputs", async () => {
-  const policy = compilePolicyText(fixture("conditions.yaml"));
-  const guard = await loadGeneratedGuard(policy);
-  const throwing = { get size() { throw new Error("boom"); } };
-  const inputs: unknown[] = [null, undefined, 5, "x", [], {}, { tool: "fs_a_file", server: "dev-1", agent: "bot-1", args: throwing }, { tool: "deploy", server: "s", time: "garbage" }, { tool: "deploy", server: "s", time: Symbol("t") }];
-  for (const input of inputs) {
-    const g = guard.decide(input as never);
-    const i = decide(policy, input as never);
-    assert.equal(g, i, String(typeof input));
-    assert.is(g.approval === "block" || g.rule === "<default>" || g.index >= 0, true);
-  }
-  assert.is(guard.decide(inputs[6] as never).rule, "<error>");
+for (const strategy of ["straight", "tables"] as const) {
+  test(`decide never throws, even on hostile inputs (${strategy})`, async () => {
+    const policy = compilePolicyText(fixture("conditions.yaml"));
+    const guard = await importJs(transpileToJs(emitGuardModule(policy, { strategy })));
+    const throwing = { get size() { throw new Error("boom"); } };
+    const inputs: unknown[] = [null, undefined, 5, "x", [], {}, { tool: "fs_a_file", server: "dev-1", agent: "bot-1", args: throwing }, { tool: "deploy", server: "s", time: "garbage" }, { tool: "deploy", server: "s", time: Symbol("t") }];
+    for (const input of inputs) {
+      const g = guard.decide(input as never);
+      const i = decide(policy, input as never);
+      assert.equal(g, i, String(typeof input));
+      assert.is(g.approval === "block" || g.rule === "<default>" || g.index >= 0, true);
+    }
+    assert.is(guard.decide(inputs[6] as never).rule, "<error>");
+  });
+}
+
+test("--emit js works for the table form (a 100-rule policy) and keeps the exported types", async () => {
+  const bench = generatePolicy(100);
+  const policy = compilePolicyText(bench.yaml);
+  const files = emitGuardFiles(policy, "bench", "both");
+  assert.match(files[0].text, /indexed tables/);
+  const [js, dts] = files.slice(1).map((f) => f.text);
+  assert.match(dts, /export declare function decide\(call: ToolCall\): Decision;/);
+  assert.match(dts, /export declare const POLICY: PolicyInfo;/);
+  assert.not.match(js, /^\s*import\s|require\(/m);
+  const guard = await importJs(js);
+  assert.is(guard.POLICY.rules.length, 100);
+  assert.equal(guard.POLICY.rules.map((r) => r.name), policy.rules.map((r) => r.name));
+  for (const call of generateWorkload(bench, 500)) assert.equal(guard.decide(call), decide(policy, call), JSON.stringify(call));
 });
 
 test.run();

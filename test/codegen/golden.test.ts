@@ -1,4 +1,4 @@
-// Golden files of generated modules: stale goldens fail (UPDATE_GOLDEN=1 rewrites them) and every golden type-checks in strict mode.
+// Golden files of generated modules (straight-line and table forms): stale goldens fail (UPDATE_GOLDEN=1 rewrites them) and every golden type-checks in strict mode.
 
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -6,17 +6,24 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import ts from "typescript";
 import { emitGuardFiles } from "../../compiler/codegen/emit-files.ts";
+import type { Strategy } from "../../compiler/codegen/plan.ts";
 import { compilePolicyText } from "../support/load-guard.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const GOLDEN = here("golden/");
 const update = process.env.UPDATE_GOLDEN === "1";
 
-const inputs: { name: string; path: string; source: string }[] = [
+const inputs: { name: string; path: string; source: string; strategy?: Strategy }[] = [
   { name: "seed", path: "policy.yaml", source: here("../../examples/quickstart/policy.yaml") },
   { name: "seed-first-match", path: "policy.yaml", source: here("../../examples/quickstart/policy.yaml") },
   { name: "conditions", path: "conditions.yaml", source: here("fixtures/conditions.yaml") },
   { name: "hostile", path: "hostile.yaml", source: here("fixtures/hostile.yaml") },
+  { name: "when", path: "when.yaml", source: here("fixtures/when.yaml") },
+  // The table form that large policies get, on small inputs so that a review can follow it.
+  { name: "seed-tables", path: "policy.yaml", source: here("../../examples/quickstart/policy.yaml"), strategy: "tables" },
+  { name: "conditions-tables", path: "conditions.yaml", source: here("fixtures/conditions.yaml"), strategy: "tables" },
+  { name: "hostile-tables", path: "hostile.yaml", source: here("fixtures/hostile.yaml"), strategy: "tables" },
+  { name: "when-tables", path: "when.yaml", source: here("fixtures/when.yaml"), strategy: "tables" },
 ];
 
 mkdirSync(GOLDEN, { recursive: true });
@@ -27,7 +34,7 @@ for (const input of inputs) {
       path: input.path,
       ...(input.name.endsWith("first-match") ? { combine: "first-match" as const } : {}),
     });
-    const [file] = emitGuardFiles(policy, input.name, "ts");
+    const [file] = emitGuardFiles(policy, input.name, "ts", input.strategy ? { strategy: input.strategy } : {});
     const goldenPath = GOLDEN + file.fileName;
     if (update) writeFileSync(goldenPath, file.text);
     let expected: string;

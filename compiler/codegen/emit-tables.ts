@@ -1,0 +1,167 @@
+// Table-mode bodies for large policies: rule columns, pattern matchers and residual tests read by the indexed engine (table-runtime.ts).
+
+import type { CodeBlockWriter } from "ts-morph";
+import { APPROVAL_RANK, RISK_RANK, type Policy } from "../ir/types.ts";
+import { classifyGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob } from "../semantics/glob.ts";
+import type { ExprEmitter, Hoisted } from "./expr-emitter.ts";
+import { numberLiteral, stringLiteral } from "./literals.ts";
+import type { ModuleBody } from "./module-body.ts";
+import { tableRuntimeSource } from "./support-source.ts";
+
+/** Distinct strings in first-seen order, so ids (and the module's bytes) depend only on the policy. */
+class Interned {
+  readonly items: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.items.length;
+      this.ids.set(s, id);
+      this.items.push(s);
+    }
+    return id;
+  }
+}
+
+/**
+ * A pattern's matcher literal for the engine's index: `0` exact, `1` any, or [prefix, suffix,
+ * full test]. Prefix and suffix are the pattern's leading and trailing literal text (fnmatch
+ * literals are the characters as written); the full test is a hoisted RegExp unless the pattern
+ * is exactly prefix*suffix.
+ */
+export function matcherLiteral(pattern: string, hoisted: Hoisted): string {
+  const test = classifyGlob(pattern);
+  if (test.kind === "exact") {
+    // The engine keys exact patterns by their text, which must therefore be the one string they accept.
+    if (test.text !== pattern) throw new Error(`exact glob ${JSON.stringify(pattern)} accepts ${JSON.stringify(test.text)}`);
+    return "0";
+  }
+  if (test.kind === "any") return "1";
+  const tokens = parseGlob(pattern);
+  const first = tokens[0];
+  const last = tokens[tokens.length - 1];
+  const prefix = first.t === "lit" ? first.s : "";
+  const suffix = tokens.length > 1 && last.t === "lit" ? last.s : "";
+  const pure = test.kind === "prefix" || test.kind === "suffix" || test.kind === "prefix-suffix";
+  const full = pure ? "null" : hoisted.constant("GLOB_", "RegExp", `new RegExp(${stringLiteral(globRegExpSource(tokens))}, ${stringLiteral(GLOB_REGEXP_FLAGS)})`);
+  return `[${stringLiteral(prefix)}, ${stringLiteral(suffix)}, ${full}]`;
+}
+
+/** `const name: type = [items];` with items wrapped at about 120 columns, so a 10,000-rule table stays readable in a diff. */
+function writeArray(w: CodeBlockWriter, declaration: string, items: readonly string[]): void {
+  if (items.length === 0) {
+    w.writeLine(`${declaration} = [];`);
+    return;
+  }
+  w.writeLine(`${declaration} = [`);
+  let line = "";
+  for (const item of items) {
+    const next = line.length === 0 ? `${item},` : `${line} ${item},`;
+    if (line.length > 0 && next.length > 116) {
+      w.writeLine(`  ${line}`);
+      line = `${item},`;
+    } else line = next;
+  }
+  w.writeLine(`  ${line}`);
+  w.writeLine("];");
+}
+
+export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted): ModuleBody {
+  const tools = new Interned();
+  const servers = new Interned();
+  const agents = new Interned();
+  const residualIds = new Interned();
+  const columns: number[] = [];
+  for (const rule of policy.rules) {
+    const residual = exprs.residual(rule);
+    columns.push(
+      tools.id(rule.tool.source),
+      servers.id(rule.server.source),
+      agents.id(rule.agent.source),
+      APPROVAL_RANK[rule.approval] * 4 + (RISK_RANK[rule.risk] - 1),
+      residual === undefined ? -1 : residualIds.id(residual),
+    );
+  }
+  const toolMatchers = tools.items.map((p) => matcherLiteral(p, hoisted));
+  const serverMatchers = servers.items.map((p) => matcherLiteral(p, hoisted));
+  const descriptions = policy.rules.filter((r) => r.description !== undefined).map((r) => `[${numberLiteral(r.index)}, ${stringLiteral(r.description!)}]`);
+  // Classified names are remembered; the bound keeps hostile streams of new names from growing memory.
+  const memoLimit = 4096 + 2 * (tools.items.length + servers.items.length);
+
+  return {
+    description: "indexed tables",
+    writePolicy: (w) => {
+      w.writeLine(`const APPROVAL_NAMES: readonly Approval[] = ["auto", "approve", "block"];`);
+      w.writeLine(`const RISK_NAMES: readonly Risk[] = ["low", "medium", "high", "critical"];`);
+      writeArray(w, "const TOOL_PATTERNS: readonly string[]", tools.items.map(stringLiteral));
+      writeArray(w, "const SERVER_PATTERNS: readonly string[]", servers.items.map(stringLiteral));
+      writeArray(w, "const AGENT_PATTERNS: readonly string[]", agents.items.map(stringLiteral));
+      writeArray(w, "const RULE_NAMES: readonly string[]", policy.rules.map((r) => stringLiteral(r.name)));
+      w.writeLine("/** Per rule, in file order: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */");
+      writeArray(w, "const RULE_COLUMNS: readonly number[]", columns.map(numberLiteral));
+      if (descriptions.length > 0) {
+        w.writeLine(`const RULE_DESCRIPTIONS: ReadonlyMap<number, string> = new Map<number, string>([`);
+        for (const d of descriptions) w.writeLine(`  ${d},`);
+        w.writeLine("]);");
+      }
+      w.blankLine();
+      w.writeLine("export const POLICY: PolicyInfo = Object.freeze({");
+      w.writeLine(`  hash: ${stringLiteral(policy.hash)},`);
+      w.writeLine(`  combine: ${stringLiteral(policy.combine)},`);
+      w.writeLine(`  defaults: Object.freeze({ risk: ${stringLiteral(policy.defaults.risk)}, approval: ${stringLiteral(policy.defaults.approval)} }),`);
+      w.writeLine("  rules: Object.freeze(");
+      w.writeLine("    RULE_NAMES.map((name, index): RuleInfo => {");
+      w.writeLine("      const base = index * 5;");
+      w.writeLine("      const match = Object.freeze({ type: TOOL_PATTERNS[RULE_COLUMNS[base]], target: SERVER_PATTERNS[RULE_COLUMNS[base + 1]], agent: AGENT_PATTERNS[RULE_COLUMNS[base + 2]] });");
+      w.writeLine("      const risk = RISK_NAMES[RULE_COLUMNS[base + 3] & 3];");
+      w.writeLine("      const approval = APPROVAL_NAMES[RULE_COLUMNS[base + 3] >> 2];");
+      if (descriptions.length > 0) {
+        w.writeLine("      const description = RULE_DESCRIPTIONS.get(index);");
+        w.writeLine("      return Object.freeze(description === undefined ? { name, risk, approval, match } : { name, description, risk, approval, match });");
+      } else {
+        w.writeLine("      return Object.freeze({ name, risk, approval, match });");
+      }
+      w.writeLine("    }),");
+      w.writeLine("  ),");
+      w.writeLine("});");
+      w.blankLine();
+    },
+    writeDecisions: (w) => {
+      w.writeLine("const DECISIONS: readonly Decision[] = Object.freeze(");
+      w.writeLine("  POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),");
+      w.writeLine(");");
+    },
+    writeData: (w) => {
+      writeArray(w, "const TOOL_MATCHERS: readonly GlobMatcher[]", toolMatchers);
+      writeArray(w, "const SERVER_MATCHERS: readonly GlobMatcher[]", serverMatchers);
+      w.writeLine("/** Agent tests and conditions, shared by the rules whose code is identical. */");
+      if (residualIds.items.length === 0) w.writeLine("const RESIDUAL_TESTS: readonly ResidualTest<ToolCall>[] = [];");
+      else {
+        w.writeLine("const RESIDUAL_TESTS: readonly ResidualTest<ToolCall>[] = [");
+        for (const code of residualIds.items) w.writeLine(`  (tool, server, agent, args, call) => ${code},`);
+        w.writeLine("];");
+      }
+      w.writeLine("const TABLES: DecisionTables<Decision, ToolCall> = buildDecisionTables({");
+      w.writeLine("  toolPatterns: TOOL_PATTERNS,");
+      w.writeLine("  toolMatchers: TOOL_MATCHERS,");
+      w.writeLine("  serverPatterns: SERVER_PATTERNS,");
+      w.writeLine("  serverMatchers: SERVER_MATCHERS,");
+      w.writeLine("  columns: RULE_COLUMNS,");
+      w.writeLine("  residualTests: RESIDUAL_TESTS,");
+      w.writeLine("  decisions: DECISIONS,");
+      w.writeLine("  fallback: DEFAULT_DECISION,");
+      w.writeLine(`  firstMatch: ${policy.combine === "first-match" ? "true" : "false"},`);
+      w.writeLine(`  memoLimit: ${numberLiteral(memoLimit)},`);
+      w.writeLine("});");
+    },
+    writeDispatch: (w) => {
+      w.writeLine("return decideIndexed(TABLES, tool, server, agent, args, call);");
+    },
+    writeFunctions: (w) => {
+      w.blankLine();
+      w.writeLine("// The indexed decision engine, copied from aegisc's codegen/table-runtime.ts so that the module has no imports.");
+      w.blankLine();
+      w.write(tableRuntimeSource()).newLine();
+    },
+  };
+}

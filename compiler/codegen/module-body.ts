@@ -1,0 +1,23 @@
+// The part of a guard module that depends on the strategy (straight-line or tables), around the shared header and prologue.
+
+import type { CodeBlockWriter } from "ts-morph";
+import { numberLiteral, stringLiteral } from "./literals.ts";
+
+export interface ModuleBody {
+  /** For the banner, e.g. "straight-line decide". */
+  readonly description: string;
+  /** `export const POLICY` (after the types). */
+  writePolicy(w: CodeBlockWriter): void;
+  /** The rules' frozen decisions (after DEFAULT/INVALID/ERROR). */
+  writeDecisions(w: CodeBlockWriter): void;
+  /** Module-scope data read by the dispatch (after the hoisted constants). */
+  writeData(w: CodeBlockWriter): void;
+  /** The end of `decideCall`, once `tool`, `server`, `agent`, `args` and `call` are validated locals. */
+  writeDispatch(w: CodeBlockWriter): void;
+  /** Functions after `decideCall`. */
+  writeFunctions(w: CodeBlockWriter): void;
+}
+
+export function decisionLiteral(approval: string, risk: string, rule: string, index: number): string {
+  return `Object.freeze({ approval: ${stringLiteral(approval)}, risk: ${stringLiteral(risk)}, rule: ${stringLiteral(rule)}, index: ${numberLiteral(index)} })`;
+}
