@@ -16,6 +16,7 @@ import { explain, type ToolCall } from "./interpret.ts";
 import { COMBINES, type Combine, type Policy } from "./ir/types.ts";
 import { expandPolicyPatterns, readSources } from "./load/read-sources.ts";
 import { compileSources } from "./pipeline.ts";
+import { registerProxyCommands } from "./proxy/command.ts";
 
 /** Anything with `write(string)`: process streams in the binary, string buffers in tests. */
 export interface OutputStream {
@@ -148,6 +149,7 @@ export class Cli {
       .addOption(new Option("--emit <kind>", "what to write: .ts, or .js with .d.ts, or all three").choices(EMITS as unknown as string[]).default("ts"))
       .action(async (globs: string[], opts: BuildOptions) => setExit(await this.build(globs, opts, program.opts().color !== false)));
 
+    registerProxyCommands(program, this.io, setExit);
     return program;
   }
 

@@ -1,0 +1,197 @@
+// The `aegisc proxy` and `aegisc audit verify` commands: options and config file in, a running proxy or a verification report out.
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import type { CliIo } from "../cli.ts";
+import type { DownstreamSpec } from "../../runtime/src/proxy/downstream.ts";
+import type { LineOutput } from "../../runtime/src/proxy/line-transport.ts";
+import type { ProxyOptions } from "../../runtime/src/proxy/proxy.ts";
+
+/** The CLI's streams, plus where MCP comes from when not process.stdin (tests run the proxy in-process). */
+export interface ProxyIo extends CliIo {
+  readonly stdin?: NodeJS.ReadableStream;
+  /** MCP to the client; default `stdout`. */
+  readonly mcpOut?: LineOutput;
+  /** Overrides the terminal used by `--approval prompt` (tests). */
+  readonly openTerminal?: ProxyOptions["openTerminal"];
+}
+
+export interface ProxyCommandOptions {
+  policy?: string[];
+  serverName?: string;
+  config?: string;
+  auditDir?: string;
+  approval?: "deny" | "prompt";
+  approvalTimeout?: number;
+  rememberApprovals?: number;
+  callTimeout?: number;
+  redact?: string[];
+  hideBlocked?: boolean;
+  agent?: string;
+}
+
+const EXIT = { ok: 0, errors: 1, usage: 2 } as const;
+
+/** Adds `proxy` and `audit verify` to the program; each action reports its exit code through `setExit`. */
+export function registerProxyCommands(program: Command, io: ProxyIo, setExit: (code: number) => void): void {
+  program
+    .command("proxy")
+    .description("govern an MCP server: speak MCP on stdin/stdout, launch the server, decide every tools/call by the policy, ask a human, audit")
+    .usage("--policy <globs...> --server-name <name> [options] -- <command...>\n       aegisc proxy --config aegisc.proxy.yaml [options]")
+    .argument("[command...]", "the server's command line, after --")
+    .option("--policy <globs...>", "policy files or fast-glob patterns, merged in order")
+    .option("--server-name <name>", "the server's name as the policy sees it (match.target) and as its audit file is named")
+    .option("--config <file>", "an aegisc.proxy.yaml that runs several servers behind one proxy")
+    .option("--audit-dir <dir>", "where <server>.jsonl audit files go (default: $XDG_STATE_HOME/aegisc/audit or ~/.local/state/aegisc/audit)")
+    .addOption(new Option("--approval <fallback>", "when the client cannot show an approval form: deny, or prompt on the controlling terminal (default: deny)").choices(["deny", "prompt"]))
+    .option("--approval-timeout <seconds>", "how long a human may take to answer (default: 600)", parseSeconds)
+    .option("--remember-approvals <seconds>", "reuse an approval for identical calls (same server, tool, arguments, policy) for this long (default: 0, never)", parseSeconds)
+    .option("--call-timeout <seconds>", "longest a forwarded request may take (default: as long as the client waits)", parseSeconds)
+    .option("--redact <paths...>", "argument paths masked in the audit trail, e.g. content headers.authorization")
+    .option("--hide-blocked", "leave out of tools/list the tools the policy blocks whatever the arguments")
+    .option("--agent <id>", "the agent id the policy sees for every call")
+    .action(async (command: string[], opts: ProxyCommandOptions) => setExit(await runProxyCommand(command, opts, io)));
+
+  const audit = program.command("audit").description("work with the proxy's audit trails");
+  audit
+    .command("verify")
+    .description("check the hash chain of audit files; exit 0 intact, 1 tampered (the first bad line is named), 2 unreadable")
+    .argument("<files...>", "JSONL audit files or fast-glob patterns")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (files: string[], opts: { format: "text" | "json" }) => setExit(await runAuditVerify(files, opts, io)));
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError("expected a number of seconds, 0 or more.");
+  return seconds;
+}
+
+export async function runAuditVerify(files: readonly string[], opts: { format: "text" | "json" }, io: CliIo): Promise<number> {
+  const { renderAuditReports, verifyAuditFiles } = await import("./audit-verify.ts");
+  const reports = await verifyAuditFiles(files, io.cwd);
+  if (opts.format === "json") io.stdout.write(JSON.stringify({ files: reports }, null, 2) + "\n");
+  else io.stdout.write(renderAuditReports(reports));
+  if (reports.some((r) => !r.ok && !r.readError)) return EXIT.errors;
+  return reports.some((r) => r.readError) ? EXIT.usage : EXIT.ok;
+}
+
+/** Where audit files go when --audit-dir is not given: the user's state directory, never the (client-chosen) working directory. */
+export function defaultAuditDir(env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform === "win32") return env.LOCALAPPDATA ? join(env.LOCALAPPDATA, "aegisc", "audit") : undefined;
+  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, "aegisc", "audit");
+  const home = env.HOME ?? safeHomedir();
+  return home ? join(home, ".local", "state", "aegisc", "audit") : undefined;
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return homedir() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runProxyCommand(command: readonly string[], opts: ProxyCommandOptions, io: ProxyIo): Promise<number> {
+  const usage = (message: string): number => {
+    io.stderr.write(`aegisc proxy: ${message}\n(run \`aegisc proxy --help\` for usage)\n`);
+    return EXIT.usage;
+  };
+  // Loaded here, not at the top: check, explain and build must not pay for the MCP SDK and the code generator.
+  const [{ loadProxyConfig }, { blockedToolPredicate, loadGuard }, { startProxy }, { parseRedactPath }, { jsonlAudit }, { renderDiagnosticsText }] = await Promise.all([
+    import("./config.ts"),
+    import("./load-guard.ts"),
+    import("../../runtime/src/proxy/proxy.ts"),
+    import("../../runtime/src/proxy/redact.ts"),
+    import("../../runtime/src/audit-jsonl.ts"),
+    import("../diagnostics/render-text.ts"),
+  ]);
+  let config: import("./config.ts").ProxyConfig | undefined;
+  if (opts.config !== undefined) {
+    if (command.length > 0) return usage("give the server command either after -- or in the config file's servers:, not both");
+    if (opts.serverName !== undefined) return usage("--server-name names the server of a command given after --; in a config file, servers are named by their keys");
+    const loaded = await loadProxyConfig(opts.config, io.cwd);
+    if (!loaded.config) {
+      io.stderr.write(loaded.errors.map((e) => `aegisc proxy: ${e}`).join("\n") + "\n");
+      return loaded.ioError ? EXIT.usage : EXIT.errors;
+    }
+    config = loaded.config;
+  } else {
+    if (command.length === 0) return usage("no server command: put it after --, e.g. aegisc proxy --policy policy.yaml --server-name fs -- npx -y @modelcontextprotocol/server-filesystem ~/dev");
+    if (opts.serverName === undefined || opts.serverName === "") return usage("--server-name is required: it is the name your policy's match.target globs see");
+  }
+
+  // Flags win over the config file; the config's relative paths are relative to the config file.
+  const policyGlobs = opts.policy ?? config?.policy;
+  if (!policyGlobs || policyGlobs.length === 0) return usage("--policy is required (or `policy:` in the config file)");
+  const policyCwd = opts.policy || !config ? io.cwd : config.dir;
+  const redact = opts.redact ?? config?.redact ?? [];
+  for (const path of redact) {
+    try {
+      parseRedactPath(path);
+    } catch (error) {
+      return usage((error as Error).message);
+    }
+  }
+  const env = io.env ?? process.env;
+  const auditDir = opts.auditDir !== undefined ? resolve(io.cwd, opts.auditDir) : (config?.auditDir ?? defaultAuditDir(env));
+  if (auditDir === undefined) return usage("no home directory to keep audit files in; give --audit-dir");
+  const agent = opts.agent ?? config?.agent;
+  const servers: DownstreamSpec[] = config ? config.servers : [{ name: opts.serverName as string, command: command[0], args: command.slice(1) }];
+
+  const { compiled, loaded } = await loadGuard(policyGlobs, { cwd: policyCwd });
+  if (compiled.diagnostics.length > 0) io.stderr.write(renderDiagnosticsText(compiled.diagnostics, compiled.sources, { color: false }) + "\n");
+  if (compiled.ioError) return EXIT.usage;
+  if (!loaded) {
+    io.stderr.write("aegisc proxy: the policy has errors; not starting.\n");
+    return EXIT.errors;
+  }
+
+  const audit = jsonlAudit({ dir: auditDir });
+  const approval = opts.approval ?? config?.approval ?? "deny";
+  const hideBlocked = opts.hideBlocked ?? config?.hideBlocked ?? false;
+  const rememberSeconds = opts.rememberApprovals ?? config?.rememberApprovals ?? 0;
+  const approvalTimeout = opts.approvalTimeout ?? config?.approvalTimeout ?? 600;
+  const callTimeout = opts.callTimeout ?? config?.callTimeout;
+  const log = (line: string) => void io.stderr.write(`[aegisc proxy] ${line}\n`);
+  log(
+    `${servers.map((s) => s.name).join(", ")} governed by policy ${loaded.guard.POLICY.hash} (${compiled.files.join(", ")}); ` +
+      `audit in ${auditDir}; approvals by MCP elicitation, or ${approval === "prompt" ? "the terminal" : "denied"} when the client cannot ask` +
+      (rememberSeconds > 0 ? `; approvals remembered ${rememberSeconds} s` : "") +
+      (servers.length > 1 ? `; tools are named <server>__<tool>` : ""),
+  );
+
+  const usesProcessStdin = io.stdin === undefined;
+  const running = startProxy({
+    guard: loaded.guard,
+    servers,
+    audit,
+    approval,
+    approvalTimeoutMs: approvalTimeout * 1000,
+    rememberApprovalsMs: rememberSeconds * 1000,
+    ...(callTimeout !== undefined ? { callTimeoutMs: callTimeout * 1000 } : {}),
+    redact,
+    ...(hideBlocked ? { hideTool: blockedToolPredicate(loaded.policy, agent) } : {}),
+    ...(agent !== undefined ? { agent } : {}),
+    input: io.stdin ?? process.stdin,
+    output: io.mcpOut ?? io.stdout,
+    env,
+    log,
+    ...(io.openTerminal ? { openTerminal: io.openTerminal } : {}),
+  });
+
+  // Only the real process has signals to answer; a stop lets in-flight calls finish their audit records.
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  const onSignal = (signal: NodeJS.Signals) => void running.stop(`received ${signal}`);
+  if (usesProcessStdin) for (const signal of signals) process.on(signal, onSignal);
+  try {
+    const exit = await running.done;
+    return exit.code;
+  } finally {
+    if (usesProcessStdin) {
+      for (const signal of signals) process.off(signal, onSignal);
+      // Nothing more will be read; a paused stdin must not keep the process alive.
+      process.stdin.destroy();
+    }
+  }
+}

@@ -1,0 +1,179 @@
+// MCP's stdio framing (one JSON-RPC message per line) on any pair of streams, answering bad input instead of dying on it.
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+/** What the transport needs from its output: a stream's `write`, and its events when it has them. */
+export interface LineOutput {
+  write(chunk: string): unknown;
+  once?(event: "drain", listener: () => void): unknown;
+  on?(event: "error", listener: (error: Error) => void): unknown;
+  off?(event: "error", listener: (error: Error) => void): unknown;
+  readonly writableNeedDrain?: boolean;
+}
+
+export interface LineTransportOptions {
+  /** A longer line is answered with a parse error and skipped; default 64 MiB. */
+  maxLineBytes?: number;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Unlike the SDK's StdioServerTransport, this one closes when its input ends (so the proxy
+ * notices a client that went away), answers unparseable lines with JSON-RPC errors instead of
+ * dropping them silently, and survives over-long lines instead of closing.
+ */
+export class LineTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  readonly #input: NodeJS.ReadableStream;
+  readonly #output: LineOutput;
+  readonly #maxLineBytes: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Inside an over-long line: everything up to its end is dropped. */
+  #skipping = false;
+  #started = false;
+  #closed = false;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(input: NodeJS.ReadableStream, output: LineOutput, options: LineTransportOptions = {}) {
+    this.#input = input;
+    this.#output = output;
+    this.#maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) throw new Error("LineTransport already started");
+    this.#started = true;
+    this.#input.on("data", this.#onData);
+    this.#input.on("end", this.#onEnd);
+    this.#input.on("close", this.#onEnd);
+    this.#input.on("error", this.#onInputError);
+    this.#output.on?.("error", this.#onOutputError);
+    this.#input.resume();
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.#closed) throw new Error("Not connected: the MCP client has gone away");
+    this.#write(JSON.stringify(message) + "\n");
+    if (this.#output.writableNeedDrain && this.#output.once) {
+      await new Promise<void>((resolve) => {
+        // One listener for all waiters: a thousand concurrent answers must not pile up listeners.
+        if (this.#drainWaiters.push(resolve) === 1) this.#output.once?.("drain", () => this.#releaseDrainWaiters());
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#input.off("data", this.#onData);
+    this.#input.off("end", this.#onEnd);
+    this.#input.off("close", this.#onEnd);
+    // Keep an error listener: an input that fails after we stopped listening must not crash the process.
+    this.#input.off("error", this.#onInputError);
+    this.#input.on("error", () => undefined);
+    this.#output.off?.("error", this.#onOutputError);
+    this.#output.on?.("error", () => undefined);
+    this.#input.pause();
+    this.#pending = [];
+    this.#releaseDrainWaiters();
+    this.onclose?.();
+  }
+
+  #write(text: string): void {
+    try {
+      this.#output.write(text);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      void this.close();
+    }
+  }
+
+  #releaseDrainWaiters(): void {
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  }
+
+  readonly #onData = (chunk: Buffer | string): void => {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE, start); end !== -1 && !this.#closed; end = bytes.indexOf(NEWLINE, start)) {
+      const piece = bytes.subarray(start, end);
+      start = end + 1;
+      if (this.#skipping) {
+        this.#skipping = false;
+        continue;
+      }
+      const line = this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#handleLine(line.toString("utf8").replace(/\r$/, ""));
+    }
+    if (start >= bytes.length || this.#skipping || this.#closed) return;
+    const rest = bytes.subarray(start);
+    if (this.#pendingBytes + rest.length > this.#maxLineBytes) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#skipping = true;
+      this.#reject(null, ErrorCode.ParseError, `Parse error: a message longer than ${this.#maxLineBytes} bytes was skipped`);
+      return;
+    }
+    this.#pending.push(Buffer.from(rest));
+    this.#pendingBytes += rest.length;
+  };
+
+  #handleLine(line: string): void {
+    if (line.trim() === "") return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      this.#reject(null, ErrorCode.ParseError, `Parse error: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const message = JSONRPCMessageSchema.safeParse(parsed);
+    if (!message.success) {
+      const id = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as { id?: unknown }).id : undefined;
+      const isRequest = typeof parsed === "object" && parsed !== null && "method" in parsed;
+      // Answer what looks like a request; a malformed response or notification has nobody waiting for an answer.
+      if (isRequest || id === undefined || Array.isArray(parsed)) {
+        this.#reject(typeof id === "string" || typeof id === "number" ? id : null, ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message");
+      }
+      this.onerror?.(new Error(`Ignored an invalid JSON-RPC message: ${line.slice(0, 200)}`));
+      return;
+    }
+    try {
+      this.onmessage?.(message.data as JSONRPCMessage);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #reject(id: string | number | null, code: number, message: string): void {
+    if (this.#closed) return;
+    this.#write(JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } }) + "\n");
+    this.onerror?.(new Error(message));
+  }
+
+  readonly #onEnd = (): void => {
+    void this.close();
+  };
+
+  readonly #onInputError = (error: Error): void => {
+    this.onerror?.(error);
+    void this.close();
+  };
+
+  readonly #onOutputError = (error: Error): void => {
+    // EPIPE and friends: nobody reads our answers any more, which is a disconnected client.
+    this.onerror?.(error);
+    void this.close();
+  };
+}

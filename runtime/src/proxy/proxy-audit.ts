@@ -1,0 +1,106 @@
+// The proxy's audit records (the runtime's record plus call id, duration, redaction and how a human answered) and the per-file writer lock.
+import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { AuditRecord, AuditSink } from "../types.ts";
+import type { ApprovalOutcome } from "./approval-desk.ts";
+import { redactArgs, type RedactPath } from "./redact.ts";
+
+/** One line of a proxy's audit file (before the chain adds `prev` and `hash`). */
+export interface ProxyAuditRecord extends AuditRecord {
+  /** Unique per governed call. */
+  id: string;
+  /** The JSON-RPC id of the client's tools/call request, to find the call in client logs. */
+  requestId?: string | number;
+  /** The `--redact` paths that masked a value in `args`. */
+  redacted?: string[];
+  /** How a human's answer was obtained, for `approve` decisions. */
+  via?: ApprovalOutcome["via"];
+  /** What that answer was (approve, deny, decline, cancel, timeout, aborted, error, unavailable). */
+  answer?: ApprovalOutcome["answer"];
+  /** From receiving the call to writing this record, in milliseconds. */
+  durationMs: number;
+}
+
+export interface CallAuditContext {
+  id: string;
+  requestId?: string | number;
+  /** `performance.now()` when the call arrived. */
+  startedAt: number;
+  redact: readonly RedactPath[];
+  approval?: ApprovalOutcome;
+}
+
+/**
+ * An audit sink for one call: it passes the runtime's record on to the shared sink with the
+ * call's own facts added, and with the arguments redacted (the policy saw them whole).
+ */
+export function callAuditSink(shared: AuditSink, context: CallAuditContext, now: () => number = () => performance.now()): AuditSink {
+  const sink: AuditSink = {
+    write: (record) => shared.write(proxyAuditRecord(record, context, now())),
+  };
+  if (shared.prepare) sink.prepare = (server) => shared.prepare?.(server);
+  return sink;
+}
+
+export function proxyAuditRecord(record: AuditRecord, context: CallAuditContext, now: number): ProxyAuditRecord {
+  const { args, redacted } = redactArgs(record.args, context.redact);
+  const { approval } = context;
+  // A denial's reason says who or what denied it, more precisely than the runtime's generic text.
+  const error = record.status === "denied" && approval?.reason ? approval.reason : record.error;
+  const out: ProxyAuditRecord = {
+    time: record.time,
+    id: context.id,
+    ...(context.requestId !== undefined ? { requestId: context.requestId } : {}),
+    server: record.server,
+    tool: record.tool,
+    ...(record.agent !== undefined ? { agent: record.agent } : {}),
+    args,
+    ...(redacted.length > 0 ? { redacted } : {}),
+    rule: record.rule,
+    risk: record.risk,
+    approval: record.approval,
+    human: record.human,
+    ...(approval ? { via: approval.via, answer: approval.answer } : {}),
+    status: record.status,
+    ...(error !== undefined ? { error } : {}),
+    durationMs: Math.round((now - context.startedAt) * 1000) / 1000,
+    ...(record.policy !== undefined ? { policy: record.policy } : {}),
+  };
+  return out;
+}
+
+/**
+ * Claims `<file>.lock` for this process. Two proxies appending to one file would fork its hash
+ * chain, which `audit verify` could not tell from tampering; a lock left by a dead process
+ * (kill -9) is taken over. Resolves to the release function.
+ */
+export async function lockAuditFile(file: string, pid: number = process.pid): Promise<() => Promise<void>> {
+  const lockPath = `${file}.lock`;
+  await mkdir(dirname(lockPath), { recursive: true });
+  const claim = () => writeFile(lockPath, `${pid}\n`, { encoding: "utf8", flag: "wx" });
+  try {
+    await claim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const holder = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
+    if (Number.isInteger(holder) && holder > 0 && holder !== pid && isAlive(holder)) {
+      throw new Error(`${file} is being written by another aegisc proxy (pid ${holder}); give each proxy its own --audit-dir or server name`);
+    }
+    await unlink(lockPath).catch(() => undefined);
+    await claim();
+  }
+  return async () => {
+    const holder = await readFile(lockPath, "utf8").catch(() => "");
+    if (holder.trim() === String(pid)) await unlink(lockPath).catch(() => undefined);
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else, which still means the file is taken.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,692 @@
+// The governing MCP proxy: a server to the client, a client to each real server, and every tools/call decided, approved and audited in between.
+import { randomUUID } from "node:crypto";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  CompleteRequestSchema,
+  CompleteResultSchema,
+  CreateMessageRequestSchema,
+  CreateMessageResultSchema,
+  CreateMessageResultWithToolsSchema,
+  ElicitRequestSchema,
+  ElicitResultSchema,
+  EmptyResultSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  GetPromptResultSchema,
+  ListPromptsRequestSchema,
+  ListPromptsResultSchema,
+  ListResourceTemplatesRequestSchema,
+  ListResourceTemplatesResultSchema,
+  ListResourcesRequestSchema,
+  ListResourcesResultSchema,
+  ListRootsRequestSchema,
+  ListRootsResultSchema,
+  ListToolsRequestSchema,
+  ListToolsResultSchema,
+  ReadResourceRequestSchema,
+  ReadResourceResultSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  isJSONRPCRequest,
+  type CallToolResult,
+  type ClientCapabilities,
+  type Implementation,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type Notification,
+  type ServerCapabilities,
+} from "@modelcontextprotocol/sdk/types.js";
+import { mcpResultError } from "../mcp.ts";
+import { blockMessage, createGuard, errorMessage, ruleDescription } from "../runtime.ts";
+import type { AuditSink, GuardModule, RunResult, ToolCall } from "../types.ts";
+import { RememberedApprovals } from "./approval-binding.ts";
+import { ApprovalDesk, type ApprovalFallback, type ApprovalOutcome, type TerminalStreams } from "./approval-desk.ts";
+import { Downstream, type DownstreamSpec } from "./downstream.ts";
+import { LineTransport, type LineOutput } from "./line-transport.ts";
+import { callAuditSink, lockAuditFile, type CallAuditContext } from "./proxy-audit.ts";
+import { parseRedactPath, type RedactPath } from "./redact.ts";
+import { NameRouter, PREFIXABLE_SERVER_NAME } from "./tool-routing.ts";
+
+/** setTimeout's ceiling: "no timeout" for SDK requests, whose default would be 60 s. */
+const NO_TIMEOUT_MS = 2_147_483_647;
+const MAX_LIST_PAGES = 1000;
+
+export interface ProxyOptions {
+  /** The compiled policy: a generated guard module's `{ decide, POLICY }`. */
+  guard: GuardModule;
+  /** The real servers; with more than one, tool and prompt names become `<server>__<name>`. */
+  servers: readonly DownstreamSpec[];
+  /** Where governed calls are recorded; with `fileFor` (the JSONL sink) each file is locked to this proxy. */
+  audit?: AuditSink & { fileFor?(server: string): string };
+  /** When the client cannot show an elicitation form: deny (default), or prompt on the controlling terminal. */
+  approval?: ApprovalFallback;
+  /** How long a human may take to answer; default 10 minutes. */
+  approvalTimeoutMs?: number;
+  /** Reuse an approval for identical calls for this long (`--remember-approvals`); default 0, never. */
+  rememberApprovalsMs?: number;
+  /** Argument paths masked in audit records, for every server. */
+  redact?: readonly string[];
+  /** Tools to leave out of tools/list (`--hide-blocked`: those the policy blocks whatever the arguments). */
+  hideTool?: (server: string, tool: string) => boolean;
+  /** The agent id the policy sees for every call. */
+  agent?: string;
+  /** MCP from the client; default process.stdin. */
+  input?: NodeJS.ReadableStream;
+  /** MCP to the client; default process.stdout. */
+  output?: LineOutput;
+  /** Diagnostics (never MCP): default one line each on stderr. */
+  log?: (line: string) => void;
+  openTerminal?: () => TerminalStreams | undefined;
+  /** How often a call waiting for a human reports progress; default 10 s. */
+  keepAliveMs?: number;
+  /** Longest a forwarded request may take; default: as long as the client waits. */
+  callTimeoutMs?: number;
+  /** Longest a server may take to start and answer `initialize`; default 60 s. */
+  startupTimeoutMs?: number;
+  /** The environment servers inherit; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  clock?: () => Date;
+  /** serverInfo when several servers are combined. */
+  proxyInfo?: Implementation;
+}
+
+export interface ProxyExit {
+  /** 0 after the client disconnected or stop(); 1 when the servers exited or could not start. */
+  code: number;
+  reason: string;
+}
+
+export interface RunningProxy {
+  /** Settles once everything is closed and every in-flight call is audited; never rejects. */
+  readonly done: Promise<ProxyExit>;
+  /** Cancels in-flight calls (they are audited as failed), closes both sides, resolves with the exit. */
+  stop(reason?: string): Promise<ProxyExit>;
+}
+
+/** Thrown from request handlers: the SDK sends `code` and this message (without the "MCP error" prefix) to the client. */
+class ProxyError extends Error {
+  readonly code: number;
+  readonly data?: unknown;
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.code = code;
+    if (data !== undefined) this.data = data;
+  }
+}
+
+/** Starts the proxy: it reads the client's `initialize`, launches the servers with the client's capabilities, and serves. */
+export function startProxy(options: ProxyOptions): RunningProxy {
+  const proxy = new GoverningProxy(options);
+  return { done: proxy.done, stop: (reason) => proxy.stop(reason) };
+}
+
+class GoverningProxy {
+  readonly done: Promise<ProxyExit>;
+  readonly #options: ProxyOptions;
+  readonly #log: (line: string) => void;
+  readonly #redact: ReadonlyMap<string, readonly RedactPath[]>;
+  readonly #desk: ApprovalDesk;
+  readonly #upstream: LineTransport;
+  readonly #shutdownController = new AbortController();
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #hidden = new Map<string, boolean>();
+  /** Where a resource URI was last listed, to route reads and subscriptions when several servers have resources. */
+  readonly #resourceOwners = new Map<string, Downstream>();
+  #downstreams: Downstream[] = [];
+  #router = new NameRouter<Downstream>([], false);
+  #server?: Server;
+  #upstreamReady!: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void };
+  #releaseLocks: (() => Promise<void>)[] = [];
+  #exit?: ProxyExit;
+  #finished!: (exit: ProxyExit) => void;
+  #stopRequested?: string;
+
+  constructor(options: ProxyOptions) {
+    validateOptions(options);
+    this.#options = options;
+    this.#log = options.log ?? ((line) => void process.stderr.write(`[aegisc proxy] ${line}\n`));
+    const global = (options.redact ?? []).map(parseRedactPath);
+    this.#redact = new Map(options.servers.map((s) => [s.name, [...global, ...(s.redact ?? []).map(parseRedactPath)]]));
+    this.#desk = new ApprovalDesk({
+      elicit: () => this.#elicitation(),
+      fallback: options.approval ?? "deny",
+      remembered: new RememberedApprovals(options.rememberApprovalsMs ?? 0, () => (options.clock ? options.clock().getTime() : Date.now())),
+      timeoutMs: options.approvalTimeoutMs ?? 600_000,
+      keepAliveMs: options.keepAliveMs ?? 10_000,
+      ...(options.openTerminal ? { openTerminal: options.openTerminal } : {}),
+      log: this.#log,
+    });
+    this.#upstream = new LineTransport(options.input ?? process.stdin, options.output ?? process.stdout);
+    let resolveReady!: () => void;
+    let rejectReady!: (error: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    ready.catch(() => undefined);
+    this.#upstreamReady = { promise: ready, resolve: resolveReady, reject: rejectReady };
+    this.done = new Promise((resolve) => (this.#finished = resolve));
+    void this.#run().catch((error: unknown) => this.#shutdown({ code: 1, reason: `internal error: ${errorMessage(error)}` }));
+  }
+
+  async stop(reason = "stopped"): Promise<ProxyExit> {
+    this.#stopRequested ??= reason;
+    if (!this.#server) await this.#upstream.close();
+    else await this.#shutdown({ code: 0, reason });
+    return this.done;
+  }
+
+  get #prefixed(): boolean {
+    return this.#options.servers.length > 1;
+  }
+
+  async #run(): Promise<void> {
+    for (const spec of this.#options.servers) {
+      const file = this.#options.audit?.fileFor?.(spec.name);
+      if (file === undefined) continue;
+      try {
+        this.#releaseLocks.push(await lockAuditFile(file));
+      } catch (error) {
+        await this.#upstream.close();
+        return this.#shutdown({ code: 1, reason: `cannot use the audit file: ${errorMessage(error)}` });
+      }
+    }
+
+    const early: JSONRPCMessage[] = [];
+    const initialize = await new Promise<JSONRPCRequest | undefined>((resolve) => {
+      this.#upstream.onmessage = (message) => {
+        early.push(message);
+        if (isJSONRPCRequest(message) && message.method === "initialize") resolve(message);
+      };
+      this.#upstream.onclose = () => resolve(undefined);
+      this.#upstream.onerror = (error) => this.#log(`client: ${error.message}`);
+      void this.#upstream.start();
+    });
+    if (!initialize) return this.#shutdown({ code: 0, reason: this.#stopRequested ?? "the client disconnected before initializing" });
+
+    const params = (initialize.params ?? {}) as { capabilities?: ClientCapabilities; clientInfo?: Implementation };
+    const capabilities = mirroredCapabilities(params.capabilities ?? {});
+    const clientInfo = validImplementation(params.clientInfo) ?? { name: "aegisc-proxy", version: "0" };
+    const started = await Promise.allSettled(
+      this.#options.servers.map((spec) =>
+        Downstream.connect(spec, {
+          clientInfo,
+          capabilities,
+          startupTimeoutMs: this.#options.startupTimeoutMs ?? 60_000,
+          ...(this.#options.env ? { env: this.#options.env } : {}),
+          configure: (client, downstream) => this.#configureDownstream(client, downstream, capabilities),
+        }),
+      ),
+    );
+    started.forEach((outcome, i) => {
+      if (outcome.status === "rejected") this.#log(`could not start the server ${this.#options.servers[i].name}: ${errorMessage(outcome.reason)}`);
+    });
+    this.#downstreams = started.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
+    this.#router = new NameRouter(this.#downstreams, this.#prefixed);
+
+    if (this.#downstreams.length === 0 || this.#upstream.closed) {
+      const reason = this.#upstream.closed ? (this.#stopRequested ?? "the client disconnected") : "no server could be started";
+      if (!this.#upstream.closed) {
+        await this.#upstream
+          .send({ jsonrpc: "2.0", id: initialize.id, error: { code: ErrorCode.InternalError, message: `aegisc proxy: ${reason} (see the proxy's log)` } })
+          .catch(() => undefined);
+      }
+      return this.#shutdown({ code: this.#upstream.closed ? 0 : 1, reason });
+    }
+
+    const server = this.#createServer();
+    this.#server = server;
+    for (const downstream of this.#downstreams) void downstream.exited.then(() => this.#onDownstreamExit(downstream));
+    await server.connect(new ReplayTransport(this.#upstream, early));
+  }
+
+  #createServer(): Server {
+    const single = this.#downstreams.length === 1 && !this.#prefixed ? this.#downstreams[0] : undefined;
+    const capabilities = combinedCapabilities(this.#downstreams, this.#prefixed);
+    const instructions = single
+      ? single.instructions
+      : this.#downstreams
+          .filter((d) => d.instructions)
+          .map((d) => `## ${d.name}\n${d.instructions}`)
+          .join("\n\n") || undefined;
+    const info = single ? (validImplementation(single.serverInfo) ?? { name: single.name, version: "0" }) : (this.#options.proxyInfo ?? { name: "aegisc-proxy", version: "0.1.0" });
+    const server = new Server(info, { capabilities, ...(instructions ? { instructions } : {}) });
+    server.oninitialized = () => this.#upstreamReady.resolve();
+    server.onclose = () => {
+      this.#upstreamReady.reject(new Error("the MCP client disconnected"));
+      void this.#shutdown({ code: 0, reason: this.#stopRequested ?? "the client disconnected" });
+    };
+    server.onerror = (error) => this.#log(`client: ${error.message}`);
+
+    if (capabilities.tools) {
+      server.setRequestHandler(ListToolsRequestSchema, (request, extra) =>
+        this.#list(request.params, extra.signal, "tools/list", ListToolsResultSchema, "tools", (d) => d.capabilities.tools !== undefined, (d, tool: { name: string }) =>
+          this.#isHidden(d.name, tool.name) ? undefined : { ...tool, name: this.#router.expose(d, tool.name) },
+        ),
+      );
+      server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.#track(this.#callTool(request, extra)));
+    }
+    if (capabilities.prompts) {
+      server.setRequestHandler(ListPromptsRequestSchema, (request, extra) =>
+        this.#list(request.params, extra.signal, "prompts/list", ListPromptsResultSchema, "prompts", (d) => d.capabilities.prompts !== undefined, (d, prompt: { name: string }) => ({
+          ...prompt,
+          name: this.#router.expose(d, prompt.name),
+        })),
+      );
+      server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
+        const route = this.#routeName(request.params.name, "prompt");
+        return this.#forward(route.target, { ...request, params: { ...request.params, name: route.name } }, GetPromptResultSchema, extra.signal);
+      });
+    }
+    if (capabilities.resources) {
+      server.setRequestHandler(ListResourcesRequestSchema, (request, extra) =>
+        this.#list(request.params, extra.signal, "resources/list", ListResourcesResultSchema, "resources", (d) => d.capabilities.resources !== undefined, (d, resource: { uri: string }) => {
+          if (!this.#resourceOwners.has(resource.uri)) this.#resourceOwners.set(resource.uri, d);
+          return resource;
+        }),
+      );
+      server.setRequestHandler(ListResourceTemplatesRequestSchema, (request, extra) =>
+        this.#list(request.params, extra.signal, "resources/templates/list", ListResourceTemplatesResultSchema, "resourceTemplates", (d) => d.capabilities.resources !== undefined, (_d, template: object) => template),
+      );
+      server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => this.#forwardByUri(request, request.params.uri, ReadResourceResultSchema, extra.signal));
+      if (capabilities.resources.subscribe) {
+        server.setRequestHandler(SubscribeRequestSchema, (request, extra) => this.#forwardByUri(request, request.params.uri, EmptyResultSchema, extra.signal));
+        server.setRequestHandler(UnsubscribeRequestSchema, (request, extra) => this.#forwardByUri(request, request.params.uri, EmptyResultSchema, extra.signal));
+      }
+    }
+    if (capabilities.completions) {
+      server.setRequestHandler(CompleteRequestSchema, (request, extra) => {
+        const ref = request.params.ref;
+        if (ref.type === "ref/prompt") {
+          const route = this.#routeName(ref.name, "prompt");
+          return this.#forward(route.target, { ...request, params: { ...request.params, ref: { ...ref, name: route.name } } }, CompleteResultSchema, extra.signal);
+        }
+        return this.#forwardByUri(request, ref.uri, CompleteResultSchema, extra.signal);
+      });
+    }
+    if (capabilities.logging) {
+      server.setRequestHandler(SetLevelRequestSchema, async (request, extra) => {
+        const targets = this.#live().filter((d) => d.capabilities.logging !== undefined);
+        await Promise.all(targets.map((d) => this.#forward(d, request, EmptyResultSchema, extra.signal)));
+        return {};
+      });
+    }
+    // Notifications from the client (roots changed, …) go to every server; cancellation and progress the SDK routes itself.
+    server.fallbackNotificationHandler = async (notification) => {
+      for (const d of this.#live()) await d.client.notification(notification as Notification).catch((error: unknown) => this.#log(`${d.name}: ${errorMessage(error)}`));
+    };
+    return server;
+  }
+
+  /** Requests and notifications the servers send towards the client, relayed once the client is initialized. */
+  #configureDownstream(client: Client, downstream: Downstream, capabilities: ClientCapabilities): void {
+    const toClient = async <T>(send: (server: Server) => Promise<T>): Promise<T> => {
+      await this.#upstreamReady.promise;
+      if (!this.#server) throw new ProxyError(ErrorCode.InternalError, "the proxy is not connected to a client");
+      return send(this.#server);
+    };
+    const relay = (extra: { signal: AbortSignal }): RequestOptions => ({ signal: extra.signal, timeout: NO_TIMEOUT_MS });
+    if (capabilities.sampling) {
+      client.setRequestHandler(CreateMessageRequestSchema, (request, extra) =>
+        toClient((server) => server.request(request, request.params.tools || request.params.toolChoice ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema, relay(extra))),
+      );
+    }
+    if (capabilities.elicitation) {
+      client.setRequestHandler(ElicitRequestSchema, (request, extra) => toClient((server) => server.request(request, ElicitResultSchema, relay(extra))));
+    }
+    if (capabilities.roots) {
+      client.setRequestHandler(ListRootsRequestSchema, (request, extra) => toClient((server) => server.request(request, ListRootsResultSchema, relay(extra))));
+    }
+    client.fallbackNotificationHandler = async (notification) => {
+      await toClient((server) => server.notification(notification as Notification)).catch((error: unknown) => this.#log(`${downstream.name}: notification ${notification.method} not relayed: ${errorMessage(error)}`));
+    };
+    client.onerror = (error) => this.#log(`${downstream.name}: ${error.message}`);
+  }
+
+  #elicitation() {
+    const server = this.#server;
+    if (!server?.getClientCapabilities()?.elicitation?.form) return undefined;
+    return (form: Parameters<Server["elicitInput"]>[0], options: { signal: AbortSignal; timeoutMs: number }) =>
+      server.elicitInput(form, { signal: options.signal, timeout: options.timeoutMs });
+  }
+
+  #live(): Downstream[] {
+    return this.#downstreams.filter((d) => d.alive);
+  }
+
+  #isHidden(server: string, tool: string): boolean {
+    const hide = this.#options.hideTool;
+    if (!hide) return false;
+    const key = `${server}\u0000${tool}`;
+    let hidden = this.#hidden.get(key);
+    if (hidden === undefined) {
+      try {
+        hidden = hide(server, tool) === true;
+      } catch (error) {
+        // Hiding is a convenience; a failure shows the tool, and calling it is still governed.
+        this.#log(`could not decide whether to hide ${tool} on ${server}: ${errorMessage(error)}`);
+        hidden = false;
+      }
+      this.#hidden.set(key, hidden);
+    }
+    return hidden;
+  }
+
+  #track<T>(task: Promise<T>): Promise<T> {
+    this.#inflight.add(task);
+    void task.catch(() => undefined).finally(() => this.#inflight.delete(task));
+    return task;
+  }
+
+  #routeName(exposed: string, kind: "tool" | "prompt") {
+    const route = this.#router.resolve(exposed);
+    if (!route) {
+      const hint = this.#prefixed ? `; names are <server>__<${kind}> with a server among ${this.#downstreams.map((d) => d.name).join(", ")}` : "";
+      throw new ProxyError(ErrorCode.InvalidParams, `Unknown ${kind}: ${exposed}${hint}`);
+    }
+    return route;
+  }
+
+  /** One list across servers: a single server's pages pass through; several servers' lists are gathered whole. */
+  async #list<K extends string, Item>(
+    params: { cursor?: string } | undefined,
+    signal: AbortSignal,
+    method: string,
+    schema: Parameters<Client["request"]>[1],
+    key: K,
+    offers: (d: Downstream) => boolean,
+    transform: (d: Downstream, item: Item) => unknown,
+  ): Promise<Record<string, unknown>> {
+    const targets = this.#live().filter(offers);
+    if (!this.#prefixed) {
+      const d = targets[0];
+      if (!d) return { [key]: [] };
+      const page = await this.#forward(d, { method, ...(params ? { params } : {}) }, schema, signal);
+      return { ...page, [key]: ((page[key] as Item[] | undefined) ?? []).map((item) => transform(d, item)).filter((item) => item !== undefined) };
+    }
+    const items: unknown[] = [];
+    for (const d of targets) {
+      try {
+        let cursor: string | undefined;
+        for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
+          const page = (await this.#forward(d, { method, ...(cursor ? { params: { cursor } } : {}) }, schema, signal)) as Record<string, unknown> & { nextCursor?: string };
+          for (const item of (page[key] as Item[] | undefined) ?? []) {
+            const shown = transform(d, item);
+            if (shown !== undefined) items.push(shown);
+          }
+          cursor = page.nextCursor;
+          if (!cursor) break;
+        }
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // One broken server must not hide the others' tools.
+        this.#log(`${d.name}: ${method} failed: ${errorMessage(error)}`);
+      }
+    }
+    return { [key]: items };
+  }
+
+  async #forward(d: Downstream, request: { method: string; params?: object }, schema: Parameters<Client["request"]>[1], signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (!d.alive) throw new ProxyError(ErrorCode.InternalError, `The server ${d.name} is not running`);
+    try {
+      return (await d.client.request(request as Parameters<Client["request"]>[0], schema, { signal, timeout: this.#options.callTimeoutMs ?? NO_TIMEOUT_MS })) as Record<string, unknown>;
+    } catch (error) {
+      throw asProxyError(error, d);
+    }
+  }
+
+  async #forwardByUri(request: { method: string; params?: object }, uri: string, schema: Parameters<Client["request"]>[1], signal: AbortSignal): Promise<Record<string, unknown>> {
+    const owner = this.#resourceOwners.get(uri);
+    const candidates = owner?.alive ? [owner] : this.#live().filter((d) => d.capabilities.resources !== undefined || d.capabilities.completions !== undefined);
+    if (candidates.length === 0) throw new ProxyError(ErrorCode.InvalidParams, `No server offers ${uri}`);
+    let lastError: unknown;
+    for (const d of candidates) {
+      try {
+        return await this.#forward(d, request, schema, signal);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Decide → ask a human if needed → forward → audit; refusals are tool results, failures MCP errors. */
+  async #callTool(request: { params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> } & Record<string, unknown> }, extra: { signal: AbortSignal; requestId: string | number; sendNotification: (n: { method: "notifications/progress"; params: Record<string, unknown> }) => Promise<void> }): Promise<CallToolResult> {
+    if (this.#exit) throw new ProxyError(ErrorCode.InternalError, "The aegisc proxy is shutting down");
+    const route = this.#routeName(request.params.name, "tool");
+    const downstream = route.target;
+    const signal = AbortSignal.any([extra.signal, this.#shutdownController.signal]);
+    const context: CallAuditContext = { id: randomUUID(), requestId: extra.requestId, startedAt: performance.now(), redact: this.#redact.get(downstream.name) ?? [] };
+    const progressToken = request.params._meta?.progressToken;
+    let progress = 0;
+    const sendProgress =
+      progressToken === undefined
+        ? undefined
+        : (update: { progress?: number; total?: number; message?: string }) => {
+            progress = Math.max(progress + 1, update.progress ?? 0);
+            const params = { ...update, progress, progressToken };
+            void extra.sendNotification({ method: "notifications/progress", params }).catch(() => undefined);
+          };
+
+    const runtime = createGuard({
+      decide: this.#options.guard.decide,
+      policy: this.#options.guard.POLICY,
+      ...(this.#options.agent !== undefined ? { agent: this.#options.agent } : {}),
+      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      ...(this.#options.audit ? { audit: callAuditSink(this.#options.audit, context) } : {}),
+      approver: async (approvalRequest) => {
+        const outcome = await this.#desk.decide(approvalRequest, { signal, ...(sendProgress ? { keepAlive: (message: string) => sendProgress({ message }) } : {}) });
+        context.approval = this.#explainAbort(outcome, extra.signal);
+        return outcome.answer === "approve";
+      },
+    });
+
+    const call: ToolCall = { server: downstream.name, tool: route.name, args: request.params.arguments ?? {} };
+    let downstreamFailure: { error: ProxyError } | undefined;
+    const result = await runtime.run(
+      call,
+      async () => {
+        try {
+          if (signal.aborted) throw new Error("aborted before forwarding");
+          if (!downstream.alive) throw new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} is not running`);
+          return await downstream.client.request({ method: "tools/call", params: forwardedParams(request.params, route.name) }, CallToolResultSchema, {
+            signal,
+            timeout: this.#options.callTimeoutMs ?? NO_TIMEOUT_MS,
+            resetTimeoutOnProgress: true,
+            ...(sendProgress ? { onprogress: (update) => sendProgress(update) } : {}),
+          });
+        } catch (error) {
+          downstreamFailure = { error: this.#describeFailure(error, downstream, extra.signal) };
+          throw downstreamFailure.error;
+        }
+      },
+      { failureOf: mcpResultError },
+    );
+
+    switch (result.status) {
+      case "success":
+        return result.value as CallToolResult;
+      case "failed":
+        if (downstreamFailure) throw downstreamFailure.error;
+        // The server's own isError result: audited as failed, and the server's answer to give.
+        if ("value" in result) return result.value as CallToolResult;
+        // The tool ran but its record could not be written: the client must not get an unaudited result.
+        throw new ProxyError(ErrorCode.InternalError, `[aegisc] ${result.error ?? "the call failed"}`);
+      default:
+        return this.#refusal(result, call, context);
+    }
+  }
+
+  #explainAbort(outcome: ApprovalOutcome, clientSignal: AbortSignal): ApprovalOutcome {
+    if (outcome.answer !== "aborted" || clientSignal.aborted) return outcome;
+    return { ...outcome, reason: `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before the call was approved` };
+  }
+
+  #describeFailure(error: unknown, downstream: Downstream, clientSignal: AbortSignal): ProxyError {
+    if (clientSignal.aborted) {
+      const reason = clientSignal.reason;
+      const disconnected = this.#exit !== undefined && this.#server?.transport === undefined;
+      return new ProxyError(ErrorCode.RequestTimeout, disconnected ? "The MCP client disconnected before the call finished" : `The client cancelled the call${typeof reason === "string" && reason ? `: ${reason}` : ""}`);
+    }
+    if (this.#shutdownController.signal.aborted) return new ProxyError(ErrorCode.InternalError, `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before ${downstream.name} answered`);
+    if (!downstream.alive && (error as { code?: unknown })?.code === ErrorCode.ConnectionClosed) {
+      return new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} exited before answering the call`);
+    }
+    return asProxyError(error, downstream);
+  }
+
+  #refusal(result: RunResult, call: ToolCall, context: CallAuditContext): CallToolResult {
+    const { decision } = result;
+    const policy = this.#options.guard.POLICY;
+    // Sentences are joined below; a description's own final period would double up.
+    const description = ruleDescription(decision, policy)?.replace(/[.\s]+$/, "");
+    const where = `${call.tool} on ${call.server}`;
+    let text: string;
+    if (result.status === "denied") {
+      const reason = context.approval?.reason ?? result.error ?? "Denied";
+      text = `[aegisc] ${reason}. The call to ${where} was not forwarded. Rule: ${decision.rule}, risk: ${decision.risk}${description ? `. Rule description: ${description}` : ""}`;
+    } else if (decision.approval === "block" && result.error === blockMessage(decision, policy)) {
+      text = `[aegisc] Blocked by policy rule ${decision.rule} (risk: ${decision.risk})${description ? `: ${description}` : ""}. The call to ${where} was not forwarded.`;
+    } else {
+      text = `[aegisc] Refused: ${result.error ?? "the call could not be governed"}. The call to ${where} was not forwarded. Rule: ${decision.rule}, risk: ${decision.risk}.`;
+    }
+    return {
+      isError: true,
+      content: [{ type: "text", text }],
+      _meta: { "aegisc/refusal": { status: result.status, rule: decision.rule, risk: decision.risk, approval: decision.approval, callId: context.id } },
+    };
+  }
+
+  #onDownstreamExit(downstream: Downstream): void {
+    if (this.#exit) return;
+    const live = this.#live();
+    if (live.length === 0) {
+      void this.#shutdown({ code: 1, reason: `the server ${downstream.name} exited` });
+      return;
+    }
+    this.#log(`the server ${downstream.name} exited; its tools are gone until the proxy is restarted`);
+    void this.#server?.sendToolListChanged().catch(() => undefined);
+  }
+
+  async #shutdown(exit: ProxyExit): Promise<void> {
+    if (this.#exit) return;
+    this.#exit = exit;
+    // Calls waiting for a human or for a server end now; each is still audited.
+    this.#shutdownController.abort();
+    for (let round = 0; round < 100 && this.#inflight.size > 0; round++) await Promise.allSettled([...this.#inflight]);
+    // Let the SDK send the answers of the calls that just finished before the connection closes.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#upstreamReady.reject(new Error("the proxy is shutting down"));
+    await (this.#server ? this.#server.close() : this.#upstream.close()).catch(() => undefined);
+    this.#desk.close();
+    await Promise.all(this.#downstreams.map((d) => d.close()));
+    await Promise.all(this.#releaseLocks.map((release) => release().catch(() => undefined)));
+    if (exit.code !== 0) this.#log(`exiting: ${exit.reason}`);
+    this.#finished(exit);
+  }
+}
+
+/** Replays what the client sent while the servers were starting, then passes everything through. */
+class ReplayTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  readonly #inner: LineTransport;
+  readonly #early: JSONRPCMessage[];
+
+  constructor(inner: LineTransport, early: JSONRPCMessage[]) {
+    this.#inner = inner;
+    this.#early = early;
+  }
+
+  async start(): Promise<void> {
+    // Synchronously, before any newer message can arrive: the order the client sent is kept.
+    for (const message of this.#early.splice(0)) this.onmessage?.(message);
+    this.#inner.onmessage = (message) => this.onmessage?.(message);
+    this.#inner.onerror = (error) => this.onerror?.(error);
+    this.#inner.onclose = () => this.onclose?.();
+    if (this.#inner.closed) queueMicrotask(() => this.onclose?.());
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return this.#inner.send(message);
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
+
+function validateOptions(options: ProxyOptions): void {
+  if (typeof options?.guard?.decide !== "function") throw new TypeError("startProxy: guard.decide must be a function (a generated guard module)");
+  const servers = options.servers ?? [];
+  if (servers.length === 0) throw new TypeError("startProxy: at least one server is needed");
+  const names = new Set<string>();
+  for (const server of servers) {
+    if (typeof server.name !== "string" || server.name === "") throw new TypeError("startProxy: every server needs a name");
+    if (names.has(server.name)) throw new TypeError(`startProxy: two servers are named ${server.name}`);
+    names.add(server.name);
+    if (servers.length > 1 && !PREFIXABLE_SERVER_NAME.test(server.name)) {
+      throw new TypeError(`startProxy: with several servers, tool names become <server>__<tool>, so a server name must be letters, digits, ".", "-" and single "_" (not ${JSON.stringify(server.name)})`);
+    }
+    if (typeof server.command !== "string" || server.command === "") throw new TypeError(`startProxy: the server ${server.name} needs a command`);
+  }
+  for (const path of options.redact ?? []) parseRedactPath(path);
+  for (const server of servers) for (const path of server.redact ?? []) parseRedactPath(path);
+}
+
+/** What the servers may ask of the client: exactly what the client said it supports. */
+function mirroredCapabilities(client: ClientCapabilities): ClientCapabilities {
+  const mirrored: ClientCapabilities = {};
+  if (client.roots) mirrored.roots = client.roots;
+  if (client.sampling) mirrored.sampling = client.sampling;
+  if (client.elicitation) mirrored.elicitation = client.elicitation;
+  return mirrored;
+}
+
+/** What the client may ask of the proxy: the union of the servers' capabilities, minus what the proxy cannot govern (tasks). */
+function combinedCapabilities(downstreams: readonly Downstream[], prefixed: boolean): ServerCapabilities {
+  const combined: ServerCapabilities = {};
+  for (const d of downstreams) {
+    const c = d.capabilities;
+    if (c.tools) combined.tools = { listChanged: Boolean(combined.tools?.listChanged || c.tools.listChanged || prefixed) };
+    if (c.prompts) combined.prompts = { listChanged: Boolean(combined.prompts?.listChanged || c.prompts.listChanged) };
+    if (c.resources) combined.resources = { subscribe: Boolean(combined.resources?.subscribe || c.resources.subscribe), listChanged: Boolean(combined.resources?.listChanged || c.resources.listChanged) };
+    if (c.logging) combined.logging = {};
+    if (c.completions) combined.completions = {};
+  }
+  return combined;
+}
+
+function forwardedParams(params: Record<string, unknown> & { _meta?: Record<string, unknown> }, tool: string): Record<string, unknown> {
+  // The SDK adds its own progress token when we listen for progress; a task request is not something the proxy can govern.
+  const { _meta, task: _task, ...rest } = params;
+  const forwarded: Record<string, unknown> = { ...rest, name: tool };
+  if (_meta) {
+    const { progressToken: _token, ...meta } = _meta;
+    if (Object.keys(meta).length > 0) forwarded._meta = meta;
+  }
+  return forwarded;
+}
+
+function asProxyError(error: unknown, downstream: Downstream): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const code = (error as { code?: unknown })?.code;
+  const message = errorMessage(error).replace(/^MCP error -?\d+: /, "");
+  if (typeof code === "number" && Number.isSafeInteger(code)) return new ProxyError(code, message, (error as { data?: unknown }).data);
+  return new ProxyError(ErrorCode.InternalError, `${downstream.name}: ${message}`);
+}
+
+function validImplementation(value: unknown): Implementation | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { name, version } = value as { name?: unknown; version?: unknown };
+  return typeof name === "string" && typeof version === "string" ? (value as Implementation) : undefined;
+}
+

@@ -1,0 +1,175 @@
+// Test helpers for the proxy: spawn `aegisc proxy` (or run it in-process) and talk to it with the SDK Client.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { Cli } from "../../compiler/cli.ts";
+import type { ProxyIo } from "../../compiler/proxy/command.ts";
+import { LineTransport } from "../../runtime/src/proxy/line-transport.ts";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+export const fakeServer = join(fixtures, "fake-server.mjs");
+export const filesystemServer = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
+const bin = join(repoRoot, "bin", "aegisc.js");
+
+export type ElicitHandler = (request: ElicitRequest) => Promise<ElicitResult> | ElicitResult;
+
+export interface ProxyConnection {
+  client: Client;
+  /** Everything the proxy wrote to stderr so far. */
+  stderr(): string;
+  /** Raw lines the proxy wrote to stdout. */
+  stdoutLines: string[];
+  /** Resolves when the proxy process exits (or, in-process, when its command returns). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Writes raw bytes to the proxy's stdin, bypassing the client. */
+  writeRaw(text: string): void;
+  /** Ends the proxy's stdin: the client went away. */
+  endInput(): void;
+  /** Closes the client and the proxy's stdin, and waits for the proxy to exit. */
+  close(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  child?: ChildProcess;
+}
+
+export interface ConnectOptions {
+  /** Declares the elicitation capability and answers with this handler. */
+  elicit?: ElicitHandler;
+  cwd?: string;
+}
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = "aegisc-proxy-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
+function newClient(options: ConnectOptions): Client {
+  const client = new Client({ name: "aegisc-proxy-test", version: "1.0.0" }, { capabilities: options.elicit ? { elicitation: {} } : {} });
+  if (options.elicit) {
+    const handler = options.elicit;
+    client.setRequestHandler(ElicitRequestSchema, (request) => handler(request));
+  }
+  return client;
+}
+
+/** Spawns `node bin/aegisc.js proxy <args>` and connects an SDK Client to its stdio. */
+export async function spawnProxy(args: string[], options: ConnectOptions = {}): Promise<ProxyConnection> {
+  const child = spawn(process.execPath, [bin, "proxy", ...args], { cwd: options.cwd ?? repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const stdoutLines: string[] = [];
+  collectLines(child.stdout, stdoutLines);
+  child.stdin.on("error", () => undefined);
+  const client = newClient(options);
+  await client.connect(new LineTransport(child.stdout, child.stdin));
+  return {
+    client,
+    stderr: () => stderr,
+    stdoutLines,
+    exited,
+    writeRaw: (text) => void child.stdin.write(text),
+    endInput: () => void child.stdin.end(),
+    close: async () => {
+      await client.close();
+      child.stdin.end();
+      return exited;
+    },
+    child,
+  };
+}
+
+/** Runs `aegisc proxy <args>` in this process (the CLI with injected streams) and connects an SDK Client to it. */
+export async function inProcessProxy(args: string[], options: ConnectOptions & { openTerminal?: ProxyIo["openTerminal"] } = {}): Promise<ProxyConnection> {
+  const toProxy = new PassThrough();
+  const fromProxy = new PassThrough();
+  let stderr = "";
+  const io: ProxyIo = {
+    stdout: { write: () => true },
+    stderr: { write: (s: string) => (stderr += s) },
+    cwd: options.cwd ?? repoRoot,
+    env: process.env,
+    stdin: toProxy,
+    mcpOut: fromProxy,
+    ...(options.openTerminal ? { openTerminal: options.openTerminal } : {}),
+  };
+  const exited = new Cli(io).run(["proxy", ...args]).then((code) => ({ code, signal: null }));
+  const stdoutLines: string[] = [];
+  collectLines(fromProxy, stdoutLines);
+  const client = newClient(options);
+  await client.connect(new LineTransport(fromProxy, toProxy));
+  return {
+    client,
+    stderr: () => stderr,
+    stdoutLines,
+    exited,
+    writeRaw: (text) => void toProxy.write(text),
+    endInput: () => void toProxy.end(),
+    close: async () => {
+      await client.close();
+      toProxy.end();
+      return exited;
+    },
+  };
+}
+
+function collectLines(stream: NodeJS.ReadableStream, lines: string[]): void {
+  let rest = "";
+  stream.on("data", (chunk: Buffer | string) => {
+    rest += chunk.toString();
+    const parts = rest.split("\n");
+    rest = parts.pop() ?? "";
+    lines.push(...parts);
+  });
+}
+
+export interface AuditLine {
+  [key: string]: unknown;
+  id: string;
+  server: string;
+  tool: string;
+  args: Record<string, unknown>;
+  rule: string;
+  risk: string;
+  approval: string;
+  human: string | null;
+  status: string;
+  via?: string;
+  answer?: string;
+  error?: string;
+  durationMs: number;
+}
+
+export function readAudit(file: string): AuditLine[] {
+  const text = readFileSync(file, "utf8");
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as AuditLine);
+}
+
+/** The text of a tool result's first content item. */
+export function resultText(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.map((c) => c.text ?? "").join("\n");
+}
+
+/** A promise with its resolve function, for waiting on events without sleeping. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
