@@ -147,7 +147,8 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
     return EXIT.errors;
   }
 
-  const audit = jsonlAudit({ dir: auditDir });
+  // Synchronous appends: every call waits for its record anyway, and thread-pool round trips were most of the proxy's latency.
+  const audit = jsonlAudit({ dir: auditDir, sync: true });
   const approval = opts.approval ?? config?.approval ?? "deny";
   const hideBlocked = opts.hideBlocked ?? config?.hideBlocked ?? false;
   const rememberSeconds = opts.rememberApprovals ?? config?.rememberApprovals ?? 0;

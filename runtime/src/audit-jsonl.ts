@@ -1,6 +1,6 @@
 // Append-only JSONL audit trail: one hash-chained file per MCP server.
 import { Buffer } from "node:buffer";
-import { constants } from "node:fs";
+import { accessSync, appendFileSync, constants, statSync, type Stats } from "node:fs";
 import { access, appendFile, mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
@@ -10,6 +10,12 @@ import type { AuditRecord, AuditSink } from "./types.ts";
 export interface JsonlAuditOptions {
   /** Directory holding `<server>.jsonl` files; created when missing. */
   dir: string;
+  /**
+   * Check and append with synchronous system calls (a few microseconds each on a local disk)
+   * instead of thread-pool round trips. For a process in which every call waits for its record
+   * anyway, such as the proxy, this is most of the audit's latency; the checks are the same.
+   */
+  sync?: boolean;
 }
 
 export interface JsonlAuditSink extends AuditSink {
@@ -66,10 +72,15 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
   const dir = resolve(options.dir);
   const chains = new Map<string, Promise<ChainState>>();
 
+  // Remembered per server: every governed call asks twice (prepare, write), and the path work is pure.
+  const paths = new Map<string, string>();
   const fileFor = (server: string): string => {
+    const known = paths.get(server);
+    if (known !== undefined) return known;
     const path = join(dir, auditFileName(server));
     // Defense in depth: auditFileName never yields a separator, but the audit must never leave dir.
     if (resolve(path, "..") !== dir || basename(path) !== auditFileName(server)) throw new Error(`audit file for server ${JSON.stringify(server)} escapes ${dir}`);
+    if (paths.size < 10_000) paths.set(server, path);
     return path;
   };
 
@@ -100,13 +111,15 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     async prepare(server) {
       const state = await chainFor(server);
       await enqueue(state, async () => {
-        const current = await stat(state.path).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === "ENOENT") return undefined;
-          throw error;
-        });
+        const current = options.sync
+          ? statSync(state.path, { throwIfNoEntry: false })
+          : await stat(state.path).catch((error: NodeJS.ErrnoException) => {
+              if (error.code === "ENOENT") return undefined;
+              throw error;
+            });
         // Moved away (log rotation), deleted or replaced: continue from whatever is there now.
-        const same = current && current.isFile() && current.ino === state.ino && current.dev === state.dev && current.size >= state.size;
-        if (!same) await reanchor(dir, state);
+        if (!isSameFile(current, state)) await reanchor(dir, state);
+        else if (options.sync) accessSync(state.path, constants.W_OK);
         else await access(state.path, constants.W_OK);
       });
     },
@@ -115,14 +128,19 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
       await enqueue(state, async () => {
         const { line, hash } = sealAuditLine(record, state.lastHash);
         const text = `${state.needsNewline ? "\n" : ""}${line}\n`;
-        // One appendFile per whole line: O_APPEND keeps concurrent writers from splitting it.
-        await appendFile(state.path, text, "utf8");
+        // One append per whole line: O_APPEND keeps concurrent writers from splitting it.
+        if (options.sync) appendFileSync(state.path, text, "utf8");
+        else await appendFile(state.path, text, "utf8");
         state.size += Buffer.byteLength(text, "utf8");
         state.lastHash = hash;
         state.needsNewline = false;
       });
     },
   };
+}
+
+function isSameFile(current: Stats | undefined, state: ChainState): boolean {
+  return current !== undefined && current.isFile() && current.ino === state.ino && current.dev === state.dev && current.size >= state.size;
 }
 
 async function openChain(dir: string, path: string): Promise<ChainState> {

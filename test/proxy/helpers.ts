@@ -43,6 +43,30 @@ export interface ConnectOptions {
   cwd?: string;
 }
 
+const open = new Set<ProxyConnection>();
+
+/**
+ * Ends every proxy a test started and did not close (a failed assertion skips its close): stdin
+ * first, and SIGTERM for a spawned proxy that is still running, which stops it gracefully.
+ */
+export async function closeAllProxies(): Promise<void> {
+  await Promise.all(
+    [...open].map(async (connection) => {
+      connection.endInput();
+      if (connection.child && connection.child.exitCode === null && connection.child.signalCode === null) connection.child.kill("SIGTERM");
+      await connection.exited;
+      await connection.client.close().catch(() => undefined);
+    }),
+  );
+  open.clear();
+}
+
+function register(connection: ProxyConnection): ProxyConnection {
+  open.add(connection);
+  void connection.exited.then(() => open.delete(connection));
+  return connection;
+}
+
 /** A fresh temporary folder. */
 export function tempDir(prefix = "aegisc-proxy-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -75,8 +99,7 @@ export async function spawnProxy(args: string[], options: ConnectOptions = {}): 
   collectLines(child.stdout, stdoutLines);
   child.stdin.on("error", () => undefined);
   const client = newClient(options);
-  await client.connect(new LineTransport(child.stdout, child.stdin));
-  return {
+  const connection: ProxyConnection = register({
     client,
     stderr: () => stderr,
     stdoutLines,
@@ -89,7 +112,9 @@ export async function spawnProxy(args: string[], options: ConnectOptions = {}): 
       return exited;
     },
     child,
-  };
+  });
+  await client.connect(new LineTransport(child.stdout, child.stdin));
+  return connection;
 }
 
 /** Runs `aegisc proxy <args>` in this process (the CLI with injected streams) and connects an SDK Client to it. */
@@ -110,8 +135,7 @@ export async function inProcessProxy(args: string[], options: ConnectOptions & {
   const stdoutLines: string[] = [];
   collectLines(fromProxy, stdoutLines);
   const client = newClient(options);
-  await client.connect(new LineTransport(fromProxy, toProxy));
-  return {
+  const connection = register({
     client,
     stderr: () => stderr,
     stdoutLines,
@@ -123,7 +147,9 @@ export async function inProcessProxy(args: string[], options: ConnectOptions & {
       toProxy.end();
       return exited;
     },
-  };
+  });
+  await client.connect(new LineTransport(fromProxy, toProxy));
+  return connection;
 }
 
 function collectLines(stream: NodeJS.ReadableStream, lines: string[]): void {

@@ -109,6 +109,14 @@ export interface RunningProxy {
   stop(reason?: string): Promise<ProxyExit>;
 }
 
+/** What the tools/call handler uses of the SDK's request and handler context. */
+type ToolCallRequest = { params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> } & Record<string, unknown> };
+interface ToolCallExtra {
+  signal: AbortSignal;
+  requestId: string | number;
+  sendNotification: (notification: { method: "notifications/progress"; params: Record<string, unknown> }) => Promise<void>;
+}
+
 /** Thrown from request handlers: the SDK sends `code` and this message (without the "MCP error" prefix) to the client. */
 class ProxyError extends Error {
   readonly code: number;
@@ -133,7 +141,8 @@ class GoverningProxy {
   readonly #redact: ReadonlyMap<string, readonly RedactPath[]>;
   readonly #desk: ApprovalDesk;
   readonly #upstream: LineTransport;
-  readonly #shutdownController = new AbortController();
+  /** One per call waiting for a human, so that a shutdown can end the wait. */
+  readonly #callControllers = new Set<AbortController>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #hidden = new Map<string, boolean>();
   /** Where a resource URI was last listed, to route reads and subscriptions when several servers have resources. */
@@ -187,14 +196,15 @@ class GoverningProxy {
   }
 
   async #run(): Promise<void> {
+    // A failure here is told to the client as the answer to its initialize, so that it shows up in the client's UI.
+    let startupError: string | undefined;
     for (const spec of this.#options.servers) {
-      const file = this.#options.audit?.fileFor?.(spec.name);
-      if (file === undefined) continue;
       try {
-        this.#releaseLocks.push(await lockAuditFile(file));
+        const file = this.#options.audit?.fileFor?.(spec.name);
+        if (file !== undefined) this.#releaseLocks.push(await lockAuditFile(file));
       } catch (error) {
-        await this.#upstream.close();
-        return this.#shutdown({ code: 1, reason: `cannot use the audit file: ${errorMessage(error)}` });
+        startupError = `cannot use the audit file: ${errorMessage(error)}`;
+        break;
       }
     }
 
@@ -208,7 +218,8 @@ class GoverningProxy {
       this.#upstream.onerror = (error) => this.#log(`client: ${error.message}`);
       void this.#upstream.start();
     });
-    if (!initialize) return this.#shutdown({ code: 0, reason: this.#stopRequested ?? "the client disconnected before initializing" });
+    if (!initialize) return this.#shutdown({ code: startupError ? 1 : 0, reason: startupError ?? this.#stopRequested ?? "the client disconnected before initializing" });
+    if (startupError) return this.#refuseInitialize(initialize, startupError);
 
     const params = (initialize.params ?? {}) as { capabilities?: ClientCapabilities; clientInfo?: Implementation };
     const capabilities = mirroredCapabilities(params.capabilities ?? {});
@@ -230,20 +241,18 @@ class GoverningProxy {
     this.#downstreams = started.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value] : []));
     this.#router = new NameRouter(this.#downstreams, this.#prefixed);
 
-    if (this.#downstreams.length === 0 || this.#upstream.closed) {
-      const reason = this.#upstream.closed ? (this.#stopRequested ?? "the client disconnected") : "no server could be started";
-      if (!this.#upstream.closed) {
-        await this.#upstream
-          .send({ jsonrpc: "2.0", id: initialize.id, error: { code: ErrorCode.InternalError, message: `aegisc proxy: ${reason} (see the proxy's log)` } })
-          .catch(() => undefined);
-      }
-      return this.#shutdown({ code: this.#upstream.closed ? 0 : 1, reason });
-    }
+    if (this.#upstream.closed) return this.#shutdown({ code: 0, reason: this.#stopRequested ?? "the client disconnected" });
+    if (this.#downstreams.length === 0) return this.#refuseInitialize(initialize, "no server could be started (see the proxy's log)");
 
     const server = this.#createServer();
     this.#server = server;
     for (const downstream of this.#downstreams) void downstream.exited.then(() => this.#onDownstreamExit(downstream));
     await server.connect(new ReplayTransport(this.#upstream, early));
+  }
+
+  async #refuseInitialize(initialize: JSONRPCRequest, reason: string): Promise<void> {
+    await this.#upstream.send({ jsonrpc: "2.0", id: initialize.id, error: { code: ErrorCode.InternalError, message: `aegisc proxy: ${reason}` } }).catch(() => undefined);
+    return this.#shutdown({ code: 1, reason });
   }
 
   #createServer(): Server {
@@ -458,11 +467,13 @@ class GoverningProxy {
   }
 
   /** Decide → ask a human if needed → forward → audit; refusals are tool results, failures MCP errors. */
-  async #callTool(request: { params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> } & Record<string, unknown> }, extra: { signal: AbortSignal; requestId: string | number; sendNotification: (n: { method: "notifications/progress"; params: Record<string, unknown> }) => Promise<void> }): Promise<CallToolResult> {
+  async #callTool(request: ToolCallRequest, extra: ToolCallExtra): Promise<CallToolResult> {
     if (this.#exit) throw new ProxyError(ErrorCode.InternalError, "The aegisc proxy is shutting down");
     const route = this.#routeName(request.params.name, "tool");
     const downstream = route.target;
-    const signal = AbortSignal.any([extra.signal, this.#shutdownController.signal]);
+    // A forwarded call needs no signal of its own: the client's cancellation and disconnection
+    // abort extra.signal, and a server that exits rejects its pending requests.
+    const signal = extra.signal;
     const context: CallAuditContext = { id: randomUUID(), requestId: extra.requestId, startedAt: performance.now(), redact: this.#redact.get(downstream.name) ?? [] };
     const progressToken = request.params._meta?.progressToken;
     let progress = 0;
@@ -482,9 +493,21 @@ class GoverningProxy {
       ...(this.#options.clock ? { clock: this.#options.clock } : {}),
       ...(this.#options.audit ? { audit: callAuditSink(this.#options.audit, context) } : {}),
       approver: async (approvalRequest) => {
-        const outcome = await this.#desk.decide(approvalRequest, { signal, ...(sendProgress ? { keepAlive: (message: string) => sendProgress({ message }) } : {}) });
-        context.approval = this.#explainAbort(outcome, extra.signal);
-        return outcome.answer === "approve";
+        // A human may take minutes: a shutdown (for instance the server exiting) must end the wait.
+        const waiting = new AbortController();
+        const forwardAbort = () => waiting.abort(extra.signal.reason);
+        extra.signal.addEventListener("abort", forwardAbort, { once: true });
+        this.#callControllers.add(waiting);
+        if (this.#exit || extra.signal.aborted) waiting.abort();
+        try {
+          const keepAlive = sendProgress ? { keepAlive: (message: string) => sendProgress({ message }) } : {};
+          const outcome = await this.#desk.decide(approvalRequest, { signal: waiting.signal, ...keepAlive });
+          context.approval = this.#explainAbort(outcome, extra.signal);
+          return outcome.answer === "approve";
+        } finally {
+          extra.signal.removeEventListener("abort", forwardAbort);
+          this.#callControllers.delete(waiting);
+        }
       },
     });
 
@@ -495,6 +518,7 @@ class GoverningProxy {
       async () => {
         try {
           if (signal.aborted) throw new Error("aborted before forwarding");
+          if (this.#exit) throw new ProxyError(ErrorCode.InternalError, `The proxy is shutting down (${this.#exit.reason})`);
           if (!downstream.alive) throw new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} is not running`);
           return await downstream.client.request({ method: "tools/call", params: forwardedParams(request.params, route.name) }, CallToolResultSchema, {
             signal,
@@ -535,10 +559,11 @@ class GoverningProxy {
       const disconnected = this.#exit !== undefined && this.#server?.transport === undefined;
       return new ProxyError(ErrorCode.RequestTimeout, disconnected ? "The MCP client disconnected before the call finished" : `The client cancelled the call${typeof reason === "string" && reason ? `: ${reason}` : ""}`);
     }
-    if (this.#shutdownController.signal.aborted) return new ProxyError(ErrorCode.InternalError, `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before ${downstream.name} answered`);
+    // Checked before the shutdown: a server's exit is what shuts a single-server proxy down.
     if (!downstream.alive && (error as { code?: unknown })?.code === ErrorCode.ConnectionClosed) {
       return new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} exited before answering the call`);
     }
+    if (this.#exit) return new ProxyError(ErrorCode.InternalError, `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before ${downstream.name} answered`);
     return asProxyError(error, downstream);
   }
 
@@ -579,7 +604,7 @@ class GoverningProxy {
     if (this.#exit) return;
     this.#exit = exit;
     // Calls waiting for a human or for a server end now; each is still audited.
-    this.#shutdownController.abort();
+    for (const controller of this.#callControllers) controller.abort();
     for (let round = 0; round < 100 && this.#inflight.size > 0; round++) await Promise.allSettled([...this.#inflight]);
     // Let the SDK send the answers of the calls that just finished before the connection closes.
     await new Promise((resolve) => setImmediate(resolve));
