@@ -61,12 +61,12 @@ export interface RuleSpec {
   readonly sampleAgent?: string;
 }
 
-/** Services grow with the policy, as in an organisation with more MCP servers: about one per 40 rules. */
-function serviceNames(count: number): string[] {
+/** `count` names from a vocabulary, numbered once it runs out (github, …, github2, …). */
+function vocabulary(roots: readonly string[], count: number): string[] {
   const out: string[] = [];
   for (let i = 0; out.length < count; i++) {
-    const root = SERVICE_ROOTS[i % SERVICE_ROOTS.length];
-    const round = Math.floor(i / SERVICE_ROOTS.length);
+    const root = roots[i % roots.length];
+    const round = Math.floor(i / roots.length);
     out.push(round === 0 ? root : `${root}${round + 1}`);
   }
   return out;
@@ -96,14 +96,21 @@ function conditionsFor(random: Random): Record<string, unknown> | undefined {
 /** A policy of `ruleCount` rules; the same (count, seed) gives the same text byte for byte. */
 export function generatePolicy(ruleCount: number, seed = 1): BenchPolicy {
   const random = seededRandom(seed * 7919 + ruleCount);
-  const services = serviceNames(Math.max(3, Math.ceil(ruleCount / 40)));
+  // The vocabulary grows with the policy, as in an organisation with more MCP servers and tools:
+  // a service per 40 rules, and more kinds of objects past 1,000 rules, so that a suffix glob
+  // such as `*_invoice` keeps matching a similar share of the tools.
+  const services = vocabulary(SERVICE_ROOTS, Math.max(3, Math.ceil(ruleCount / 40)));
+  const objects = vocabulary(OBJECTS, OBJECTS.length * Math.max(1, Math.ceil(ruleCount / 1000)));
+  // Rules for every server of an environment (`prod-*` on any tool) stay a handful at any size.
+  const anyToolShare = (SHAPES.split("A").length - 1) / SHAPES.length;
+  const globalServerRuleChance = Math.min(1, 3 / Math.max(1, ruleCount * anyToolShare));
   const servers = services.flatMap((s) => ENVIRONMENTS.map((e) => `${e}-${s}`));
   const specs: RuleSpec[] = [];
   const toolNames = new Set<string>();
   for (let i = 0; i < ruleCount; i++) {
     const service = pick(random, services);
     const verb = pick(random, VERBS);
-    const object = pick(random, OBJECTS);
+    const object = pick(random, objects);
     const tool = `${service}_${verb}_${object}`;
     const env = pick(random, ENVIRONMENTS);
     const server = `${env}-${service}`;
@@ -142,7 +149,7 @@ export function generatePolicy(ruleCount: number, seed = 1): BenchPolicy {
       }
       case "A":
         type = "*";
-        target = pick(random, [`prod-*`, `*-${service}`, server, `staging-${service}`]);
+        target = chance(random, globalServerRuleChance) ? `${env}-*` : pick(random, [`*-${service}`, server, `staging-${service}`]);
         sampleTool = `${service}_${verb}_${object}`;
         sampleServer = target.replace("*", target.startsWith("*") ? "prod" : service);
         break;

@@ -93,3 +93,55 @@ export const callArb: fc.Arbitrary<ToolCall> = fc.record(
   },
   { requiredKeys: ["tool", "server"] },
 );
+
+const whenPath = fc.constantFrom("args.p", "args.q", "args.size", 'args["odd key"]', "args.list[0]", "args.a.b");
+/** `when:` atoms over the same paths and values as the calls, covering every operator of the expression language. */
+const whenAtom = fc.oneof(
+  fc.tuple(whenPath, fc.constantFrom("==", "!="), fc.constantFrom("1", "0.5", '"a"', '"ab"', "true", "null", "-2")).map(([p, op, v]) => `${p} ${op} ${v}`),
+  // Ordering compares numbers only; anything else is a compile-time type error.
+  fc.tuple(whenPath, fc.constantFrom("<", "<=", ">", ">="), fc.constantFrom("1", "0.5", "0", "-2", "100")).map(([p, op, v]) => `${p} ${op} ${v}`),
+  fc.constantFrom(
+    'args.path startsWith "/data"',
+    'args.p endsWith "b"',
+    'args.q in [1, "a", true]',
+    'args.p not in ["b", 2]',
+    "len(args.p) >= 2",
+    "len(args.q) == 0",
+    "exists(args.q)",
+    'args.path glob "/d*/?"',
+    "args.p matches /^a|b$/i",
+    'args.q contains "a"',
+    'time between "18:00" and "08:00"',
+    "weekday in [sat, sun]",
+    "weekday == wed",
+    'time >= "12:00"',
+    'tool == "read_file"',
+    'tool glob "*_file"',
+    'server endsWith "-fs"',
+    'agent == ""',
+    'agent startsWith "a"',
+  ),
+);
+const whenArb = fc
+  .tuple(fc.array(whenAtom, { minLength: 1, maxLength: 3 }), fc.constantFrom(" and ", " or "), fc.boolean())
+  .map(([atoms, join, negate]) => (negate ? `not (${atoms.join(join)})` : atoms.join(join)));
+
+/** Random policies whose rules also carry `when:` expressions, sometimes under a policy time zone. */
+export const whenPolicyArb: fc.Arbitrary<RandomPolicy> = fc
+  .record({
+    combine: fc.constantFrom(undefined, "first-match"),
+    timezone: fc.option(fc.constantFrom("America/New_York", "Asia/Kolkata"), { nil: undefined, freq: 5 }),
+    rules: fc.array(fc.record({ rule: ruleArb, when: fc.option(whenArb, { nil: undefined, freq: 4 }) }), { minLength: 1, maxLength: 8 }),
+  })
+  .map((p) => {
+    const rules = p.rules.map(({ rule, when }, i) => {
+      const out: Record<string, unknown> = { ...rule, name: `${rule.name ?? "r"}#${i}` };
+      if (out.conditions === undefined) delete out.conditions;
+      if (when !== undefined) out.when = when;
+      return out;
+    });
+    const doc: Record<string, unknown> = { version: "1", rules };
+    if (p.combine) doc.combine = p.combine;
+    if (p.timezone) doc.timezone = p.timezone;
+    return { text: stringify(doc, { version: "1.1" }), ruleCount: rules.length };
+  });

@@ -355,10 +355,8 @@ function remember<V>(memo: Map<string, V>, key: string, value: V, limit: number)
   return value;
 }
 
-/** The rules whose tool pattern (other than `*`) accepts `tool`: classified once per distinct name. */
-function toolEntry<D, C>(t: DecisionTables<D, C>, tool: string): ToolEntry<D, C> {
-  const known = t.toolMemo.get(tool);
-  if (known !== undefined) return known;
+/** The rules whose tool pattern (other than `*`) accepts a tool name not seen before (or forgotten). */
+function newToolEntry<D, C>(t: DecisionTables<D, C>, tool: string): ToolEntry<D, C> {
   const candidates: Candidate<D, C>[] = [];
   for (const id of matchingPatterns(t.tool, tool)) for (const c of t.byToolPattern[id]) candidates.push(c);
   return remember(t.toolMemo, tool, {
@@ -444,7 +442,8 @@ function decideByMerge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate
  * a tool seen on more than four servers is decided by merging, which does not allocate either.
  */
 function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
-  const entry = toolEntry(t, tool);
+  // The memo lookup stays here and the classification in its own function, so that this one stays small enough to inline.
+  const entry = t.toolMemo.get(tool) ?? newToolEntry(t, tool);
   let plan: Plan<D, C> | null;
   if (entry.server0 === server) {
     if (entry.decided0 !== null) return entry.decided0;
