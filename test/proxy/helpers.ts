@@ -18,7 +18,7 @@ export const fakeServer = join(fixtures, "fake-server.mjs");
 export const filesystemServer = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
 const bin = join(repoRoot, "bin", "aegisc.js");
 
-export type ElicitHandler = (request: ElicitRequest) => Promise<ElicitResult> | ElicitResult;
+export type ElicitHandler = (request: ElicitRequest, extra: { signal: AbortSignal }) => Promise<ElicitResult> | ElicitResult;
 
 export interface ProxyConnection {
   client: Client;
@@ -83,7 +83,7 @@ function newClient(options: ConnectOptions): Client {
   const client = new Client({ name: "aegisc-proxy-test", version: "1.0.0" }, { capabilities: options.elicit ? { elicitation: {} } : {} });
   if (options.elicit) {
     const handler = options.elicit;
-    client.setRequestHandler(ElicitRequestSchema, (request) => handler(request));
+    client.setRequestHandler(ElicitRequestSchema, (request, extra) => handler(request, extra));
   }
   return client;
 }

@@ -111,6 +111,12 @@ export class LineTransport implements Transport {
         this.#skipping = false;
         continue;
       }
+      if (this.#pendingBytes + piece.length > this.#maxLineBytes) {
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        this.#rejectOverLong();
+        continue;
+      }
       const line = this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]);
       this.#pending = [];
       this.#pendingBytes = 0;
@@ -122,7 +128,7 @@ export class LineTransport implements Transport {
       this.#pending = [];
       this.#pendingBytes = 0;
       this.#skipping = true;
-      this.#reject(null, ErrorCode.ParseError, `Parse error: a message longer than ${this.#maxLineBytes} bytes was skipped`);
+      this.#rejectOverLong();
       return;
     }
     this.#pending.push(Buffer.from(rest));
@@ -154,6 +160,10 @@ export class LineTransport implements Transport {
     } catch (error) {
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  #rejectOverLong(): void {
+    this.#reject(null, ErrorCode.ParseError, `Parse error: a message longer than ${this.#maxLineBytes} bytes was skipped`);
   }
 
   #reject(id: string | number | null, code: number, message: string): void {

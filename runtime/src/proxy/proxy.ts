@@ -266,7 +266,12 @@ class GoverningProxy {
           .join("\n\n") || undefined;
     const info = single ? (validImplementation(single.serverInfo) ?? { name: single.name, version: "0" }) : (this.#options.proxyInfo ?? { name: "aegisc-proxy", version: "0.1.0" });
     const server = new Server(info, { capabilities, ...(instructions ? { instructions } : {}) });
-    server.oninitialized = () => this.#upstreamReady.resolve();
+    server.oninitialized = () => {
+      // Spends request id 0 on a ping: SDK-based clients ignore a cancellation whose requestId is 0
+      // (a falsy check), so an approval form sent as request 0 could not be withdrawn on timeout.
+      void server.ping().catch(() => undefined);
+      this.#upstreamReady.resolve();
+    };
     server.onclose = () => {
       this.#upstreamReady.reject(new Error("the MCP client disconnected"));
       void this.#shutdown({ code: 0, reason: this.#stopRequested ?? "the client disconnected" });
@@ -576,7 +581,7 @@ class GoverningProxy {
     let text: string;
     if (result.status === "denied") {
       const reason = context.approval?.reason ?? result.error ?? "Denied";
-      text = `[aegisc] ${reason}. The call to ${where} was not forwarded. Rule: ${decision.rule}, risk: ${decision.risk}${description ? `. Rule description: ${description}` : ""}`;
+      text = `[aegisc] ${reason}. The call to ${where} was not forwarded. Rule: ${decision.rule}, risk: ${decision.risk}.${description ? ` Rule description: ${description}.` : ""}`;
     } else if (decision.approval === "block" && result.error === blockMessage(decision, policy)) {
       text = `[aegisc] Blocked by policy rule ${decision.rule} (risk: ${decision.risk})${description ? `: ${description}` : ""}. The call to ${where} was not forwarded.`;
     } else {

@@ -1,0 +1,105 @@
+// `aegisc audit verify`: exit 0 for an intact chain; exit 1 naming the first bad line for every kind of tampering; exit 2 for unreadable files.
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { sealAuditLine } from "../../runtime/src/audit-chain.ts";
+import { jsonlAudit } from "../../runtime/src/audit-jsonl.ts";
+import { createGuard } from "../../runtime/src/runtime.ts";
+import * as guard from "../runtime/quickstart-guard.ts";
+import { run } from "../cli/helpers.ts";
+import { tempDir } from "./helpers.ts";
+
+const dir = tempDir();
+const intact = join(dir, "dev-filesystem.jsonl");
+let lines: string[] = [];
+
+test.before(async () => {
+  const audit = jsonlAudit({ dir, sync: true });
+  const runtime = createGuard({ ...guard, audit, executor: () => "ok" });
+  for (const path of ["/data/a", "/data/b", "/data/c", "/data/d", "/data/e"]) await runtime.run({ server: "dev-filesystem", tool: "read_file", args: { path } });
+  lines = readFileSync(intact, "utf8").split("\n").slice(0, -1);
+  assert.is(lines.length, 5);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const tampered = (name: string, content: string[] | string) => {
+  const file = join(dir, name);
+  writeFileSync(file, typeof content === "string" ? content : content.join("\n") + "\n");
+  return file;
+};
+
+async function verify(...files: string[]) {
+  return run(["audit", "verify", ...files]);
+}
+
+test("an intact file verifies: exit 0, the record count and the head hash", async () => {
+  const result = await verify(intact);
+  assert.is(result.code, 0, result.stderr);
+  const head = JSON.parse(lines[4]).hash as string;
+  assert.is(result.stdout, `ok    ${intact}: 5 records, hash chain intact (head ${head})\n1 file verified.\n`);
+});
+
+test("an edited record is named by its line", async () => {
+  const file = tampered("edited.jsonl", lines.map((l, i) => (i === 2 ? l.replace('"/data/c"', '"/data/x"') : l)));
+  const result = await verify(file);
+  assert.is(result.code, 1);
+  assert.match(result.stdout, new RegExp(`FAIL  ${file}:3: the hash does not match the content \\(the line was edited\\); lines 1-2 verify`));
+});
+
+test("a deleted record: the line after the gap is named", async () => {
+  const file = tampered("deleted.jsonl", [lines[0], lines[1], lines[3], lines[4]]);
+  const result = await verify(file);
+  assert.is(result.code, 1);
+  assert.match(result.stdout, new RegExp(`${file}:3: prev does not match the previous line's hash \\(a line was removed, inserted or reordered\\)`));
+});
+
+test("an inserted record, copied or forged with a valid seal, breaks the link after it", async () => {
+  const copied = await verify(tampered("copied.jsonl", [lines[0], lines[1], lines[1], ...lines.slice(2)]));
+  assert.is(copied.code, 1);
+  assert.match(copied.stdout, /copied\.jsonl:3: prev does not match/);
+  const forged = sealAuditLine({ time: "2025-01-01T00:00:00.000Z", server: "dev-filesystem", tool: "delete_file", args: {}, status: "success" }, JSON.parse(lines[1]).hash as string);
+  const result = await verify(tampered("forged.jsonl", [lines[0], lines[1], forged.line, ...lines.slice(2)]));
+  assert.is(result.code, 1);
+  assert.match(result.stdout, /forged\.jsonl:4: prev does not match.*; lines 1-3 verify/);
+});
+
+test("reordered records are caught at the first out-of-place line", async () => {
+  const result = await verify(tampered("reordered.jsonl", [lines[0], lines[2], lines[1], lines[3], lines[4]]));
+  assert.is(result.code, 1);
+  assert.match(result.stdout, /reordered\.jsonl:2: prev does not match/);
+});
+
+test("reformatting, a torn last line and junk are caught too", async () => {
+  const reformatted = await verify(tampered("reformatted.jsonl", lines.map((l, i) => (i === 0 ? JSON.stringify(JSON.parse(l), null, 1).replace(/\n/g, "") : l))));
+  assert.is(reformatted.code, 1);
+  assert.match(reformatted.stdout, /reformatted\.jsonl:1: the line's text was reformatted/);
+  const torn = await verify(tampered("torn.jsonl", lines.join("\n") + "\n" + lines[4].slice(0, 40)));
+  assert.is(torn.code, 1);
+  assert.match(torn.stdout, /torn\.jsonl:6: .*(not valid JSON|does not end with a newline)/);
+  const junk = await verify(tampered("junk.jsonl", [lines[0], "hello", ...lines.slice(1)]));
+  assert.match(junk.stdout, /junk\.jsonl:2: not valid JSON \(1 more problem after it\)/);
+});
+
+test("several files: exit 1 if any was tampered with; exit 2 if one cannot be read; JSON output", async () => {
+  const edited = tampered("edited-2.jsonl", lines.map((l, i) => (i === 4 ? l.replace("read_file", "rm_file") : l)));
+  const both = await verify(intact, edited);
+  assert.is(both.code, 1);
+  assert.match(both.stdout, /^ok .*\nFAIL .*edited-2\.jsonl:5: .*\n1 file failed verification\.\n$/);
+  const missing = await verify(intact, join(dir, "missing.jsonl"));
+  assert.is(missing.code, 2);
+  assert.match(missing.stdout, /error .*missing\.jsonl: cannot read it: no such file/);
+  const json = await run(["audit", "verify", "--format", "json", edited]);
+  const report = JSON.parse(json.stdout) as { files: { ok: boolean; firstProblem: { line: number }; lines: number; valid: number }[] };
+  assert.is(json.code, 1);
+  assert.equal([report.files[0].ok, report.files[0].firstProblem.line, report.files[0].lines, report.files[0].valid], [false, 5, 5, 4]);
+});
+
+test("an empty file verifies (no records yet)", async () => {
+  const result = await verify(tampered("empty.jsonl", ""));
+  assert.is(result.code, 0);
+  assert.match(result.stdout, /empty\.jsonl: 0 records, hash chain intact/);
+});
+
+test.run();
