@@ -30,6 +30,7 @@ import {
   ListToolsResultSchema,
   ReadResourceRequestSchema,
   ReadResourceResultSchema,
+  RequestSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
@@ -52,6 +53,8 @@ import { LineTransport, type LineOutput } from "./line-transport.ts";
 import { callAuditSink, lockAuditFile, type CallAuditContext } from "./proxy-audit.ts";
 import { parseRedactPath, type RedactPath } from "./redact.ts";
 import { NameRouter, PREFIXABLE_SERVER_NAME } from "./tool-routing.ts";
+
+const LOOSE_CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: RequestSchema.shape.params });
 
 /** setTimeout's ceiling: "no timeout" for SDK requests, whose default would be 60 s. */
 const NO_TIMEOUT_MS = 2_147_483_647;
@@ -284,7 +287,9 @@ class GoverningProxy {
           this.#isHidden(d.name, tool.name) ? undefined : { ...tool, name: this.#router.expose(d, tool.name) },
         ),
       );
-      server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.#track(this.#callTool(request, extra)));
+      // Registered with loose params so that the SDK's own tools/call validation (which answers
+      // Invalid params, -32602) judges a malformed call, rather than a parse error (-32603).
+      server.setRequestHandler(LOOSE_CALL_TOOL_REQUEST, (request, extra) => this.#track(this.#callTool(request as unknown as ToolCallRequest, extra)));
     }
     if (capabilities.prompts) {
       server.setRequestHandler(ListPromptsRequestSchema, (request, extra) =>
@@ -567,6 +572,9 @@ class GoverningProxy {
     // Checked before the shutdown: a server's exit is what shuts a single-server proxy down.
     if (!downstream.alive && (error as { code?: unknown })?.code === ErrorCode.ConnectionClosed) {
       return new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} exited before answering the call`);
+    }
+    if ((error as { code?: unknown })?.code === ErrorCode.RequestTimeout && this.#options.callTimeoutMs !== undefined) {
+      return new ProxyError(ErrorCode.RequestTimeout, `The server ${downstream.name} did not answer within ${this.#options.callTimeoutMs / 1000} s (the proxy's call timeout)`);
     }
     if (this.#exit) return new ProxyError(ErrorCode.InternalError, `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before ${downstream.name} answered`);
     return asProxyError(error, downstream);
