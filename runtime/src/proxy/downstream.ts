@@ -1,7 +1,22 @@
 // One real MCP server behind the proxy: launched over stdio, connected with the SDK Client, watched until it exits.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { ClientCapabilities, Implementation, ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities, Implementation, JSONRPCMessage, ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+
+/**
+ * The SDK's stdio client transport, with writes taken one at a time: the SDK adds a "drain"
+ * listener per write that finds the pipe full, so a thousand concurrent calls would pile up a
+ * thousand listeners (and Node's leak warning). One at a time, the pipe's backpressure still holds.
+ */
+class SerialStdioClientTransport extends StdioClientTransport {
+  #previous: Promise<void> = Promise.resolve();
+
+  override send(message: JSONRPCMessage): Promise<void> {
+    const sent = this.#previous.then(() => super.send(message));
+    this.#previous = sent.catch(() => undefined);
+    return sent;
+  }
+}
 
 export interface DownstreamSpec {
   /** The server name the policy sees (`match.target`) and the audit file is named after. */
@@ -49,7 +64,7 @@ export class Downstream {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(baseEnv)) if (value !== undefined) env[key] = value;
     Object.assign(env, spec.env ?? {});
-    const transport = new StdioClientTransport({
+    const transport = new SerialStdioClientTransport({
       command: spec.command,
       args: [...(spec.args ?? [])],
       env,
