@@ -131,6 +131,17 @@ test("--call-timeout: a server that never answers gets a timeout error, audited,
   );
 });
 
+test("requests from the server to the client (roots/list) are relayed when the client declared the capability", async () => {
+  const proxy = await inProcessProxy(proxyArgs(fresh()), { roots: [{ uri: "file:///home/me/projects", name: "projects" }] });
+  const answer = JSON.parse(resultText(await proxy.client.callTool({ name: "roots", arguments: {} }))) as { roots: unknown[] };
+  assert.equal(answer.roots, [{ uri: "file:///home/me/projects", name: "projects" }]);
+  await proxy.close();
+  const withoutRoots = await inProcessProxy(proxyArgs(fresh()));
+  const refused = JSON.parse(resultText(await withoutRoots.client.callTool({ name: "roots", arguments: {} }))) as { error?: { code: number } };
+  assert.is(refused.error?.code, -32601, "a client without roots never sees the request");
+  await withoutRoots.close();
+});
+
 test("bad input from the client is answered with JSON-RPC errors, never a crash", async () => {
   const proxy = await inProcessProxy(proxyArgs(fresh()));
   const answered = (pattern: RegExp) => proxy.stdoutLines.some((line) => pattern.test(line));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, ListRootsRequestSchema, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { Cli } from "../../compiler/cli.ts";
 import type { ProxyIo } from "../../compiler/proxy/command.ts";
 import { LineTransport } from "../../runtime/src/proxy/line-transport.ts";
@@ -40,6 +40,8 @@ export interface ProxyConnection {
 export interface ConnectOptions {
   /** Declares the elicitation capability and answers with this handler. */
   elicit?: ElicitHandler;
+  /** Declares the roots capability and answers roots/list with these. */
+  roots?: { uri: string; name?: string }[];
   cwd?: string;
 }
 
@@ -80,7 +82,12 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 function newClient(options: ConnectOptions): Client {
-  const client = new Client({ name: "aegisc-proxy-test", version: "1.0.0" }, { capabilities: options.elicit ? { elicitation: {} } : {} });
+  const capabilities = { ...(options.elicit ? { elicitation: {} } : {}), ...(options.roots ? { roots: { listChanged: true } } : {}) };
+  const client = new Client({ name: "aegisc-proxy-test", version: "1.0.0" }, { capabilities });
+  if (options.roots) {
+    const roots = options.roots;
+    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots }));
+  }
   if (options.elicit) {
     const handler = options.elicit;
     client.setRequestHandler(ElicitRequestSchema, (request, extra) => handler(request, extra));
