@@ -58,6 +58,11 @@ const LOOSE_CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: RequestSc
 
 /** setTimeout's ceiling: "no timeout" for SDK requests, whose default would be 60 s. */
 const NO_TIMEOUT_MS = 2_147_483_647;
+
+/** 0 (or nothing) means no limit; anything past setTimeout's ceiling is the ceiling (beyond it, timers fire at once). */
+function timerMs(ms: number | undefined): number {
+  return ms === undefined || !(ms > 0) ? NO_TIMEOUT_MS : Math.min(ms, NO_TIMEOUT_MS);
+}
 const MAX_LIST_PAGES = 1000;
 
 export interface ProxyOptions {
@@ -69,7 +74,7 @@ export interface ProxyOptions {
   audit?: AuditSink & { fileFor?(server: string): string };
   /** When the client cannot show an elicitation form: deny (default), or prompt on the controlling terminal. */
   approval?: ApprovalFallback;
-  /** How long a human may take to answer; default 10 minutes. */
+  /** How long a human may take to answer; default 10 minutes; 0 for no limit. */
   approvalTimeoutMs?: number;
   /** Reuse an approval for identical calls for this long (`--remember-approvals`); default 0, never. */
   rememberApprovalsMs?: number;
@@ -88,7 +93,7 @@ export interface ProxyOptions {
   openTerminal?: () => TerminalStreams | undefined;
   /** How often a call waiting for a human reports progress; default 10 s. */
   keepAliveMs?: number;
-  /** Longest a forwarded request may take; default: as long as the client waits. */
+  /** Longest a forwarded request may take; default (or 0): as long as the client waits. */
   callTimeoutMs?: number;
   /** Longest a server may take to start and answer `initialize`; default 60 s. */
   startupTimeoutMs?: number;
@@ -169,7 +174,7 @@ class GoverningProxy {
       elicit: () => this.#elicitation(),
       fallback: options.approval ?? "deny",
       remembered: new RememberedApprovals(options.rememberApprovalsMs ?? 0, () => (options.clock ? options.clock().getTime() : Date.now())),
-      timeoutMs: options.approvalTimeoutMs ?? 600_000,
+      timeoutMs: timerMs(options.approvalTimeoutMs ?? 600_000),
       keepAliveMs: options.keepAliveMs ?? 10_000,
       ...(options.openTerminal ? { openTerminal: options.openTerminal } : {}),
       log: this.#log,
@@ -454,7 +459,7 @@ class GoverningProxy {
   async #forward(d: Downstream, request: { method: string; params?: object }, schema: Parameters<Client["request"]>[1], signal: AbortSignal): Promise<Record<string, unknown>> {
     if (!d.alive) throw new ProxyError(ErrorCode.InternalError, `The server ${d.name} is not running`);
     try {
-      return (await d.client.request(request as Parameters<Client["request"]>[0], schema, { signal, timeout: this.#options.callTimeoutMs ?? NO_TIMEOUT_MS })) as Record<string, unknown>;
+      return (await d.client.request(request as Parameters<Client["request"]>[0], schema, { signal, timeout: timerMs(this.#options.callTimeoutMs) })) as Record<string, unknown>;
     } catch (error) {
       throw asProxyError(error, d);
     }
@@ -532,7 +537,7 @@ class GoverningProxy {
           if (!downstream.alive) throw new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} is not running`);
           return await downstream.client.request({ method: "tools/call", params: forwardedParams(request.params, route.name) }, CallToolResultSchema, {
             signal,
-            timeout: this.#options.callTimeoutMs ?? NO_TIMEOUT_MS,
+            timeout: timerMs(this.#options.callTimeoutMs),
             resetTimeoutOnProgress: true,
             ...(sendProgress ? { onprogress: (update) => sendProgress(update) } : {}),
           });
@@ -573,8 +578,8 @@ class GoverningProxy {
     if (!downstream.alive && (error as { code?: unknown })?.code === ErrorCode.ConnectionClosed) {
       return new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} exited before answering the call`);
     }
-    if ((error as { code?: unknown })?.code === ErrorCode.RequestTimeout && this.#options.callTimeoutMs !== undefined) {
-      return new ProxyError(ErrorCode.RequestTimeout, `The server ${downstream.name} did not answer within ${this.#options.callTimeoutMs / 1000} s (the proxy's call timeout)`);
+    if ((error as { code?: unknown })?.code === ErrorCode.RequestTimeout && timerMs(this.#options.callTimeoutMs) !== NO_TIMEOUT_MS) {
+      return new ProxyError(ErrorCode.RequestTimeout, `The server ${downstream.name} did not answer within ${timerMs(this.#options.callTimeoutMs) / 1000} s (the proxy's call timeout)`);
     }
     if (this.#exit) return new ProxyError(ErrorCode.InternalError, `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before ${downstream.name} answered`);
     return asProxyError(error, downstream);
