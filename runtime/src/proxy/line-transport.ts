@@ -52,6 +52,11 @@ export class LineTransport implements Transport {
   async start(): Promise<void> {
     if (this.#started) throw new Error("LineTransport already started");
     this.#started = true;
+    // Closed before it started (a stop during startup): report the close to whoever listens now.
+    if (this.#closed) {
+      queueMicrotask(() => this.onclose?.());
+      return;
+    }
     this.#input.on("data", this.#onData);
     this.#input.on("end", this.#onEnd);
     this.#input.on("close", this.#onEnd);
