@@ -133,7 +133,7 @@ function round(x: number): number {
 
 const get = (impl: Impl, size: number) => rows.find((r) => r.impl === impl && r.rules === size)!;
 
-console.log("\nMedian time per decision (lower is better); ratios: × the Map.get floor, and how many times faster the generated module is than the naive loop");
+console.log("\nMedian time per decision (lower is better); × floor: ratio to one Map.get; gen. speed-up: how many times faster the generated module is");
 console.log(`${pad("rules", 7)}  ${pad("impl", 12, true)} ${pad("median", 10)} ${pad("decisions/s", 12)} ${pad("× floor", 9)} ${pad("gen. speed-up", 14)}`);
 for (const size of SIZES) {
   const floorNs = get("floor", size).medianNs;
