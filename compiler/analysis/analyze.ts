@@ -3,7 +3,8 @@
 import { decide, precedenceOrder, ruleMatchesCall, type Decision, type ToolCall } from "../interpret.ts";
 import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
-import { andRegions, isEmptyRegion, minus, RegionTooLarge, type Cube, type Region } from "./region.ts";
+import { andRegions, intersect, isEmptyRegion, RegionTooLarge, subtract, type Cube, type Region } from "./region.ts";
+import { RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
 import * as Str from "./string-set.ts";
 import { cubeWitness, type WitnessCall, type WitnessHints } from "./witness.ts";
@@ -45,13 +46,56 @@ export function toToolCall(w: WitnessCall): ToolCall {
   return { server: w.server, tool: w.tool, ...(w.agent !== undefined ? { agent: w.agent } : {}), ...(w.args ? { args: w.args } : {}), ...(w.time ? { time: new Date(w.time) } : {}) };
 }
 
-/** Everything the analysis of one policy knows: regions per rule and candidate indexes. */
+/** Caps the cube comparisons spent on one rule; past it the rule is reported as not fully analysed. */
+export const STEP_BUDGET = 50_000;
+/** Caps the comparisons of a whole analysis, so that `check` on a huge policy ends; what is left is reported. */
+export const TOTAL_STEP_BUDGET = 3_000_000;
+
+class AnalysisExhausted extends Error {}
+
+class Budget {
+  private steps = 0;
+  constructor(private readonly total: { steps: number }) {
+    Str.resetMemos();
+  }
+  tick(): void {
+    if (++this.total.steps > TOTAL_STEP_BUDGET) throw new AnalysisExhausted();
+    if (++this.steps > STEP_BUDGET) throw new RegionTooLarge(`more than ${STEP_BUDGET} steps`);
+  }
+}
+
+/**
+ * A cube of `region` that none of `covers` touches, found depth-first: subtract the covers one
+ * at a time and stop at the first fragment that survives them all. Never materializes the
+ * (possibly exponential) difference, and answers "covered" only after exhausting it.
+ */
+function uncovered(region: Region, covers: readonly Cube[], budget: Budget): Cube | undefined {
+  const search = (cube: Cube, from: number): Cube | undefined => {
+    for (let i = from; i < covers.length; i++) {
+      budget.tick();
+      if (!intersect(cube, covers[i])) continue;
+      for (const piece of subtract(cube, covers[i])) {
+        const found = search(piece, i + 1);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    return cube;
+  };
+  for (const cube of region) {
+    const found = search(cube, 0);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Everything the analysis of one policy knows: regions per rule and the candidate index. */
 class PolicyModel {
   readonly regions: Region[];
   readonly opaque: boolean[];
   readonly hints: WitnessHints;
-  private readonly exactTools = new Map<string, number[]>();
-  private readonly globTools: number[] = [];
+  private readonly index: RuleIndex;
+  private readonly candidateCache = new Map<number, Set<number>>();
 
   constructor(readonly policy: Policy) {
     const rr = policy.rules.map(ruleRegion);
@@ -63,58 +107,59 @@ class PolicyModel {
       servers: [...new Set(policy.rules.map((r) => literal(r.server.source)).filter((x): x is string => x !== undefined))],
       agents: [...new Set(policy.rules.map((r) => literal(r.agent.source)).filter((x): x is string => x !== undefined))],
     };
-    for (const rule of policy.rules) {
-      const tool = literal(rule.tool.source);
-      if (tool === undefined) this.globTools.push(rule.index);
-      else (this.exactTools.get(tool) ?? this.exactTools.set(tool, []).get(tool)!).push(rule.index);
-    }
+    this.index = new RuleIndex(policy.rules);
   }
 
-  /**
-   * Rules whose tool pattern can share a call with rule i: the same exact name, globs that match
-   * it, or for a glob rule every glob and every exact name it matches. Avoids pairwise work on
-   * policies of mostly exact names.
-   */
+  /** Rules that can share a call with rule i (tool and server patterns intersect). */
   candidates(i: number): Set<number> {
-    const rule = this.policy.rules[i];
-    const out = new Set<number>();
-    const isLiteral = !/[*?[]/.test(rule.tool.source);
-    if (isLiteral) {
-      for (const j of this.exactTools.get(rule.tool.source) ?? []) out.add(j);
-      for (const j of this.globTools) if (Str.has(Str.fromGlob(this.policy.rules[j].tool.source), rule.tool.source)) out.add(j);
-    } else {
-      const glob = Str.fromGlob(rule.tool.source);
-      for (const j of this.globTools) out.add(j);
-      for (const [name, list] of this.exactTools) if (Str.has(glob, name)) for (const j of list) out.add(j);
-    }
-    out.delete(i);
-    return out;
+    let set = this.candidateCache.get(i);
+    if (!set) this.candidateCache.set(i, (set = new Set(this.index.candidates(i))));
+    return set;
   }
 
-  witness(region: Region, check: (call: ToolCall) => boolean): { witness?: WitnessCall; confirmed: boolean } {
-    let first: WitnessCall | undefined;
-    for (const cube of region.slice(0, 50)) {
-      const w = cubeWitness(cube, this.hints);
-      if (!w) continue;
-      first ??= w;
-      if (check(toToolCall(w))) return { witness: w, confirmed: true };
-    }
-    return first ? { witness: first, confirmed: false } : { confirmed: false };
+  cubesOf(indexes: readonly number[]): Cube[] {
+    return indexes.flatMap((j) => this.regions[j]);
+  }
+
+  witness(cube: Cube | undefined, check: (call: ToolCall) => boolean): { witness?: WitnessCall; confirmed: boolean } {
+    const w = cube && cubeWitness(cube, this.hints);
+    if (!w) return { confirmed: false };
+    return { witness: w, confirmed: check(toToolCall(w)) };
   }
 }
 
-/** Who decides which part of `region`, walking `order` (the first rule to match a part takes it). */
-function partition(model: PolicyModel, region: Region, order: readonly number[]): { parts: { index: number; region: Region }[]; rest: Region } {
-  const parts: { index: number; region: Region }[] = [];
-  let rest: Region = region;
-  for (const j of order) {
-    if (rest.length === 0) break;
-    const part = andRegions(rest, model.regions[j]);
-    if (part.length === 0) continue;
-    parts.push({ index: j, region: part });
-    rest = minus(rest, model.regions[j]);
+interface Part {
+  readonly index: number;
+  /** A cube of calls in the rule's region that this earlier rule decides. */
+  readonly cube: Cube;
+}
+
+/** Pair findings reported per rule, in precedence order: rules that decide differently, and rules that decide the same. */
+export const MAX_DIFFERING_PAIRS_PER_RULE = 5;
+export const MAX_SAME_PAIRS_PER_RULE = 2;
+
+/**
+ * For each rule in `before` (precedence order), a cube of `region` it decides, if any. With
+ * `limited`, stops once enough rules deciding differently and the same have been found.
+ */
+function decidingParts(model: PolicyModel, region: Region, before: readonly number[], budget: Budget, limited = false, like?: Outcome): Part[] {
+  const parts: Part[] = [];
+  let differing = 0;
+  let same = 0;
+  for (let k = 0; k < before.length; k++) {
+    if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
+    const j = before[k];
+    const isSame = like !== undefined && sameOutcome(model.policy.rules[j], like);
+    if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
+    const inter = andRegions(region, model.regions[j]);
+    if (inter.length === 0) continue;
+    const cube = uncovered(inter, model.cubesOf(before.slice(0, k)), budget);
+    if (!cube) continue;
+    parts.push({ index: j, cube });
+    if (isSame) same++;
+    else differing++;
   }
-  return { parts, rest };
+  return parts;
 }
 
 export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Finding[] {
@@ -128,35 +173,65 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
       findings.push(unsatisfiableFinding(rule, policy.combine, model.opaque[rule.index]));
     }
   }
-  for (const combine of modes) {
-    const modePolicy: Policy = { ...policy, combine };
-    const order = precedenceOrder(modePolicy);
-    const position = new Map(order.map((idx, pos) => [idx, pos]));
-    for (const index of order) {
-      if (unsatisfiable.has(index)) continue;
-      try {
-        findings.push(...ruleFindings(model, modePolicy, index, order, position));
-      } catch (e) {
-        if (!(e instanceof RegionTooLarge)) throw e;
-        findings.push({
-          kind: "incomplete",
-          severity: "info",
-          rule: policy.rules[index],
-          others: [],
-          certainty: "possible",
-          combine,
-          message: `The analysis of ${q(policy.rules[index])} was stopped: its region grew past the size limit.`,
-        });
+  const total = { steps: 0 };
+  try {
+    for (const combine of modes) {
+      const modePolicy: Policy = { ...policy, combine };
+      const order = precedenceOrder(modePolicy);
+      const position = new Map(order.map((idx, pos) => [idx, pos]));
+      for (const [k, index] of order.entries()) {
+        if (unsatisfiable.has(index)) continue;
+        try {
+          findings.push(...ruleFindings(model, modePolicy, index, order, position, total));
+        } catch (e) {
+          if (e instanceof AnalysisExhausted) {
+            findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k));
+            return findings;
+          }
+          if (!(e instanceof RegionTooLarge)) throw e;
+          findings.push(incompleteFinding(policy.rules[index], combine));
+        }
       }
     }
+    if (!policy.combineExplicit && options.modes === undefined) findings.push(...modeDependence(model, policy, unsatisfiable, total));
+  } catch (e) {
+    if (!(e instanceof AnalysisExhausted)) throw e;
+    findings.push(exhaustedFinding(policy.rules[0], policy.combine, 0));
   }
-  if (!policy.combineExplicit && options.modes === undefined) findings.push(...modeDependence(model, policy));
   return findings;
+}
+
+function exhaustedFinding(rule: Rule, combine: Combine, left: number): Finding {
+  return {
+    kind: "incomplete",
+    severity: "info",
+    rule,
+    others: [],
+    certainty: "possible",
+    combine,
+    message:
+      left > 0
+        ? `The analysis stopped at its work limit here: ${q(rule)} and ${left - 1} later rule(s) were not analysed.`
+        : "The analysis stopped at its work limit while comparing the two combine modes.",
+  };
+}
+
+function incompleteFinding(rule: Rule, combine: Combine): Finding {
+  return {
+    kind: "incomplete",
+    severity: "info",
+    rule,
+    others: [],
+    certainty: "possible",
+    combine,
+    message: `The analysis of ${q(rule)} stopped at its work limit; its findings may be missing.`,
+  };
 }
 
 function unsatisfiableFinding(rule: Rule, combine: Combine, opaque: boolean): Finding {
   const times = rule.conditions.filter((c) => c.key === "time_after" || c.key === "time_before");
   const overnight = times.length === 2;
+  void opaque;
   return {
     kind: "unsatisfiable",
     severity: "error",
@@ -167,27 +242,27 @@ function unsatisfiableFinding(rule: Rule, combine: Combine, opaque: boolean): Fi
     message: overnight
       ? `${q(rule)} can never match: \`time_after\` and \`time_before\` are ANDed, so this overnight window is empty.`
       : `${q(rule)} can never match: its own patterns and conditions exclude each other.`,
-    ...(overnight
-      ? { hint: "split it into two rules, one with `time_after` and one with `time_before`" }
-      : opaque
-        ? {}
-        : {}),
+    ...(overnight ? { hint: 'split it into two rules, one with `time_after` and one with `time_before`, or use `when: time between "18:00" and "08:00"`' } : {}),
   };
 }
 
-function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: readonly number[], position: Map<number, number>): Finding[] {
+function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: readonly number[], position: Map<number, number>, total: { steps: number }): Finding[] {
   const rule = policy.rules[index];
   const combine = policy.combine;
+  const budget = new Budget(total);
   const candidates = model.candidates(index);
-  const before = order.filter((j) => position.get(j)! < position.get(index)! && candidates.has(j));
-  const after = order.filter((j) => position.get(j)! > position.get(index)! && candidates.has(j));
+  const here = position.get(index)!;
+  const before = order.filter((j) => position.get(j)! < here && candidates.has(j));
+  const after = order.filter((j) => position.get(j)! > here && candidates.has(j));
   const own = model.regions[index];
-  const { parts, rest: effective } = partition(model, own, before);
+  const effective = uncovered(own, model.cubesOf(before), budget);
+  // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
+  const parts = decidingParts(model, own, before, budget, effective !== undefined, rule);
   const findings: Finding[] = [];
   const opaque = (...idx: number[]) => idx.some((i) => model.opaque[i]);
-  const certainty = (confirmed: boolean, ...idx: number[]): "proven" | "possible" => (confirmed || !opaque(...idx) ? "proven" : "possible");
+  const decidedBy = (j: number) => (call: ToolCall) => ruleMatchesCall(rule, call) && ruleMatchesCall(policy.rules[j], call) && decide(policy, call).index === j;
 
-  if (effective.length === 0) {
+  if (!effective) {
     // Never decides: every call it matches is taken by the rules before it (possibly several together).
     const others = parts.map((p) => policy.rules[p.index]);
     const names = others.map(q).join(others.length === 2 ? " and " : ", ");
@@ -195,7 +270,7 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
     // A differing part counts as proof only with a confirmed witness, or when no opaque predicate is involved.
     const differing = parts
       .filter((p) => !sameOutcome(policy.rules[p.index], rule))
-      .map((p) => ({ ...p, ...model.witness(p.region, (call) => ruleMatchesCall(rule, call) && decide(policy, call).index === p.index) }))
+      .map((p) => ({ ...p, ...model.witness(p.cube, decidedBy(p.index)) }))
       .map((p) => ({ ...p, proven: p.confirmed || !opaque(index, p.index) }));
     const shadow = differing.find((p) => p.proven) ?? differing[0];
     if (shadow) {
@@ -214,8 +289,8 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
             : `${q(rule)} (${outcomeText(rule)}) never decides: ${names} cover it${together}, and ${q(d)} decides ${shadow.proven ? "" : "possibly "}differently (${outcomeText(d)}).`,
         hint: combine === "first-match" ? `move ${q(rule)} above ${q(d)}, or narrow the earlier rules` : `narrow ${q(d)} or remove ${q(rule)}`,
       });
-    } else {
-      const { witness } = model.witness(parts[0].region, (call) => ruleMatchesCall(rule, call) && decide(policy, call).index === parts[0].index);
+    } else if (parts.length > 0) {
+      const { witness } = model.witness(parts[0].cube, decidedBy(parts[0].index));
       findings.push({
         kind: "unreachable",
         severity: "warning",
@@ -234,10 +309,9 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   // Partly taken by earlier rules: one finding per rule that decides some of its calls.
   for (const part of parts) {
     const winner = policy.rules[part.index];
-    const check = (call: ToolCall) => ruleMatchesCall(rule, call) && ruleMatchesCall(winner, call) && decide(policy, call).index === winner.index;
-    const { witness, confirmed } = model.witness(part.region, check);
+    const { witness, confirmed } = model.witness(part.cube, decidedBy(part.index));
     const same = sameOutcome(winner, rule);
-    const winnerInside = !same && minus(model.regions[part.index], own).length === 0;
+    const winnerInside = !same && uncovered(model.regions[part.index], own, budget) === undefined;
     const kind = same ? "overlap" : winnerInside ? "generalization" : "correlation";
     const laxerWins = APPROVAL_RANK[winner.approval] < APPROVAL_RANK[rule.approval];
     const severity = same ? "info" : laxerWins && !winnerInside ? "warning" : "info";
@@ -253,31 +327,40 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
       rule,
       others: [winner],
       ...(witness ? { witness } : {}),
-      certainty: certainty(confirmed, index, part.index),
+      certainty: confirmed || !opaque(index, part.index) ? "proven" : "possible",
       combine,
       message,
     });
   }
 
   // Downward redundancy: what it decides, the rules after it (or the defaults) would decide the same.
-  const below = partition(model, effective, after);
-  const changes = below.parts.some((p) => !sameOutcome(policy.rules[p.index], rule)) || (below.rest.length > 0 && !sameOutcome(policy.defaults, rule));
+  const beforeCubes = model.cubesOf(before);
+  let changes = false;
+  const takers: number[] = [];
+  for (let k = 0; k < after.length && !changes; k++) {
+    const t = after[k];
+    const inter = andRegions(own, model.regions[t]);
+    if (inter.length === 0) continue;
+    if (!uncovered(inter, [...beforeCubes, ...model.cubesOf(after.slice(0, k))], budget)) continue;
+    if (sameOutcome(policy.rules[t], rule)) takers.push(t);
+    else changes = true;
+  }
+  const toDefaults = changes ? undefined : uncovered(own, [...beforeCubes, ...model.cubesOf(after)], budget);
+  if (toDefaults && !sameOutcome(policy.defaults, rule)) changes = true;
   if (!changes) {
-    const others = below.parts.map((p) => policy.rules[p.index]);
-    const withoutRule: Policy = { ...policy, rules: policy.rules.filter((r) => r.index !== index).map((r) => r) };
-    void withoutRule;
+    const others = takers.map((t) => policy.rules[t]);
     const { witness, confirmed } = model.witness(effective, (call) => decide(policy, call).index === index);
-    const takers = [...others.map(q), ...(below.rest.length > 0 ? ["the defaults"] : [])];
+    const names = [...others.map(q), ...(toDefaults ? ["the defaults"] : [])];
     findings.push({
       kind: "redundant",
       severity: "warning",
       rule,
       others,
-      withDefaults: below.rest.length > 0,
+      withDefaults: toDefaults !== undefined,
       ...(witness ? { witness } : {}),
-      certainty: certainty(confirmed, index, ...below.parts.map((p) => p.index)),
+      certainty: confirmed || !opaque(index, ...takers) ? "proven" : "possible",
       combine,
-      message: `${q(rule)} is redundant: without it, ${takers.join(" and ")} would decide its calls the same way (${outcomeText(rule)}).`,
+      message: `${q(rule)} is redundant: without it, ${names.join(" and ")} would decide its calls the same way (${outcomeText(rule)}).`,
       hint: `remove ${q(rule)}`,
     });
   }
@@ -285,45 +368,53 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
 }
 
 /** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
-function modeDependence(model: PolicyModel, policy: Policy): Finding[] {
+function modeDependence(model: PolicyModel, policy: Policy, unsatisfiable: ReadonlySet<number>, total: { steps: number }): Finding[] {
   const fm = precedenceOrder({ ...policy, combine: "first-match" });
   const st = precedenceOrder({ ...policy, combine: "strictest" });
   const stPolicy: Policy = { ...policy, combine: "strictest" };
   const fmPolicy: Policy = { ...policy, combine: "first-match" };
-  const findings: Finding[] = [];
+  const fmPos = new Map(fm.map((idx, pos) => [idx, pos]));
   const stPos = new Map(st.map((idx, pos) => [idx, pos]));
+  const findings: Finding[] = [];
   for (const r of fm) {
+    if (unsatisfiable.has(r)) continue;
+    const rule = policy.rules[r];
     const candidates = model.candidates(r);
-    let effective: Region;
+    const fmBefore = fm.filter((j) => fmPos.get(j)! < fmPos.get(r)! && candidates.has(j));
+    const stBefore = st.filter((j) => stPos.get(j)! < stPos.get(r)! && candidates.has(j));
+    const budget = new Budget(total);
     try {
-      effective = partition(model, model.regions[r], fm.filter((j) => j !== r && candidates.has(j) && fm.indexOf(j) < fm.indexOf(r))).rest;
-      if (effective.length === 0) continue;
-      const under = partition(model, effective, st.filter((j) => candidates.has(j) || j === r).sort((a, b) => stPos.get(a)! - stPos.get(b)!));
-      const rule = policy.rules[r];
-      for (const part of under.parts) {
-        const s = policy.rules[part.index];
-        if (part.index === r || sameOutcome(s, rule)) continue;
-        const { witness, confirmed } = model.witness(part.region, (call) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === part.index);
+      // On calls first-match gives to r, strictest picks the first rule in its own order that matches: r or one before it.
+      let reported = 0;
+      for (let k = 0; k < stBefore.length && reported < MAX_DIFFERING_PAIRS_PER_RULE; k++) {
+        const s = stBefore[k];
+        const other = policy.rules[s];
+        if (sameOutcome(other, rule)) continue;
+        const inter = andRegions(model.regions[r], model.regions[s]);
+        if (inter.length === 0) continue;
+        const cube = uncovered(inter, [...model.cubesOf(fmBefore), ...model.cubesOf(stBefore.slice(0, k))], budget);
+        if (!cube) continue;
+        const { witness, confirmed } = model.witness(cube, (call) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s);
+        reported++;
         findings.push({
           kind: "mode-dependent",
           severity: "warning",
           rule,
-          others: [s],
+          others: [other],
           ...(witness ? { witness } : {}),
-          certainty: confirmed || !(model.opaque[r] || model.opaque[part.index]) ? "proven" : "possible",
+          certainty: confirmed || !(model.opaque[r] || model.opaque[s]) ? "proven" : "possible",
           combine: policy.combine,
-          message: `The policy does not state \`combine:\`, and the modes disagree: first-match lets ${q(rule)} decide (${outcomeText(rule)}), strictest lets ${q(s)} decide (${outcomeText(s)}).`,
-          hint: `add \`combine: strictest\` (the default) or \`combine: first-match\` (Aegis's engine) at the top level`,
+          message: `The policy does not state \`combine:\`, and the modes disagree: first-match lets ${q(rule)} decide (${outcomeText(rule)}), strictest lets ${q(other)} decide (${outcomeText(other)}).`,
+          hint: "add `combine: strictest` (the default) or `combine: first-match` (Aegis's engine) at the top level",
         });
       }
     } catch (e) {
       if (!(e instanceof RegionTooLarge)) throw e;
+      findings.push(incompleteFinding(rule, policy.combine));
     }
   }
   return findings;
 }
-
-export type { Decision, Cube };
 
 /**
  * Whether the policy blocks every call of `tool` on `server` whatever its arguments, time and
@@ -340,9 +431,12 @@ export function blocksEveryCall(policy: Policy, target: { server: string; tool: 
     server: Str.exactly(target.server),
     ...(target.agent !== undefined ? { agent: Str.exactly(target.agent) } : {}),
   };
+  const order = precedenceOrder(policy);
+  const budget = new Budget({ steps: 0 });
   try {
-    const { parts, rest } = partition(model, [cube], precedenceOrder(policy));
-    return parts.every((p) => policy.rules[p.index].approval === "block") && (rest.length === 0 || policy.defaults.approval === "block");
+    const parts = decidingParts(model, [cube], order, budget);
+    if (parts.some((p) => policy.rules[p.index].approval !== "block")) return false;
+    return policy.defaults.approval === "block" || uncovered([cube], model.cubesOf(order), budget) === undefined;
   } catch (e) {
     if (e instanceof RegionTooLarge) return false;
     throw e;

@@ -34,8 +34,37 @@ type StringDim = "tool" | "server" | "agent";
 const STRING_DIMS: readonly StringDim[] = ["tool", "server", "agent"];
 
 export function intersect(a: Cube, b: Cube): Cube | undefined {
-  const out: { -readonly [K in keyof Cube]: Cube[K] } = { params: new Map(a.params), atoms: new Map(a.atoms) };
-  for (const d of STRING_DIMS) {
+  // Cheap dimensions first: most disjoint pairs differ on an atom, the clock or an argument,
+  // and finding that avoids building automaton products for the string dimensions.
+  for (const [k, v] of b.atoms) if (a.atoms.has(k) && a.atoms.get(k) !== v) return undefined;
+  let weekday: number | undefined;
+  if (a.weekday !== undefined || b.weekday !== undefined) {
+    weekday = (a.weekday ?? WEEK) & (b.weekday ?? WEEK);
+    if (weekday === 0) return undefined;
+  }
+  let minute: Num.NumberSet | undefined;
+  if (a.minute || b.minute) {
+    // Minutes outside the day are not calls; clamping here keeps complements inside [0, 1440).
+    minute = Num.and(a.minute && b.minute ? Num.and(a.minute, b.minute) : (a.minute ?? b.minute)!, MINUTES);
+    if (Num.isEmpty(minute)) return undefined;
+  }
+  let params = a.params;
+  if (b.params.size > 0) {
+    const merged = new Map(a.params);
+    for (const [k, v] of b.params) {
+      const cur = merged.get(k);
+      const next = cur ? Val.and(cur, v) : v;
+      if (Val.isEmpty(next)) return undefined;
+      merged.set(k, next);
+    }
+    params = merged;
+  }
+  const out: { -readonly [K in keyof Cube]: Cube[K] } = { params, atoms: b.atoms.size > 0 ? new Map([...a.atoms, ...b.atoms]) : a.atoms };
+  if (minute) out.minute = minute;
+  if (weekday !== undefined) out.weekday = weekday;
+  // Finite string sets (exact names) before automata.
+  const dims = [...STRING_DIMS].sort((d, e) => stringCost(a[d], b[d]) - stringCost(a[e], b[e]));
+  for (const d of dims) {
     const x = a[d];
     const y = b[d];
     const v = x && y ? Str.and(x, y) : (x ?? y);
@@ -44,30 +73,12 @@ export function intersect(a: Cube, b: Cube): Cube | undefined {
       out[d] = v;
     }
   }
-  const params = out.params as Map<string, Val.ValueSet>;
-  for (const [k, v] of b.params) {
-    const cur = params.get(k);
-    const next = cur ? Val.and(cur, v) : v;
-    if (Val.isEmpty(next)) return undefined;
-    params.set(k, next);
-  }
-  if (a.minute || b.minute) {
-    // Minutes outside the day are not calls; clamping here keeps complements inside [0, 1440).
-    const m = Num.and(a.minute && b.minute ? Num.and(a.minute, b.minute) : (a.minute ?? b.minute)!, MINUTES);
-    if (Num.isEmpty(m)) return undefined;
-    out.minute = m;
-  }
-  if (a.weekday !== undefined || b.weekday !== undefined) {
-    const w = (a.weekday ?? WEEK) & (b.weekday ?? WEEK);
-    if (w === 0) return undefined;
-    out.weekday = w;
-  }
-  const atoms = out.atoms as Map<string, boolean>;
-  for (const [k, v] of b.atoms) {
-    if (atoms.has(k) && atoms.get(k) !== v) return undefined;
-    atoms.set(k, v);
-  }
   return out;
+}
+
+function stringCost(x: Str.StringSet | undefined, y: Str.StringSet | undefined): number {
+  if (!x || !y) return 0;
+  return x.dfa === null || y.dfa === null ? 1 : 2;
 }
 
 /** Exact difference a \ b as disjoint cubes: keep b's first i-1 constraints, negate the i-th. */

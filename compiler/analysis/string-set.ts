@@ -1,40 +1,104 @@
-// Sets of strings for the analysis: finite, co-finite, or a regular language (a refa DFA), closed under and/not.
+// Sets of strings for the analysis: (a regular language ∪ some words) minus some words, closed under and/not.
 
-import { DFA, JS, NFA, type CharSet, type ReadonlyWord } from "refa";
+import { DFA, JS, NFA, type ReadonlyWord } from "refa";
 import { escapeRegExpLiteral, parseGlob, type GlobToken } from "../semantics/glob.ts";
 
 const MAX_CHAR = 0x10ffff;
 const toWord = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0)!);
 const fromWord = (w: ReadonlyWord): string => String.fromCodePoint(...w);
 
-export type StringSet =
-  | { readonly kind: "finite"; readonly words: ReadonlySet<string> }
-  | { readonly kind: "cofinite"; readonly words: ReadonlySet<string> }
-  | { readonly kind: "regular"; readonly dfa: DFA };
+/**
+ * `(L(dfa) ∪ include) \\ exclude`, with include and exclude disjoint. Exact names (the bulk of
+ * most policies) live in the finite sets, so the automata only ever combine the few glob and
+ * regex languages, and those products and complements are memoized by identity: that keeps
+ * the analysis of large policies from rebuilding automata on every cube subtraction.
+ */
+export interface StringSet {
+  /** null: the empty language. */
+  readonly dfa: DFA | null;
+  readonly include: ReadonlySet<string>;
+  readonly exclude: ReadonlySet<string>;
+}
 
-export const ALL_STRINGS: StringSet = { kind: "cofinite", words: new Set() };
-export const NO_STRINGS: StringSet = { kind: "finite", words: new Set() };
+const EMPTY_WORDS: ReadonlySet<string> = new Set();
+const ALL_DFA = DFA.all({ maxCharacter: MAX_CHAR });
+
+export const ALL_STRINGS: StringSet = { dfa: ALL_DFA, include: EMPTY_WORDS, exclude: EMPTY_WORDS };
+export const NO_STRINGS: StringSet = { dfa: null, include: EMPTY_WORDS, exclude: EMPTY_WORDS };
 
 export function exactly(...words: string[]): StringSet {
-  return { kind: "finite", words: new Set(words) };
+  return { dfa: null, include: new Set(words), exclude: EMPTY_WORDS };
 }
 
-function regular(dfa: DFA): StringSet {
-  dfa.minimize();
-  return { kind: "regular", dfa };
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
+  if (a.size === 0 || a === b) return b;
+  if (b.size === 0) return a;
+  const out = new Set(a);
+  for (const w of b) out.add(w);
+  return out;
 }
 
-function dfaOf(set: StringSet): DFA {
-  if (set.kind === "regular") return set.dfa;
-  const dfa = DFA.fromWords([...set.words].map(toWord), { maxCharacter: MAX_CHAR });
-  if (set.kind === "cofinite") dfa.complement();
-  return dfa;
+/** Keeps include and exclude disjoint (what isEmpty relies on); words excluded from outside the language are harmless. */
+function normalized(dfa: DFA | null, include: ReadonlySet<string>, exclude: ReadonlySet<string>): StringSet {
+  let inc = include;
+  if (inc.size > 0 && exclude.size > 0) {
+    const kept = new Set<string>();
+    for (const w of inc) if (!exclude.has(w)) kept.add(w);
+    inc = kept;
+  }
+  return { dfa: dfa && !dfa.isEmpty ? dfa : null, include: inc.size ? inc : EMPTY_WORDS, exclude: dfa ? exclude : EMPTY_WORDS };
+}
+
+let complementMemo = new WeakMap<DFA, DFA>();
+let productMemo = new WeakMap<DFA, WeakMap<DFA, DFA>>();
+
+/** Drops memoized automata: products chain into each other, so the caches are scoped to one question. */
+export function resetMemos(): void {
+  complementMemo = new WeakMap();
+  productMemo = new WeakMap();
+  memoized = 0;
+}
+
+function complementDfa(dfa: DFA): DFA {
+  let out = complementMemo.get(dfa);
+  if (!out) {
+    out = dfa.copy();
+    out.complement();
+    out.minimize();
+    complementMemo.set(dfa, out);
+    complementMemo.set(out, dfa);
+  }
+  return out;
+}
+
+/** Memoized automata are dropped past this many, so one hard rule cannot hold gigabytes of products. */
+const MAX_MEMOIZED = 400;
+let memoized = 0;
+
+function productDfa(a: DFA, b: DFA): DFA {
+  if (a === b || b === ALL_DFA) return a;
+  if (a === ALL_DFA) return b;
+  if (++memoized > MAX_MEMOIZED) resetMemos();
+  let inner = productMemo.get(a);
+  if (!inner) productMemo.set(a, (inner = new WeakMap()));
+  let out = inner.get(b);
+  if (!out) {
+    out = DFA.fromIntersection(a, b);
+    out.minimize();
+    inner.set(b, out);
+    let mirror = productMemo.get(b);
+    if (!mirror) productMemo.set(b, (mirror = new WeakMap()));
+    mirror.set(a, out);
+  }
+  return out;
 }
 
 /** The language of a JS regex source (no assertions), matched against the whole string. */
 export function fromRegexSource(source: string, flags: string): StringSet {
   const { expression, maxCharacter } = JS.Parser.fromLiteral({ source, flags }).parse();
-  return regular(DFA.fromFA(NFA.fromRegex(expression, { maxCharacter })));
+  const dfa = DFA.fromFA(NFA.fromRegex(expression, { maxCharacter: Math.max(maxCharacter, MAX_CHAR) as typeof maxCharacter }));
+  dfa.minimize();
+  return normalized(dfa, EMPTY_WORDS, EMPTY_WORDS);
 }
 
 const globCache = new Map<string, StringSet>();
@@ -68,36 +132,47 @@ function tokenSource(tok: GlobToken): string {
 }
 
 export function has(set: StringSet, s: string): boolean {
-  if (set.kind === "finite") return set.words.has(s);
-  if (set.kind === "cofinite") return !set.words.has(s);
-  return set.dfa.test(toWord(s));
+  if (set.exclude.has(s)) return false;
+  return set.include.has(s) || (set.dfa !== null && set.dfa.test(toWord(s)));
 }
 
+/** ¬((L ∪ I) \\ E) = (¬L \\ I) ∪ E */
 export function not(set: StringSet): StringSet {
-  if (set.kind === "finite") return { kind: "cofinite", words: set.words };
-  if (set.kind === "cofinite") return { kind: "finite", words: set.words };
-  const dfa = set.dfa.copy();
-  dfa.complement();
-  return regular(dfa);
+  const dfa = set.dfa === null ? ALL_DFA : complementDfa(set.dfa);
+  // Included words that the language already holds must stay out of the complement.
+  return normalized(dfa.isEmpty ? null : dfa, set.exclude, set.include);
 }
 
 export function and(a: StringSet, b: StringSet): StringSet {
-  if (a.kind === "finite") return { kind: "finite", words: new Set([...a.words].filter((w) => has(b, w))) };
-  if (b.kind === "finite") return and(b, a);
-  if (a.kind === "cofinite" && b.kind === "cofinite") return { kind: "cofinite", words: new Set([...a.words, ...b.words]) };
-  if (a.kind === "cofinite" && a.words.size === 0) return b;
-  if (b.kind === "cofinite" && b.words.size === 0) return a;
-  return regular(DFA.fromIntersection(dfaOf(a), dfaOf(b)));
+  if (a === b) return a;
+  if (a === ALL_STRINGS) return b;
+  if (b === ALL_STRINGS) return a;
+  const dfa = a.dfa && b.dfa ? productDfa(a.dfa, b.dfa) : null;
+  let include: ReadonlySet<string> = EMPTY_WORDS;
+  if (a.include.size > 0 || b.include.size > 0) {
+    const inc = new Set<string>();
+    for (const w of a.include) if (has(b, w)) inc.add(w);
+    for (const w of b.include) if (has(a, w)) inc.add(w);
+    include = inc;
+  }
+  return normalized(dfa, include, union(a.exclude, b.exclude));
 }
 
 export function isEmpty(set: StringSet): boolean {
-  if (set.kind === "finite") return set.words.size === 0;
-  if (set.kind === "cofinite") return false;
-  return set.dfa.isEmpty;
+  if (set.include.size > 0) return false;
+  if (set.dfa === null) return true;
+  if (set.exclude.size === 0 || !set.dfa.isFinite) return false;
+  // A finite language can be used up by the excluded words.
+  let count = 0;
+  for (const w of set.dfa.words()) {
+    if (!set.exclude.has(fromWord(w))) return false;
+    if (++count > set.exclude.size) return false;
+  }
+  return true;
 }
 
 export function isUniversal(set: StringSet): boolean {
-  return set.kind === "cofinite" ? set.words.size === 0 : set.kind === "regular" ? isEmpty(not(set)) : false;
+  return isEmpty(not(set));
 }
 
 export function isSubset(a: StringSet, b: StringSet): boolean {
@@ -107,79 +182,109 @@ export function isSubset(a: StringSet, b: StringSet): boolean {
 /** Characters a witness prefers, so that examples read well: letters, digits, `_-.`, then anything printable. */
 const NICE = toWord("abcdefghijklmnopqrstuvwxyz0123456789_-./ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
-function niceChar(cs: CharSet): number {
-  for (const c of NICE) if (cs.has(c)) return c;
-  for (const r of cs.ranges) {
-    for (let c = Math.max(r.min, 0x20); c <= r.max && c < 0xd800; c++) if (c !== 0x7f) return c;
-  }
-  return cs.ranges[0].min;
-}
-
-/** A short, readable member of the set, or undefined when it is empty. `avoid` lists members to skip if possible. */
+/** A short, readable member of the set, or undefined when it is empty. Members in `prefer` come first. */
 export function witness(set: StringSet, prefer: readonly string[] = []): string | undefined {
   for (const p of prefer) if (has(set, p)) return p;
-  if (set.kind === "finite") return [...set.words].sort()[0];
-  if (set.kind === "cofinite") {
-    for (const candidate of ["x", "example", "a", "b", ""]) if (!set.words.has(candidate)) return candidate;
-    for (let i = 0; ; i++) if (!set.words.has(`x${i}`)) return `x${i}`;
+  if (set.include.size > 0) return [...set.include].sort()[0];
+  if (set.dfa === null) return undefined;
+  if (set.dfa === ALL_DFA) {
+    for (const candidate of ["x", "example", "a", "b", ""]) if (!set.exclude.has(candidate)) return candidate;
+    for (let i = 0; ; i++) if (!set.exclude.has(`x${i}`)) return `x${i}`;
   }
-  if (set.dfa.isEmpty) return undefined;
-  // The shortest word, unless it ends in a separator ("list_"): then a slightly longer one reads better ("list_a").
-  let first: string | undefined;
-  let seen = 0;
-  for (const wordSet of set.dfa.wordSets()) {
-    const word = fromWord(wordSet.map(niceChar));
-    first ??= word;
-    if (!/[_\-./:]$/.test(word)) return word;
-    if (++seen >= 8) break;
+  const shortest = shortestWord(set.dfa);
+  if (shortest !== undefined && !set.exclude.has(shortest)) return shortest;
+  let count = 0;
+  for (const w of set.dfa.words()) {
+    const s = fromWord(w);
+    if (!set.exclude.has(s)) return s;
+    if (++count > set.exclude.size + 1) break;
   }
-  return first;
+  return undefined;
 }
 
-/** A random member (for sampling tests): walks the DFA choosing random transitions. */
-export function sample(set: StringSet, random: () => number): string | undefined {
-  if (isEmpty(set)) return undefined;
-  if (set.kind === "finite") {
-    const words = [...set.words].sort();
-    return words[Math.floor(random() * words.length)];
-  }
-  if (set.kind === "cofinite") {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const len = Math.floor(random() * 6);
-      let s = "";
-      for (let i = 0; i < len; i++) s += "ab_-x*?[]!é😀\n"[Math.floor(random() * 14)] ?? "a";
-      s = Array.from(s).slice(0, len).join("");
-      if (!set.words.has(s)) return s;
+/**
+ * The shortest accepted word, by breadth-first search over states (enumerating word sets by
+ * length can explode for languages like `*update_page*`), spelled with readable characters.
+ * A word ending in a separator ("list_") gets one more readable character when that still
+ * lands in an accepting state ("list_a").
+ */
+function shortestWord(dfa: DFA): string | undefined {
+  const parent = new Map<DFA.Node, { from: DFA.Node; char: number } | null>([[dfa.initial, null]]);
+  const queue: DFA.Node[] = [dfa.initial];
+  let found: DFA.Node | undefined;
+  for (let k = 0; k < queue.length; k++) {
+    const node = queue[k];
+    if (dfa.finals.has(node)) {
+      found = node;
+      break;
     }
-    return witness(set);
-  }
-  // Walk from the initial state; stop at an accepting state with some probability.
-  const dfa = set.dfa;
-  const live = liveNodes(dfa);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    let node = dfa.initial;
-    const word: number[] = [];
-    for (let steps = 0; steps < 12; steps++) {
-      if (dfa.finals.has(node) && random() < 0.35) return fromWord(word);
-      const edges = [...node.out.entries()].filter(([, to]) => live.has(to));
-      if (edges.length === 0) break;
-      const [range, to] = edges[Math.floor(random() * edges.length)];
-      const nice = NICE.find((c) => c >= range.min && c <= range.max);
-      word.push(nice !== undefined && random() < 0.5 ? nice : clampToScalar(range.min + Math.floor(random() * Math.min(64, range.max - range.min + 1))));
-      node = to;
+    for (const [range, to] of node.out.entries()) {
+      if (parent.has(to)) continue;
+      parent.set(to, { from: node, char: niceInRange(range.min, range.max) });
+      queue.push(to);
     }
-    if (dfa.finals.has(node)) return fromWord(word);
   }
-  return witness(set);
+  if (!found) return undefined;
+  const word: number[] = [];
+  for (let step = parent.get(found); step; step = parent.get(step.from)) word.push(step.char);
+  word.reverse();
+  const text = fromWord(word);
+  if (/[_\-./:]$/.test(text)) {
+    for (const c of NICE.slice(0, 26)) {
+      const next = found.out.get(c);
+      if (next && dfa.finals.has(next)) return text + String.fromCodePoint(c);
+    }
+  }
+  return text;
+}
+
+function niceInRange(min: number, max: number): number {
+  for (const c of NICE) if (c >= min && c <= max) return c;
+  for (let c = Math.max(min, 0x20); c <= max && c < 0xd800; c++) if (c !== 0x7f) return c;
+  return clampToScalar(min);
 }
 
 function clampToScalar(c: number): number {
   return c >= 0xd800 && c <= 0xdfff ? 0x61 : c;
 }
 
+/** A random member (for sampling tests): a random walk on the automaton, or a random word of the finite part. */
+export function sample(set: StringSet, random: () => number): string | undefined {
+  if (isEmpty(set)) return undefined;
+  const include = [...set.include].sort();
+  if (include.length > 0 && (set.dfa === null || random() < 0.3)) return include[Math.floor(random() * include.length)];
+  const dfa = set.dfa!;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const w = randomWalk(dfa, random);
+    if (w !== undefined && !set.exclude.has(w)) return w;
+  }
+  return witness(set);
+}
+
+function randomWalk(dfa: DFA, random: () => number): string | undefined {
+  const live = liveNodes(dfa);
+  let node = dfa.initial;
+  const word: number[] = [];
+  for (let steps = 0; steps < 12; steps++) {
+    if (dfa.finals.has(node) && random() < 0.35) return fromWord(word);
+    const edges = [...node.out.entries()].filter(([, to]) => live.has(to));
+    if (edges.length === 0) break;
+    const [range, to] = edges[Math.floor(random() * edges.length)];
+    const nice = NICE.find((c) => c >= range.min && c <= range.max);
+    const span = Math.min(64, range.max - range.min + 1);
+    word.push(nice !== undefined && random() < 0.5 ? nice : clampToScalar(range.min + Math.floor(random() * span)));
+    node = to;
+  }
+  return dfa.finals.has(node) ? fromWord(word) : undefined;
+}
+
+const liveCache = new WeakMap<DFA, Set<DFA.Node>>();
+
 function liveNodes(dfa: DFA): Set<DFA.Node> {
+  let live = liveCache.get(dfa);
+  if (live) return live;
   const nodes = [...dfa.nodes()];
-  const live = new Set<DFA.Node>(dfa.finals);
+  live = new Set<DFA.Node>(dfa.finals);
   let changed = true;
   while (changed) {
     changed = false;
@@ -194,11 +299,12 @@ function liveNodes(dfa: DFA): Set<DFA.Node> {
       }
     }
   }
+  liveCache.set(dfa, live);
   return live;
 }
 
 export function describeStringSet(set: StringSet): string {
-  if (set.kind === "finite") return `{${[...set.words].map((w) => JSON.stringify(w)).join(", ")}}`;
-  if (set.kind === "cofinite") return set.words.size === 0 ? "any" : `any but {${[...set.words].map((w) => JSON.stringify(w)).join(", ")}}`;
-  return "a regular language";
+  const words = (s: ReadonlySet<string>) => [...s].map((w) => JSON.stringify(w)).join(", ");
+  const base = set.dfa === null ? "{}" : set.dfa === ALL_DFA ? "any" : "a regular language";
+  return `${base}${set.include.size ? ` ∪ {${words(set.include)}}` : ""}${set.exclude.size ? ` \\ {${words(set.exclude)}}` : ""}`;
 }

@@ -1,0 +1,106 @@
+// Which rules can share a call with a rule: indexes on literal tool names, glob prefixes/suffixes and servers, so large policies are not analysed pairwise.
+
+import type { Rule } from "../ir/types.ts";
+import { classifyGlob, type GlobTest } from "../semantics/glob.ts";
+import * as Str from "./string-set.ts";
+
+/** Whether two globs can match a common string: cheap shape tests first, automata only when needed. */
+export function globsMayIntersect(a: string, b: string, cache: Map<string, boolean>): boolean {
+  if (a === b || a === "*" || b === "*") return true;
+  const key = a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    hit = quickIntersect(classifyGlob(a), classifyGlob(b)) ?? !Str.isEmpty(Str.and(Str.fromGlob(a), Str.fromGlob(b)));
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+function quickIntersect(x: GlobTest, y: GlobTest): boolean | undefined {
+  if (x.kind === "exact" && y.kind === "exact") return x.text === y.text;
+  if (x.kind === "exact") return undefined;
+  if (y.kind === "exact") return undefined;
+  if (x.kind === "prefix" && y.kind === "prefix") return x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix);
+  if (x.kind === "suffix" && y.kind === "suffix") return x.suffix.endsWith(y.suffix) || y.suffix.endsWith(x.suffix);
+  if ((x.kind === "prefix" && y.kind === "suffix") || (x.kind === "suffix" && y.kind === "prefix")) return true;
+  return undefined;
+}
+
+export class RuleIndex {
+  private readonly exact = new Map<string, number[]>();
+  private readonly prefixes = new Map<string, number[]>();
+  private readonly suffixes = new Map<string, number[]>();
+  private readonly anyTool: number[] = [];
+  private readonly otherGlobs: number[] = [];
+  private readonly globRules: number[] = [];
+  private readonly sortedNames: string[];
+  private readonly sortedReversed: string[];
+  private readonly intersectCache = new Map<string, boolean>();
+
+  constructor(private readonly rules: readonly Rule[]) {
+    const push = (m: Map<string, number[]>, k: string, i: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(i);
+    for (const r of rules) {
+      const t = classifyGlob(r.tool.source);
+      if (t.kind === "exact") push(this.exact, t.text, r.index);
+      else {
+        this.globRules.push(r.index);
+        if (t.kind === "any") this.anyTool.push(r.index);
+        else if (t.kind === "prefix") push(this.prefixes, t.prefix, r.index);
+        else if (t.kind === "suffix") push(this.suffixes, t.suffix, r.index);
+        else this.otherGlobs.push(r.index);
+      }
+    }
+    this.sortedNames = [...this.exact.keys()].sort();
+    this.sortedReversed = [...this.exact.keys()].map(reverse).sort();
+  }
+
+  /** Rules other than `i` whose tool and server patterns can both match a call that rule i matches. */
+  candidates(i: number): number[] {
+    const rule = this.rules[i];
+    const out = new Set<number>();
+    const t = classifyGlob(rule.tool.source);
+    const addAll = (list: readonly number[] | undefined) => list?.forEach((j) => out.add(j));
+    if (t.kind === "exact") {
+      const name = t.text;
+      addAll(this.exact.get(name));
+      addAll(this.anyTool);
+      for (let n = 0; n <= name.length; n++) {
+        addAll(this.prefixes.get(name.slice(0, n)));
+        addAll(this.suffixes.get(name.slice(name.length - n)));
+      }
+      for (const j of this.otherGlobs) if (Str.has(Str.fromGlob(this.rules[j].tool.source), name)) out.add(j);
+    } else {
+      for (const j of this.globRules) if (globsMayIntersect(rule.tool.source, this.rules[j].tool.source, this.intersectCache)) out.add(j);
+      for (const name of this.namesMatching(t, rule.tool.source)) addAll(this.exact.get(name));
+    }
+    out.delete(i);
+    const server = rule.server.source;
+    return [...out].filter((j) => globsMayIntersect(server, this.rules[j].server.source, this.intersectCache)).sort((a, b) => a - b);
+  }
+
+  private namesMatching(t: GlobTest, pattern: string): string[] {
+    if (t.kind === "any") return this.sortedNames;
+    if (t.kind === "prefix") return range(this.sortedNames, t.prefix);
+    if (t.kind === "suffix") return range(this.sortedReversed, reverse(t.suffix)).map(reverse);
+    const glob = Str.fromGlob(pattern);
+    return this.sortedNames.filter((n) => Str.has(glob, n));
+  }
+}
+
+function reverse(s: string): string {
+  return Array.from(s).reverse().join("");
+}
+
+/** The sorted names that start with `prefix`, by binary search. */
+function range(sorted: readonly string[], prefix: string): string[] {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: string[] = [];
+  for (let k = lo; k < sorted.length && sorted[k].startsWith(prefix); k++) out.push(sorted[k]);
+  return out;
+}
