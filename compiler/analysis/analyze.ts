@@ -47,9 +47,9 @@ export function toToolCall(w: WitnessCall): ToolCall {
 }
 
 /** Caps the cube comparisons spent on one rule; past it the rule is reported as not fully analysed. */
-export const STEP_BUDGET = 50_000;
+export const STEP_BUDGET = 10_000;
 /** Caps the comparisons of a whole analysis, so that `check` on a huge policy ends; what is left is reported. */
-export const TOTAL_STEP_BUDGET = 3_000_000;
+export const TOTAL_STEP_BUDGET = 60_000;
 
 class AnalysisExhausted extends Error {}
 

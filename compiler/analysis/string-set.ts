@@ -162,13 +162,32 @@ export function isEmpty(set: StringSet): boolean {
   if (set.include.size > 0) return false;
   if (set.dfa === null) return true;
   if (set.exclude.size === 0 || !set.dfa.isFinite) return false;
-  // A finite language can be used up by the excluded words.
-  let count = 0;
-  for (const w of set.dfa.words()) {
-    if (!set.exclude.has(fromWord(w))) return false;
-    if (++count > set.exclude.size) return false;
+  // A finite language can be used up by the excluded words; count word sets before spelling
+  // any out, since one set such as `?` stands for a million words.
+  let left = set.exclude.size;
+  for (const ws of set.dfa.wordSets()) {
+    let size = 1;
+    for (const cs of ws) {
+      size *= cs.ranges.reduce((n, r) => n + r.max - r.min + 1, 0);
+      if (size > left) return false;
+    }
+    for (const w of spell(ws)) {
+      if (!set.exclude.has(w)) return false;
+      left--;
+    }
   }
   return true;
+}
+
+/** Every word of a small word set. */
+function spell(ws: readonly { ranges: readonly { min: number; max: number }[] }[]): string[] {
+  let words = [""];
+  for (const cs of ws) {
+    const next: string[] = [];
+    for (const w of words) for (const r of cs.ranges) for (let c = r.min; c <= r.max; c++) next.push(w + String.fromCodePoint(c));
+    words = next;
+  }
+  return words;
 }
 
 export function isUniversal(set: StringSet): boolean {
@@ -193,11 +212,20 @@ export function witness(set: StringSet, prefer: readonly string[] = []): string 
   }
   const shortest = shortestWord(set.dfa);
   if (shortest !== undefined && !set.exclude.has(shortest)) return shortest;
-  let count = 0;
-  for (const w of set.dfa.words()) {
-    const s = fromWord(w);
-    if (!set.exclude.has(s)) return s;
-    if (++count > set.exclude.size + 1) break;
+  // The shortest word is excluded: look for another, one word set at a time, trying readable characters first.
+  let seen = 0;
+  for (const ws of set.dfa.wordSets()) {
+    const pickFrom = (cs: { ranges: readonly { min: number; max: number }[] }, k: number): number[] => {
+      const nice = NICE.filter((c) => cs.ranges.some((r) => c >= r.min && c <= r.max));
+      const out = [...nice.slice(k, k + 3)];
+      if (out.length === 0) out.push(clampToScalar(cs.ranges[0].min + k));
+      return out;
+    };
+    for (let k = 0; k < 4; k++) {
+      const word = fromWord(ws.map((cs) => pickFrom(cs, k)[0] ?? cs.ranges[0].min));
+      if (!set.exclude.has(word) && has(set, word)) return word;
+    }
+    if (++seen > set.exclude.size + 8) break;
   }
   return undefined;
 }
