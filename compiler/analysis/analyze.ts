@@ -290,7 +290,10 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
         hint: combine === "first-match" ? `move ${q(rule)} above ${q(d)}, or narrow the earlier rules` : `narrow ${q(d)} or remove ${q(rule)}`,
       });
     } else if (parts.length > 0) {
-      const { witness } = model.witness(parts[0].cube, decidedBy(parts[0].index));
+      // Unreachability is proven by the subtraction; an example is shown only when the interpreter confirms it
+      // (opaque conditions can make the rule match nothing at all, and then no call can show it).
+      const { witness: candidate, confirmed } = model.witness(parts[0].cube, decidedBy(parts[0].index));
+      const witness = confirmed ? candidate : undefined;
       findings.push({
         kind: "unreachable",
         severity: "warning",

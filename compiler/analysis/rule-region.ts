@@ -203,7 +203,7 @@ function valueRegion(key: string, expr: Leaf, state: { opaque: boolean }): Regio
 let numberForms: Str.StringSet | undefined;
 let compositeForms: Str.StringSet | undefined;
 const NUMBER_FORMS = () => (numberForms ??= Str.fromRegexSource("-?(?:[0-9]+(?:\\.[0-9]+)?(?:e[+-][0-9]+)?|inf)|nan", "u"));
-const COMPOSITE_FORMS = () => (compositeForms ??= Str.fromRegexSource("[\\[{][\\s\\S]*", "u"));
+const COMPOSITE_FORMS = () => (compositeForms ??= Str.fromRegexSource("\\[[\\s\\S]*\\]|\\{[\\s\\S]*\\}", "u"));
 
 function unionValues(a: Val.ValueSet, b: Val.ValueSet): Val.ValueSet {
   return Val.not(Val.and(Val.not(a), Val.not(b)));

@@ -3,6 +3,11 @@
 import { toToolCall, type Finding } from "../../compiler/analysis/analyze.ts";
 import { decide, ruleMatchesCall } from "../../compiler/interpret.ts";
 import type { Policy } from "../../compiler/ir/types.ts";
+import { ruleRegion } from "../../compiler/analysis/rule-region.ts";
+
+function ruleIsOpaque(f: Finding): boolean {
+  return ruleRegion(f.rule).opaque;
+}
 
 /** The policy with one rule disabled but indexes kept, to ask what would decide without it. */
 function without(policy: Policy, index: number): Policy {
@@ -15,7 +20,9 @@ function outcome(policy: Policy, call: ReturnType<typeof toToolCall>) {
 }
 
 export function checkWitness(policy: Policy, f: Finding): string | undefined {
-  if (!f.witness) return f.kind === "unsatisfiable" || f.kind === "incomplete" ? undefined : "no witness";
+  // An unreachable rule whose conditions are opaque may match no call at all: then it has no example to show.
+  const mayLackWitness = f.kind === "unsatisfiable" || f.kind === "incomplete" || (f.kind === "unreachable" && ruleIsOpaque(f));
+  if (!f.witness) return mayLackWitness ? undefined : "no witness";
   const p: Policy = { ...policy, combine: f.combine };
   const call = toToolCall(f.witness);
   const d = decide(p, call);
