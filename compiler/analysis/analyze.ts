@@ -170,7 +170,7 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
   for (const rule of policy.rules) {
     if (isEmptyRegion(model.regions[rule.index])) {
       unsatisfiable.add(rule.index);
-      findings.push(unsatisfiableFinding(rule, policy.combine, model.opaque[rule.index]));
+      findings.push(unsatisfiableFinding(rule, policy.combine));
     }
   }
   const total = { steps: 0 };
@@ -228,10 +228,9 @@ function incompleteFinding(rule: Rule, combine: Combine): Finding {
   };
 }
 
-function unsatisfiableFinding(rule: Rule, combine: Combine, opaque: boolean): Finding {
+function unsatisfiableFinding(rule: Rule, combine: Combine): Finding {
   const times = rule.conditions.filter((c) => c.key === "time_after" || c.key === "time_before");
   const overnight = times.length === 2;
-  void opaque;
   return {
     kind: "unsatisfiable",
     severity: "error",

@@ -3,7 +3,7 @@
 import { Diagnostics } from "../diagnostics/catalog.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import { span, type Span } from "../ir/span.ts";
-import type { AegisCondition, CompareOp, ConditionEntry, Expr, Rule, Value } from "../ir/types.ts";
+import type { AegisCondition, CompareOp, ConditionEntry, Expr, Value } from "../ir/types.ts";
 import { typeName } from "../load/build-ir.ts";
 import { translatePythonRegex } from "../semantics/python-regex.ts";
 import { semanticKeywords } from "../semantics/semantic-keywords.ts";
@@ -28,7 +28,7 @@ export const normalizeConditions: Pass = {
       const leaves: Expr[] = [];
       // Aegis evaluates `semantic` after the other keys; the order only matters for which exception Aegis raises.
       for (const cond of rule.conditions) {
-        const expr = desugar(cond, rule, diagnostics);
+        const expr = desugar(cond, diagnostics);
         if (expr) leaves.push(expr);
       }
       rule.when = leaves.length === 0 ? { kind: "const", value: true, span: rule.span } : leaves.length === 1 ? leaves[0] : { kind: "and", items: leaves, span: rule.span };
@@ -37,7 +37,7 @@ export const normalizeConditions: Pass = {
   },
 };
 
-function desugar(cond: AegisCondition, rule: Rule, bag: DiagnosticBag): Expr | undefined {
+function desugar(cond: AegisCondition, bag: DiagnosticBag): Expr | undefined {
   const whole = span(cond.keySpan.file, cond.keySpan.start, cond.valueSpan.end);
   switch (cond.key) {
     case "time_after":
@@ -61,7 +61,6 @@ function desugar(cond: AegisCondition, rule: Rule, bag: DiagnosticBag): Expr | u
     default:
       return paramConditions(cond, whole, bag);
   }
-  void rule;
 }
 
 function paramConditions(cond: AegisCondition, whole: Span, bag: DiagnosticBag): Expr | undefined {

@@ -6,7 +6,7 @@ import { parseWhen } from "../../grammar/to-ast.ts";
 import { Diagnostics, type DiagnosticDef } from "../diagnostics/catalog.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import { span, type Span } from "../ir/span.ts";
-import type { CompareOp, Expr, Path, Rule, Value, WhenSource } from "../ir/types.ts";
+import type { CompareOp, Expr, Path, Value, WhenSource } from "../ir/types.ts";
 import { didYouMean } from "../load/suggest.ts";
 import type { Pass } from "./pass.ts";
 
@@ -275,7 +275,7 @@ export const normalizeWhen: Pass = {
   run(policy, { diagnostics }) {
     for (const rule of policy.rules) {
       if (!rule.whenSource) continue;
-      const expr = lowerWhen(rule, rule.whenSource, diagnostics, policy.timezone);
+      const expr = lowerWhen(rule.whenSource, diagnostics, policy.timezone);
       if (!expr) continue;
       // A rule with both `conditions` and `when` needs both.
       rule.when = rule.when.kind === "const" && rule.when.value ? expr : { kind: "and", items: [rule.when, expr], span: rule.span };
@@ -283,14 +283,13 @@ export const normalizeWhen: Pass = {
   },
 };
 
-function lowerWhen(rule: Rule, source: WhenSource, bag: DiagnosticBag, zone: string): Expr | undefined {
+function lowerWhen(source: WhenSource, bag: DiagnosticBag, zone: string): Expr | undefined {
   const lowering = new Lowering(source, bag, zone);
   const parsed = parseWhen(source.text);
   if (!parsed.ast) {
     for (const p of parsed.problems) lowering.report(Diagnostics.whenSyntax, p.message, p);
     return undefined;
   }
-  void rule;
   const expr = lowering.expr(parsed.ast);
   return lowering.ok ? expr : undefined;
 }
