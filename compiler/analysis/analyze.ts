@@ -202,30 +202,17 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
 }
 
 function exhaustedFinding(rule: Rule, combine: Combine, left: number): Finding {
-  return {
-    kind: "incomplete",
-    severity: "info",
+  return incompleteFinding(
     rule,
-    others: [],
-    certainty: "possible",
     combine,
-    message:
-      left > 0
-        ? `The analysis stopped at its work limit here: ${q(rule)} and ${left - 1} later rule(s) were not analysed.`
-        : "The analysis stopped at its work limit while comparing the two combine modes.",
-  };
+    left > 0
+      ? `The analysis stopped at its work limit here: ${q(rule)} and ${left - 1} later rule(s) were not analysed.`
+      : "The analysis stopped at its work limit while comparing the two combine modes.",
+  );
 }
 
-function incompleteFinding(rule: Rule, combine: Combine): Finding {
-  return {
-    kind: "incomplete",
-    severity: "info",
-    rule,
-    others: [],
-    certainty: "possible",
-    combine,
-    message: `The analysis of ${q(rule)} stopped at its work limit; its findings may be missing.`,
-  };
+function incompleteFinding(rule: Rule, combine: Combine, message = `The analysis of ${q(rule)} stopped at its work limit; its findings may be missing.`): Finding {
+  return { kind: "incomplete", severity: "info", rule, others: [], certainty: "possible", combine, message };
 }
 
 function unsatisfiableFinding(rule: Rule, combine: Combine): Finding {
