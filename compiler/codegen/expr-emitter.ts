@@ -70,7 +70,8 @@ export class ExprEmitter {
       case "or":
         return `(${e.items.map((i) => this.expr(i)).join(e.kind === "and" ? " && " : " || ")})`;
       case "not":
-        return `!${this.expr(e.item)}`;
+        // Parenthesized: the operand may be a comparison (`!(minute >= 720)`, not `!minute >= 720`).
+        return `!(${this.expr(e.item)})`;
       case "compare":
         return `${this.use("compareOperand")}(${stringLiteral(e.op)}, ${this.path(e.path)}, ${this.literal(e.value)})`;
       case "contains":

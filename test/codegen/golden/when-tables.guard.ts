@@ -97,7 +97,7 @@ const SERVER_MATCHERS: readonly GlobMatcher[] = [
 /** Agent tests and conditions, shared by the rules whose code is identical. */
 const RESIDUAL_TESTS: readonly ResidualTest<ToolCall>[] = [
   (tool, server, agent, args, call) => ((textTest("startsWith", ownValue(args, "path"), "/data/") && compareOperand("<=", ownValue(args, "head"), 100)) || textTest("endsWith", ownValue(args, "path"), ".csv") || stringMatches(GLOB_0, ownValue(args, "path"))),
-  (tool, server, agent, args, call) => (inValues(tool, VALUES_1, false) && !compareOperand("==", server, "prod-fs") && inValues(ownValue(args, "mode"), VALUES_2, true)),
+  (tool, server, agent, args, call) => (inValues(tool, VALUES_1, false) && !(compareOperand("==", server, "prod-fs")) && inValues(ownValue(args, "mode"), VALUES_2, true)),
   (tool, server, agent, args, call) => (compareOperand("==", ownValue(ownValue(args, "items"), 0), "x") && compareOperand(">=", lengthOf(ownValue(args, "items")), 2) && existsValue(ownValue(args, "force")) && compareOperand("!=", ownValue(args, "odd key"), 1) && containsOperand(ownValue(args, "content"), "DRAFT")),
   (tool, server, agent, args, call) => stringMatches(PATTERN_3, ownValue(args, "path")),
   (tool, server, agent, args, call) => (minuteInWindow(zonedClock(call.time, "America/New_York").minute, 1320, 360) || DAYS_4.includes(zonedClock(call.time, "America/New_York").weekday) || (zonedClock(call.time, "America/New_York").minute >= 720 && zonedClock(call.time, "America/New_York").minute < 780)),

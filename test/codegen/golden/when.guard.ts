@@ -100,7 +100,7 @@ function decideCall(call: ToolCall): Decision {
 
 function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
   if (tool.startsWith("read_") && ((textTest("startsWith", ownValue(args, "path"), "/data/") && compareOperand("<=", ownValue(args, "head"), 100)) || textTest("endsWith", ownValue(args, "path"), ".csv") || stringMatches(GLOB_0, ownValue(args, "path")))) return DECISION_0;
-  if ((inValues(tool, VALUES_1, false) && !compareOperand("==", server, "prod-fs") && inValues(ownValue(args, "mode"), VALUES_2, true))) return DECISION_1;
+  if ((inValues(tool, VALUES_1, false) && !(compareOperand("==", server, "prod-fs")) && inValues(ownValue(args, "mode"), VALUES_2, true))) return DECISION_1;
   if ((compareOperand("==", ownValue(ownValue(args, "items"), 0), "x") && compareOperand(">=", lengthOf(ownValue(args, "items")), 2) && existsValue(ownValue(args, "force")) && compareOperand("!=", ownValue(args, "odd key"), 1) && containsOperand(ownValue(args, "content"), "DRAFT"))) return DECISION_2;
   if (stringMatches(PATTERN_3, ownValue(args, "path"))) return DECISION_3;
   if ((minuteInWindow(zonedClock(call.time, "America/New_York").minute, 1320, 360) || DAYS_4.includes(zonedClock(call.time, "America/New_York").weekday) || (zonedClock(call.time, "America/New_York").minute >= 720 && zonedClock(call.time, "America/New_York").minute < 780))) return DECISION_4;
