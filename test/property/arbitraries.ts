@@ -91,7 +91,9 @@ export const callArb: fc.Arbitrary<ToolCall> = fc.record(
     args: fc.dictionary(paramName, argValue, { maxKeys: 3 }),
     time: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 11, 31) }).map((ms) => new Date(ms - (ms % 60000))),
   },
-  { requiredKeys: ["tool", "server"] },
+  // Every call carries its time: a call without one is decided at "now", which the interpreter and
+  // the module would read at different instants, making the comparison depend on the clock.
+  { requiredKeys: ["tool", "server", "time"] },
 );
 
 const whenPath = fc.constantFrom("args.p", "args.q", "args.size", 'args["odd key"]', "args.list[0]", "args.a.b");
