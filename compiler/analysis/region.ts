@@ -147,7 +147,3 @@ export function isEmptyRegion(r: Region): boolean {
   return r.every(isEmptyCube);
 }
 
-/** Whether a ⊆ b. */
-export function isSubregion(a: Region, b: Region): boolean {
-  return minus(a, b).length === 0;
-}

@@ -190,10 +190,6 @@ function spell(ws: readonly { ranges: readonly { min: number; max: number }[] }[
   return words;
 }
 
-export function isUniversal(set: StringSet): boolean {
-  return isEmpty(not(set));
-}
-
 export function isSubset(a: StringSet, b: StringSet): boolean {
   return isEmpty(and(a, not(b)));
 }
@@ -331,8 +327,3 @@ function liveNodes(dfa: DFA): Set<DFA.Node> {
   return live;
 }
 
-export function describeStringSet(set: StringSet): string {
-  const words = (s: ReadonlySet<string>) => [...s].map((w) => JSON.stringify(w)).join(", ");
-  const base = set.dfa === null ? "{}" : set.dfa === ALL_DFA ? "any" : "a regular language";
-  return `${base}${set.include.size ? ` ∪ {${words(set.include)}}` : ""}${set.exclude.size ? ` \\ {${words(set.exclude)}}` : ""}`;
-}

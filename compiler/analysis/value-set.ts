@@ -103,10 +103,6 @@ export function isEmpty(a: ValueSet): boolean {
   return !a.missing && !a.null && !a.true && !a.false && Num.isEmpty(a.numbers) && Str.isEmpty(a.strings) && a.composites.mode === "in" && a.composites.values.size === 0;
 }
 
-export function isUniversal(a: ValueSet): boolean {
-  return isEmpty(not(a));
-}
-
 /** Python `==` against a literal, on a present non-null operand. */
 export function equalTo(v: unknown): ValueSet {
   if (typeof v === "number" || typeof v === "boolean") {
