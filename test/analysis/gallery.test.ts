@@ -8,6 +8,7 @@ import ts from "typescript";
 import { analyzePolicy } from "../../compiler/analysis/analyze.ts";
 import { compilePolicyText } from "../support/load-guard.ts";
 import { checkWitness } from "../support/finding-claims.ts";
+import { officialSarifValidator } from "../support/official-sarif.ts";
 import { repoRoot, run } from "../cli/helpers.ts";
 
 const GALLERY = `${repoRoot}examples/analysis/`;
@@ -91,6 +92,19 @@ test("every gallery SARIF log type-checks against the SARIF 2.1.0 definitions (@
       assert.ok(result.locations[0].physicalLocation.region.startLine >= 1);
     }
   }
+});
+
+test("every gallery SARIF log validates against the official SARIF 2.1.0 JSON schema", () => {
+  const validate = officialSarifValidator();
+  for (const p of policies) {
+    const file = `${p.replace(/\.yaml$/, "")}.sarif`;
+    const log = JSON.parse(readFileSync(EXPECTED + file, "utf8"));
+    assert.ok(validate(log), `${file}: ${JSON.stringify(validate.errors)}`);
+  }
+  // The validator is not vacuous: a result without its message is refused.
+  const broken = JSON.parse(readFileSync(`${EXPECTED}shadowed.sarif`, "utf8"));
+  delete broken.runs[0].results[0].message;
+  assert.not.ok(validate(broken));
 });
 
 test("the seed in first-match mode: prod_fs_block partly shadowed by mcp_read, mcp_list and mcp_write; overlaps mcp_delete", async () => {
