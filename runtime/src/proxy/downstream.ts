@@ -1,20 +1,162 @@
 // One real MCP server behind the proxy: launched over stdio, connected with the SDK Client, watched until it exits.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { ClientCapabilities, Implementation, JSONRPCMessage, ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  type CallToolResult,
+  type ClientCapabilities,
+  type Implementation,
+  type JSONRPCMessage,
+  type ServerCapabilities,
+} from "@modelcontextprotocol/sdk/types.js";
+
+/** A request the proxy sent itself, waiting for its answer. */
+interface PendingCall {
+  resolve(result: CallToolResult): void;
+  reject(error: unknown): void;
+  onprogress?: (progress: Record<string, unknown>) => void;
+  /** Restarts the timeout on progress; absent without a timeout. */
+  touch?: () => void;
+}
+
+export interface DirectCallOptions {
+  signal: AbortSignal;
+  /** As the SDK's `timeout`, restarted by each progress notification; setTimeout's ceiling means none. */
+  timeoutMs: number;
+  onprogress?: (progress: Record<string, unknown>) => void;
+}
+
+/** setTimeout's ceiling, which the proxy uses for "no timeout": no timer is armed for it. */
+const NO_TIMER_MS = 2_147_483_647;
 
 /**
- * The SDK's stdio client transport, with writes taken one at a time: the SDK adds a "drain"
- * listener per write that finds the pipe full, so a thousand concurrent calls would pile up a
- * thousand listeners (and Node's leak warning). One at a time, the pipe's backpressure still holds.
+ * The SDK's stdio client transport, wrapped: writes are taken one at a time (the SDK adds a
+ * "drain" listener per write that finds the pipe full, so a thousand concurrent calls would
+ * pile up a thousand listeners and Node's leak warning; one at a time, the pipe's backpressure
+ * still holds), and the answers to the proxy's own tools/call requests are taken before the
+ * SDK client sees them. Those requests carry string ids ("aegisc-N"), which the SDK client
+ * (numeric ids) never uses, so the two cannot mistake each other's answers.
  */
-class SerialStdioClientTransport extends StdioClientTransport {
+class DownstreamTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  readonly inner: StdioClientTransport;
+  readonly #pending = new Map<string, PendingCall>();
+  #nextId = 0;
   #previous: Promise<void> = Promise.resolve();
+  #closed = false;
 
-  override send(message: JSONRPCMessage): Promise<void> {
-    const sent = this.#previous.then(() => super.send(message));
+  constructor(inner: StdioClientTransport) {
+    this.inner = inner;
+  }
+
+  start(): Promise<void> {
+    this.inner.onmessage = (message) => {
+      if (!this.#take(message)) this.onmessage?.(message);
+    };
+    this.inner.onerror = (error) => this.onerror?.(error);
+    this.inner.onclose = () => {
+      this.#closed = true;
+      // The SDK client learns first (the server is then no longer alive), as its own requests do.
+      this.onclose?.();
+      const error = McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed");
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    };
+    return this.inner.start();
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const sent = this.#previous.then(() => this.inner.send(message));
     this.#previous = sent.catch(() => undefined);
     return sent;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /**
+   * tools/call without the SDK client's per-request machinery (a timer, and schema checks of
+   * every message on the way in), which was a large share of what the proxy added to a call.
+   * Cancellation, timeout, progress and a closed connection behave as the SDK's `request`.
+   */
+  callTool(params: Record<string, unknown>, options: DirectCallOptions): Promise<CallToolResult> {
+    return new Promise<CallToolResult>((resolve, reject) => {
+      const { signal, onprogress } = options;
+      if (signal.aborted) return reject(signal.reason);
+      if (this.#closed) return reject(McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed"));
+      const id = `aegisc-${this.#nextId++}`;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        this.#pending.delete(id);
+        if (timer !== undefined) clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+      };
+      const cancel = (error: McpError, reason: string) => {
+        settle();
+        this.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } }).catch((e: unknown) =>
+          this.onerror?.(new Error(`Failed to send cancellation: ${String(e)}`)),
+        );
+        reject(error);
+      };
+      const onAbort = () => cancel(signal.reason instanceof McpError ? signal.reason : new McpError(ErrorCode.RequestTimeout, String(signal.reason)), String(signal.reason));
+      const pending: PendingCall = {
+        resolve: (result) => {
+          settle();
+          resolve(result);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+        ...(onprogress ? { onprogress } : {}),
+      };
+      if (options.timeoutMs < NO_TIMER_MS) {
+        const onTimeout = () => cancel(McpError.fromError(ErrorCode.RequestTimeout, "Request timed out", { timeout: options.timeoutMs }), "Request timed out");
+        timer = setTimeout(onTimeout, options.timeoutMs);
+        pending.touch = () => {
+          clearTimeout(timer);
+          timer = setTimeout(onTimeout, options.timeoutMs);
+        };
+      }
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#pending.set(id, pending);
+      const sent = onprogress ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
+      this.send({ jsonrpc: "2.0", id, method: "tools/call", params: sent }).catch((error: unknown) => pending.reject(error));
+    });
+  }
+
+  /** An answer or progress for one of the proxy's own requests: handled here, and kept from the SDK client. */
+  #take(message: JSONRPCMessage): boolean {
+    if (this.#pending.size === 0) return false;
+    const { id, method, params, result, error } = message as { id?: unknown; method?: unknown; params?: { progressToken?: unknown }; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+    if (method === undefined && typeof id === "string") {
+      const pending = this.#pending.get(id);
+      if (!pending) return false;
+      if (error !== undefined) {
+        pending.reject(McpError.fromError(error.code, error.message, error.data));
+        return true;
+      }
+      // The same check the SDK client makes of a tools/call result.
+      const parsed = CallToolResultSchema.safeParse(result);
+      if (parsed.success) pending.resolve(parsed.data);
+      else pending.reject(parsed.error);
+      return true;
+    }
+    if (method === "notifications/progress" && typeof params?.progressToken === "string") {
+      const pending = this.#pending.get(params.progressToken);
+      if (!pending?.onprogress) return false;
+      const { progressToken: _token, ...progress } = params;
+      pending.touch?.();
+      pending.onprogress(progress);
+      return true;
+    }
+    return false;
   }
 }
 
@@ -45,12 +187,12 @@ export class Downstream {
   readonly name: string;
   readonly spec: DownstreamSpec;
   readonly client: Client;
-  readonly #transport: StdioClientTransport;
+  readonly #transport: DownstreamTransport;
   #alive = false;
   readonly exited: Promise<void>;
   #markExited!: () => void;
 
-  private constructor(spec: DownstreamSpec, client: Client, transport: StdioClientTransport) {
+  private constructor(spec: DownstreamSpec, client: Client, transport: DownstreamTransport) {
     this.name = spec.name;
     this.spec = spec;
     this.client = client;
@@ -64,7 +206,7 @@ export class Downstream {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(baseEnv)) if (value !== undefined) env[key] = value;
     Object.assign(env, spec.env ?? {});
-    const transport = new SerialStdioClientTransport({
+    const inner = new StdioClientTransport({
       command: spec.command,
       args: [...(spec.args ?? [])],
       env,
@@ -72,6 +214,7 @@ export class Downstream {
       // The server's log lines go where the proxy's go: the MCP client's log for this server.
       stderr: "inherit",
     });
+    const transport = new DownstreamTransport(inner);
     const client = new Client(options.clientInfo, { capabilities: options.capabilities });
     const downstream = new Downstream(spec, client, transport);
     options.configure(client, downstream);
@@ -107,7 +250,12 @@ export class Downstream {
   }
 
   get pid(): number | null {
-    return this.#transport.pid;
+    return this.#transport.inner.pid;
+  }
+
+  /** A tools/call straight to the server (see DownstreamTransport.callTool). */
+  callTool(params: Record<string, unknown>, options: DirectCallOptions): Promise<CallToolResult> {
+    return this.#transport.callTool(params, options);
   }
 
   /** Ends the server's stdin, then escalates to SIGTERM and SIGKILL (the SDK's schedule) until it exits. */

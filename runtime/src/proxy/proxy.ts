@@ -6,7 +6,6 @@ import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.j
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CallToolRequestSchema,
-  CallToolResultSchema,
   CompleteRequestSchema,
   CompleteResultSchema,
   CreateMessageRequestSchema,
@@ -152,6 +151,8 @@ class GoverningProxy {
   /** One per call waiting for a human, so that a shutdown can end the wait. */
   readonly #callControllers = new Set<AbortController>();
   readonly #inflight = new Set<Promise<unknown>>();
+  /** The tools/call requests answered without the SDK server, by JSON-RPC id, to cancel them. */
+  readonly #directCalls = new Map<string | number, AbortController>();
   readonly #hidden = new Map<string, boolean>();
   /** Where a resource URI was last listed, to route reads and subscriptions when several servers have resources. */
   readonly #resourceOwners = new Map<string, Downstream>();
@@ -255,7 +256,58 @@ class GoverningProxy {
     const server = this.#createServer();
     this.#server = server;
     for (const downstream of this.#downstreams) void downstream.exited.then(() => this.#onDownstreamExit(downstream));
-    await server.connect(new ReplayTransport(this.#upstream, early));
+    await server.connect(new ReplayTransport(this.#upstream, early, (message) => this.#intercept(message)));
+  }
+
+  /**
+   * Takes ordinary tools/call requests (and cancellations of them) before the SDK server sees
+   * them: the SDK's per-request machinery (handler wrapping, two validations of the request and
+   * one of the result) was a large share of what the proxy added to each call. What the SDK
+   * would reject or treat specially (malformed params, tasks) still goes to it, so its answers
+   * to those are unchanged. Returns whether the message was consumed.
+   */
+  #intercept(message: JSONRPCMessage): boolean {
+    const { method, id, params } = message as { method?: unknown; id?: unknown; params?: unknown };
+    if (method === "tools/call" && (typeof id === "string" || typeof id === "number") && isPlainCallParams(params) && this.#server?.transport) {
+      void this.#answerCall(id, params);
+      return true;
+    }
+    if (method === "notifications/cancelled" && id === undefined) {
+      // Not consumed: a request the SDK server handles may be the one being cancelled.
+      const { requestId, reason } = (params ?? {}) as { requestId?: unknown; reason?: unknown };
+      if (typeof requestId === "string" || typeof requestId === "number") this.#directCalls.get(requestId)?.abort(reason);
+    }
+    return false;
+  }
+
+  /** One intercepted tools/call, answered the way the SDK server answers its requests (no answer once cancelled). */
+  async #answerCall(id: string | number, params: ToolCallRequest["params"]): Promise<void> {
+    const controller = new AbortController();
+    this.#directCalls.set(id, controller);
+    const { signal } = controller;
+    const extra: ToolCallExtra = {
+      signal,
+      requestId: id,
+      sendNotification: async (notification) => {
+        if (!signal.aborted) await this.#upstream.send({ ...notification, jsonrpc: "2.0" });
+      },
+    };
+    let response: JSONRPCMessage;
+    try {
+      const result = await this.#track(this.#callTool({ params }, extra));
+      response = { jsonrpc: "2.0", id, result };
+    } catch (error) {
+      const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
+      response = {
+        jsonrpc: "2.0",
+        id,
+        error: { code: Number.isSafeInteger(code) ? (code as number) : ErrorCode.InternalError, message: typeof message === "string" ? message : "Internal error", ...(data !== undefined ? { data } : {}) },
+      };
+    } finally {
+      if (this.#directCalls.get(id) === controller) this.#directCalls.delete(id);
+    }
+    if (signal.aborted) return;
+    await this.#upstream.send(response).catch((error: unknown) => this.#log(`client: could not answer tools/call ${id}: ${errorMessage(error)}`));
   }
 
   async #refuseInitialize(initialize: JSONRPCRequest, reason: string): Promise<void> {
@@ -281,6 +333,9 @@ class GoverningProxy {
       this.#upstreamReady.resolve();
     };
     server.onclose = () => {
+      // What the SDK server does for the requests it handles: a gone client cancels its calls.
+      for (const controller of this.#directCalls.values()) controller.abort();
+      this.#directCalls.clear();
       this.#upstreamReady.reject(new Error("the MCP client disconnected"));
       void this.#shutdown({ code: 0, reason: this.#stopRequested ?? "the client disconnected" });
     };
@@ -535,10 +590,9 @@ class GoverningProxy {
           if (signal.aborted) throw new Error("aborted before forwarding");
           if (this.#exit) throw new ProxyError(ErrorCode.InternalError, `The proxy is shutting down (${this.#exit.reason})`);
           if (!downstream.alive) throw new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} is not running`);
-          return await downstream.client.request({ method: "tools/call", params: forwardedParams(request.params, route.name) }, CallToolResultSchema, {
+          return await downstream.callTool(forwardedParams(request.params, route.name), {
             signal,
-            timeout: timerMs(this.#options.callTimeoutMs),
-            resetTimeoutOnProgress: true,
+            timeoutMs: timerMs(this.#options.callTimeoutMs),
             ...(sendProgress ? { onprogress: (update) => sendProgress(update) } : {}),
           });
         } catch (error) {
@@ -643,16 +697,21 @@ class ReplayTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   readonly #inner: LineTransport;
   readonly #early: JSONRPCMessage[];
+  readonly #intercept: (message: JSONRPCMessage) => boolean;
 
-  constructor(inner: LineTransport, early: JSONRPCMessage[]) {
+  constructor(inner: LineTransport, early: JSONRPCMessage[], intercept: (message: JSONRPCMessage) => boolean) {
     this.#inner = inner;
     this.#early = early;
+    this.#intercept = intercept;
   }
 
   async start(): Promise<void> {
+    const deliver = (message: JSONRPCMessage) => {
+      if (!this.#intercept(message)) this.onmessage?.(message);
+    };
     // Synchronously, before any newer message can arrive: the order the client sent is kept.
-    for (const message of this.#early.splice(0)) this.onmessage?.(message);
-    this.#inner.onmessage = (message) => this.onmessage?.(message);
+    for (const message of this.#early.splice(0)) deliver(message);
+    this.#inner.onmessage = deliver;
     this.#inner.onerror = (error) => this.onerror?.(error);
     this.#inner.onclose = () => this.onclose?.();
     if (this.#inner.closed) queueMicrotask(() => this.onclose?.());
@@ -706,6 +765,24 @@ function combinedCapabilities(downstreams: readonly Downstream[], prefixed: bool
     if (c.completions) combined.completions = {};
   }
   return combined;
+}
+
+/**
+ * tools/call params the SDK server would accept as they are: a string name, arguments that are a
+ * record, `_meta` with at most a valid progress token, and no task (which only the SDK handles).
+ */
+function isPlainCallParams(params: unknown): params is ToolCallRequest["params"] {
+  if (!isRecord(params) || typeof params.name !== "string" || "task" in params) return false;
+  if (params.arguments !== undefined && !isRecord(params.arguments)) return false;
+  const meta = params._meta;
+  if (meta === undefined) return true;
+  if (!isRecord(meta) || "io.modelcontextprotocol/related-task" in meta) return false;
+  const token = meta.progressToken;
+  return token === undefined || typeof token === "string" || Number.isSafeInteger(token);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function forwardedParams(params: Record<string, unknown> & { _meta?: Record<string, unknown> }, tool: string): Record<string, unknown> {
