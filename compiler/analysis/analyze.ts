@@ -55,9 +55,7 @@ class AnalysisExhausted extends Error {}
 
 class Budget {
   private steps = 0;
-  constructor(private readonly total: { steps: number }) {
-    Str.resetMemos();
-  }
+  constructor(private readonly total: { steps: number }) {}
   tick(): void {
     if (++this.total.steps > TOTAL_STEP_BUDGET) throw new AnalysisExhausted();
     if (++this.steps > STEP_BUDGET) throw new RegionTooLarge(`more than ${STEP_BUDGET} steps`);
@@ -98,6 +96,8 @@ class PolicyModel {
   private readonly candidateCache = new Map<number, Set<number>>();
 
   constructor(readonly policy: Policy) {
+    // Memoized string-set answers are keyed by language ids and hold automata: scoped to one analysis.
+    Str.resetMemos();
     const rr = policy.rules.map(ruleRegion);
     this.regions = rr.map((r) => r.region);
     this.opaque = rr.map((r) => r.opaque);
@@ -119,6 +119,15 @@ class PolicyModel {
 
   cubesOf(indexes: readonly number[]): Cube[] {
     return indexes.flatMap((j) => this.regions[j]);
+  }
+
+  /**
+   * The cubes of those rules in `indexes` that can share a call with rule `j` (or are j): only
+   * they can cover any part of a region inside j's, so the others need not be compared at all.
+   */
+  cubesNear(indexes: readonly number[], j: number): Cube[] {
+    const near = this.candidates(j);
+    return indexes.filter((x) => x === j || near.has(x)).flatMap((x) => this.regions[x]);
   }
 
   witness(cube: Cube | undefined, check: (call: ToolCall) => boolean): { witness?: WitnessCall; confirmed: boolean } {
@@ -153,7 +162,7 @@ function decidingParts(model: PolicyModel, region: Region, before: readonly numb
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
     const inter = andRegions(region, model.regions[j]);
     if (inter.length === 0) continue;
-    const cube = uncovered(inter, model.cubesOf(before.slice(0, k)), budget);
+    const cube = uncovered(inter, model.cubesNear(before.slice(0, k), j), budget);
     if (!cube) continue;
     parts.push({ index: j, cube });
     if (isSame) same++;
@@ -323,18 +332,17 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   }
 
   // Downward redundancy: what it decides, the rules after it (or the defaults) would decide the same.
-  const beforeCubes = model.cubesOf(before);
   let changes = false;
   const takers: number[] = [];
   for (let k = 0; k < after.length && !changes; k++) {
     const t = after[k];
     const inter = andRegions(own, model.regions[t]);
     if (inter.length === 0) continue;
-    if (!uncovered(inter, [...beforeCubes, ...model.cubesOf(after.slice(0, k))], budget)) continue;
+    if (!uncovered(inter, model.cubesNear([...before, ...after.slice(0, k)], t), budget)) continue;
     if (sameOutcome(policy.rules[t], rule)) takers.push(t);
     else changes = true;
   }
-  const toDefaults = changes ? undefined : uncovered(own, [...beforeCubes, ...model.cubesOf(after)], budget);
+  const toDefaults = changes ? undefined : uncovered(own, model.cubesOf([...before, ...after]), budget);
   if (toDefaults && !sameOutcome(policy.defaults, rule)) changes = true;
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
@@ -381,7 +389,7 @@ function modeDependence(model: PolicyModel, policy: Policy, unsatisfiable: Reado
         if (sameOutcome(other, rule)) continue;
         const inter = andRegions(model.regions[r], model.regions[s]);
         if (inter.length === 0) continue;
-        const cube = uncovered(inter, [...model.cubesOf(fmBefore), ...model.cubesOf(stBefore.slice(0, k))], budget);
+        const cube = uncovered(inter, model.cubesNear([...fmBefore, ...stBefore.slice(0, k)], s), budget);
         if (!cube) continue;
         const { witness, confirmed } = model.witness(cube, (call) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s);
         reported++;

@@ -78,7 +78,7 @@ export function intersect(a: Cube, b: Cube): Cube | undefined {
 
 function stringCost(x: Str.StringSet | undefined, y: Str.StringSet | undefined): number {
   if (!x || !y) return 0;
-  return x.dfa === null || y.dfa === null ? 1 : 2;
+  return Str.isWordList(x) || Str.isWordList(y) ? 1 : 2;
 }
 
 /** Exact difference a \ b as disjoint cubes: keep b's first i-1 constraints, negate the i-th. */

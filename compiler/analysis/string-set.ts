@@ -1,6 +1,6 @@
 // Sets of strings for the analysis: (a regular language ∪ some words) minus some words, closed under and/not.
 
-import { DFA, JS, NFA, type ReadonlyWord } from "refa";
+import { DFA, FAIterators, getIntersectionIterator, JS, NFA, type ReadonlyWord, type TransitionIterable } from "refa";
 import { escapeRegExpLiteral, parseGlob, type GlobToken } from "../semantics/glob.ts";
 
 const MAX_CHAR = 0x10ffff;
@@ -8,26 +8,71 @@ const toWord = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0)!);
 const fromWord = (w: ReadonlyWord): string => String.fromCodePoint(...w);
 
 /**
- * `(L(dfa) ∪ include) \\ exclude`, with include and exclude disjoint. Exact names (the bulk of
- * most policies) live in the finite sets, so the automata only ever combine the few glob and
- * regex languages, and those products and complements are memoized by identity: that keeps
- * the analysis of large policies from rebuilding automata on every cube subtraction.
+ * One base language: `(L(dfa) ∪ include) \\ exclude`, with include and exclude disjoint. Exact
+ * names (the bulk of most policies) live in the finite sets, so automata only ever hold the few
+ * glob and regex languages. Each has an id, so that conjunctions of them have a canonical key.
  */
-export interface StringSet {
+interface Lang {
+  readonly id: number;
   /** null: the empty language. */
   readonly dfa: DFA | null;
   readonly include: ReadonlySet<string>;
   readonly exclude: ReadonlySet<string>;
+  /** Memoized: the complement, and a short member ("" stands for the empty word, null for none). */
+  complement?: Lang;
+  shortest?: string | null;
+}
+
+/**
+ * A set of strings: the intersection of base languages (none: every string), kept symbolic.
+ * Cube subtraction intersects a rule's glob with the complements of the globs before it, again
+ * and again; building each product automaton eagerly made that the analysis's whole cost. Here
+ * an intersection is a merge of sorted lists, and emptiness is decided once per distinct list,
+ * by a candidate word when one is found and by a product automaton only when none is.
+ */
+export interface StringSet {
+  /** Sorted by id, without duplicates. */
+  readonly parts: readonly Lang[];
 }
 
 const EMPTY_WORDS: ReadonlySet<string> = new Set();
 const ALL_DFA = DFA.all({ maxCharacter: MAX_CHAR });
+let nextId = 0;
 
-export const ALL_STRINGS: StringSet = { dfa: ALL_DFA, include: EMPTY_WORDS, exclude: EMPTY_WORDS };
-export const NO_STRINGS: StringSet = { dfa: null, include: EMPTY_WORDS, exclude: EMPTY_WORDS };
+function lang(dfa: DFA | null, include: ReadonlySet<string>, exclude: ReadonlySet<string>): Lang {
+  // Keep include and exclude disjoint (what emptiness relies on); words excluded from outside the language are harmless.
+  let inc = include;
+  if (inc.size > 0 && exclude.size > 0) {
+    const kept = new Set<string>();
+    for (const w of inc) if (!exclude.has(w)) kept.add(w);
+    inc = kept;
+  }
+  return { id: nextId++, dfa: dfa && !dfa.isEmpty ? dfa : null, include: inc.size ? inc : EMPTY_WORDS, exclude: dfa ? exclude : EMPTY_WORDS };
+}
+
+const ALL_LANG = lang(ALL_DFA, EMPTY_WORDS, EMPTY_WORDS);
+const EMPTY_LANG = lang(null, EMPTY_WORDS, EMPTY_WORDS);
+ALL_LANG.complement = EMPTY_LANG;
+EMPTY_LANG.complement = ALL_LANG;
+
+export const ALL_STRINGS: StringSet = { parts: [] };
+export const NO_STRINGS: StringSet = { parts: [EMPTY_LANG] };
+
+const single = (l: Lang): StringSet => (l === ALL_LANG ? ALL_STRINGS : l === EMPTY_LANG ? NO_STRINGS : { parts: [l] });
+
+/** Single words are interned, so that every `tool == "x"` and exact rule name shares one language. */
+const wordLangs = new Map<string, Lang>();
+
+function wordLang(word: string): Lang {
+  let l = wordLangs.get(word);
+  if (!l) wordLangs.set(word, (l = lang(null, new Set([word]), EMPTY_WORDS)));
+  return l;
+}
 
 export function exactly(...words: string[]): StringSet {
-  return { dfa: null, include: new Set(words), exclude: EMPTY_WORDS };
+  const distinct = new Set(words);
+  if (distinct.size === 0) return NO_STRINGS;
+  return single(distinct.size === 1 ? wordLang(words[0]) : lang(null, distinct, EMPTY_WORDS));
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<string> {
@@ -38,47 +83,49 @@ function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<stri
   return out;
 }
 
-/** Keeps include and exclude disjoint (what isEmpty relies on); words excluded from outside the language are harmless. */
-function normalized(dfa: DFA | null, include: ReadonlySet<string>, exclude: ReadonlySet<string>): StringSet {
-  let inc = include;
-  if (inc.size > 0 && exclude.size > 0) {
-    const kept = new Set<string>();
-    for (const w of inc) if (!exclude.has(w)) kept.add(w);
-    inc = kept;
-  }
-  return { dfa: dfa && !dfa.isEmpty ? dfa : null, include: inc.size ? inc : EMPTY_WORDS, exclude: dfa ? exclude : EMPTY_WORDS };
-}
-
-let complementMemo = new WeakMap<DFA, DFA>();
 let productMemo = new WeakMap<DFA, WeakMap<DFA, DFA>>();
+/** Emptiness and products per canonical list of part ids; cleared per analysis and when they grow past their caps. */
+let emptinessMemo = new Map<string, boolean>();
+let productLangs = new Map<string, Lang>();
+const MAX_EMPTINESS_MEMO = 500_000;
+const MAX_PRODUCT_LANGS = 2_000;
 
-/** Drops memoized automata: products chain into each other, so the caches are scoped to one question. */
+/** Drops memoized automata and answers: a new analysis starts from nothing. */
 export function resetMemos(): void {
-  complementMemo = new WeakMap();
   productMemo = new WeakMap();
+  emptinessMemo = new Map();
+  productLangs = new Map();
   memoized = 0;
 }
 
 function complementDfa(dfa: DFA): DFA {
-  let out = complementMemo.get(dfa);
-  if (!out) {
-    out = dfa.copy();
-    out.complement();
-    out.minimize();
-    complementMemo.set(dfa, out);
-    complementMemo.set(out, dfa);
-  }
+  const out = dfa.copy();
+  out.complement();
+  out.minimize();
   return out;
 }
 
-/** Memoized automata are dropped past this many, so one hard rule cannot hold gigabytes of products. */
+function complementLang(l: Lang): Lang {
+  if (!l.complement) {
+    // ¬((L ∪ I) \\ E) = (¬L \\ I) ∪ E; included words that the language already holds stay out of the complement.
+    const c = lang(l.dfa === null ? ALL_DFA : complementDfa(l.dfa), l.exclude, l.include);
+    c.complement = l;
+    l.complement = c;
+  }
+  return l.complement;
+}
+
+/** Memoized product automata are dropped past this many, so one hard question cannot hold gigabytes of them. */
 const MAX_MEMOIZED = 400;
 let memoized = 0;
 
 function productDfa(a: DFA, b: DFA): DFA {
   if (a === b || b === ALL_DFA) return a;
   if (a === ALL_DFA) return b;
-  if (++memoized > MAX_MEMOIZED) resetMemos();
+  if (++memoized > MAX_MEMOIZED) {
+    productMemo = new WeakMap();
+    memoized = 0;
+  }
   let inner = productMemo.get(a);
   if (!inner) productMemo.set(a, (inner = new WeakMap()));
   let out = inner.get(b);
@@ -93,12 +140,46 @@ function productDfa(a: DFA, b: DFA): DFA {
   return out;
 }
 
+function hasLang(l: Lang, s: string, word?: readonly number[]): boolean {
+  if (l.exclude.has(s)) return false;
+  return l.include.has(s) || (l.dfa !== null && l.dfa.test(word ?? toWord(s)));
+}
+
+/** The intersection of two base languages as one, with its automaton built. */
+function andLang(a: Lang, b: Lang): Lang {
+  const dfa = a.dfa && b.dfa ? productDfa(a.dfa, b.dfa) : null;
+  let include: ReadonlySet<string> = EMPTY_WORDS;
+  if (a.include.size > 0 || b.include.size > 0) {
+    const inc = new Set<string>();
+    for (const w of a.include) if (hasLang(b, w)) inc.add(w);
+    for (const w of b.include) if (hasLang(a, w)) inc.add(w);
+    include = inc;
+  }
+  return lang(dfa, include, union(a.exclude, b.exclude));
+}
+
+const keyOf = (set: StringSet): string => (set.parts.length === 1 ? String(set.parts[0].id) : set.parts.map((p) => p.id).join(","));
+
+/** The set as one base language, building (and memoizing) the product automaton. */
+function materialize(set: StringSet): Lang {
+  if (set.parts.length === 0) return ALL_LANG;
+  if (set.parts.length === 1) return set.parts[0];
+  const key = keyOf(set);
+  let out = productLangs.get(key);
+  if (!out) {
+    out = set.parts.reduce(andLang);
+    if (productLangs.size >= MAX_PRODUCT_LANGS) productLangs = new Map();
+    productLangs.set(key, out);
+  }
+  return out;
+}
+
 /** The language of a JS regex source (no assertions), matched against the whole string. */
 export function fromRegexSource(source: string, flags: string): StringSet {
   const { expression, maxCharacter } = JS.Parser.fromLiteral({ source, flags }).parse();
   const dfa = DFA.fromFA(NFA.fromRegex(expression, { maxCharacter: Math.max(maxCharacter, MAX_CHAR) as typeof maxCharacter }));
   dfa.minimize();
-  return normalized(dfa, EMPTY_WORDS, EMPTY_WORDS);
+  return single(dfa.isEmpty ? EMPTY_LANG : lang(dfa, EMPTY_WORDS, EMPTY_WORDS));
 }
 
 const globCache = new Map<string, StringSet>();
@@ -132,51 +213,145 @@ function tokenSource(tok: GlobToken): string {
 }
 
 export function has(set: StringSet, s: string): boolean {
-  if (set.exclude.has(s)) return false;
-  return set.include.has(s) || (set.dfa !== null && set.dfa.test(toWord(s)));
+  if (set.parts.length === 0) return true;
+  const word = toWord(s);
+  return set.parts.every((p) => hasLang(p, s, word));
 }
 
-/** ¬((L ∪ I) \\ E) = (¬L \\ I) ∪ E */
 export function not(set: StringSet): StringSet {
-  const dfa = set.dfa === null ? ALL_DFA : complementDfa(set.dfa);
-  // Included words that the language already holds must stay out of the complement.
-  return normalized(dfa.isEmpty ? null : dfa, set.exclude, set.include);
+  return single(complementLang(materialize(set)));
 }
 
 export function and(a: StringSet, b: StringSet): StringSet {
-  if (a === b) return a;
-  if (a === ALL_STRINGS) return b;
-  if (b === ALL_STRINGS) return a;
-  const dfa = a.dfa && b.dfa ? productDfa(a.dfa, b.dfa) : null;
-  let include: ReadonlySet<string> = EMPTY_WORDS;
-  if (a.include.size > 0 || b.include.size > 0) {
-    const inc = new Set<string>();
-    for (const w of a.include) if (has(b, w)) inc.add(w);
-    for (const w of b.include) if (has(a, w)) inc.add(w);
-    include = inc;
+  if (a === b || b.parts.length === 0) return a;
+  if (a.parts.length === 0) return b;
+  const x = a.parts;
+  const y = b.parts;
+  const parts: Lang[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    const next = j >= y.length || (i < x.length && x[i].id < y[j].id) ? x[i++] : y[j] === x[i] ? (i++, y[j++]) : y[j++];
+    if (next === EMPTY_LANG) return NO_STRINGS;
+    parts.push(next);
   }
-  return normalized(dfa, include, union(a.exclude, b.exclude));
+  // A finite part bounds the whole set: keep the words every other part accepts, so that exact
+  // names stay a plain word set, as cheap to intersect as ever.
+  const finite = parts.find((p) => p.dfa === null);
+  if (finite && parts.length > 1) {
+    const words = [...finite.include].filter((w) => parts.every((p) => p === finite || hasLang(p, w)));
+    return words.length === finite.include.size ? single(finite) : exactly(...words);
+  }
+  for (const p of parts) if (p.complement && parts.includes(p.complement)) return NO_STRINGS;
+  return { parts };
 }
 
-export function isEmpty(set: StringSet): boolean {
-  if (set.include.size > 0) return false;
-  if (set.dfa === null) return true;
-  if (set.exclude.size === 0 || !set.dfa.isFinite) return false;
+function isEmptyLang(l: Lang): boolean {
+  if (l.include.size > 0) return false;
+  if (l.dfa === null) return true;
+  if (l.exclude.size === 0 || !l.dfa.isFinite) return false;
   // A finite language can be used up by the excluded words; count word sets before spelling
   // any out, since one set such as `?` stands for a million words.
-  let left = set.exclude.size;
-  for (const ws of set.dfa.wordSets()) {
+  let left = l.exclude.size;
+  for (const ws of l.dfa.wordSets()) {
     let size = 1;
     for (const cs of ws) {
       size *= cs.ranges.reduce((n, r) => n + r.max - r.min + 1, 0);
       if (size > left) return false;
     }
     for (const w of spell(ws)) {
-      if (!set.exclude.has(w)) return false;
+      if (!l.exclude.has(w)) return false;
       left--;
     }
   }
   return true;
+}
+
+export function isEmpty(set: StringSet): boolean {
+  if (set.parts.length === 0) return false;
+  if (set.parts.length === 1) return isEmptyLang(set.parts[0]);
+  const key = keyOf(set);
+  let empty = emptinessMemo.get(key);
+  if (empty === undefined) {
+    // A member found by trying short words of the parts proves non-emptiness without any product.
+    empty = candidateMember(set) === undefined && (hasDisjointPair(set) || productIsEmpty(set));
+    if (emptinessMemo.size >= MAX_EMPTINESS_MEMO) emptinessMemo = new Map();
+    emptinessMemo.set(key, empty);
+  }
+  return empty;
+}
+
+/**
+ * Emptiness of a conjunction of parts with automata, walking their product lazily (states are
+ * built only as reached, and none is minimized) instead of materializing it. The product needs
+ * building only when excluded words might use up a finite language.
+ */
+function productIsEmpty(set: StringSet): boolean {
+  const parts = set.parts;
+  if (parts.some((p) => p.dfa === null)) return isEmptyLang(materialize(set));
+  // A word of an include set lies in the conjunction only if `has` says so; those were tried.
+  for (const p of parts) for (const w of p.include) if (has(set, w)) return false;
+  // Each lazy product is the left operand of the next; its states are stable objects, so it can be walked again.
+  type Walkable = TransitionIterable<object>;
+  const chained = parts.slice(1).reduce<Walkable>((acc, p) => {
+    const iterator = getIntersectionIterator(acc, p.dfa!);
+    return { maxCharacter: MAX_CHAR, transitionIterator: () => iterator } as Walkable;
+  }, parts[0].dfa! as Walkable);
+  const states = FAIterators.mapOut(chained.transitionIterator(), (out) => out.keys());
+  if (!FAIterators.canReachFinal(states)) return true;
+  if (parts.every((p) => p.exclude.size === 0) || !FAIterators.languageIsFinite(states)) return false;
+  return isEmptyLang(materialize(set));
+}
+
+/**
+ * Words likely to lie in a conjunction of globs: each part's shortest word, pairs of them, and
+ * all of them joined with the start-anchored ones first and the end-anchored ones last (so a
+ * prefix glob's word, a "contains" glob's word and a suffix glob's word make one member).
+ */
+function candidateMember(set: StringSet): string | undefined {
+  const first: string[] = [];
+  const middle: string[] = [];
+  const last: string[] = [];
+  for (const p of set.parts) {
+    const w = shortestOf(p);
+    if (w === undefined || w === "" || first.includes(w) || middle.includes(w) || last.includes(w)) continue;
+    const open = (x: string) => hasLang(p, x);
+    (!open(`\u0001${w}`) ? first : !open(`${w}\u0001`) ? last : middle).push(w);
+  }
+  // A word inside another of its group adds nothing: `_table` is in `_delete_table`.
+  const absorbed = (group: string[]) => group.filter((w) => !group.some((o) => o !== w && o.length > w.length && o.includes(w)));
+  const shortest = [...absorbed(first), ...absorbed(middle), ...absorbed(last)];
+  const tried = new Set<string>();
+  // Each guess also padded with a character no glob names, to step out of suffix and prefix globs the set excludes.
+  const attempt = (w: string) => [w, `${w}\u0001`, `\u0001${w}`, `\u0001${w}\u0001`].find((x) => !tried.has(x) && (tried.add(x), has(set, x)));
+  const guesses = [() => [""], () => shortest, () => [shortest.join("")], () => shortest.flatMap((a) => shortest.filter((b) => b !== a).map((b) => a + b))];
+  for (const guess of guesses) {
+    for (const w of guess()) {
+      const found = attempt(w);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+function hasDisjointPair(set: StringSet): boolean {
+  const parts = set.parts;
+  if (parts.length < 3) return false;
+  for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) if (disjointPair(parts[i], parts[j])) return true;
+  return false;
+}
+
+/** Whether two parts share no word, memoized per pair: most empty conjunctions hold two such parts. */
+function disjointPair(a: Lang, b: Lang): boolean {
+  return isEmpty({ parts: a.id < b.id ? [a, b] : [b, a] });
+}
+
+function shortestOf(l: Lang): string | undefined {
+  if (l.shortest === undefined) {
+    const words = [...l.include].filter((w) => !l.exclude.has(w)).sort();
+    l.shortest = words[0] ?? (l.dfa ? (shortestWord(l.dfa) ?? null) : null);
+  }
+  return l.shortest ?? undefined;
 }
 
 /** Every word of a small word set. */
@@ -194,12 +369,21 @@ export function isSubset(a: StringSet, b: StringSet): boolean {
   return isEmpty(and(a, not(b)));
 }
 
+/** Whether the set is a plain list of words (exact names): such dimensions are the cheapest to intersect. */
+export function isWordList(set: StringSet): boolean {
+  return set.parts.length === 1 && set.parts[0].dfa === null;
+}
+
 /** Characters a witness prefers, so that examples read well: letters, digits, `_-.`, then anything printable. */
 const NICE = toWord("abcdefghijklmnopqrstuvwxyz0123456789_-./ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
 /** A short, readable member of the set, or undefined when it is empty. Members in `prefer` come first. */
 export function witness(set: StringSet, prefer: readonly string[] = []): string | undefined {
   for (const p of prefer) if (has(set, p)) return p;
+  return langWitness(materialize(set));
+}
+
+function langWitness(set: Lang): string | undefined {
   if (set.include.size > 0) return [...set.include].sort()[0];
   if (set.dfa === null) return undefined;
   if (set.dfa === ALL_DFA) {
@@ -219,7 +403,7 @@ export function witness(set: StringSet, prefer: readonly string[] = []): string 
     };
     for (let k = 0; k < 4; k++) {
       const word = fromWord(ws.map((cs) => pickFrom(cs, k)[0] ?? cs.ranges[0].min));
-      if (!set.exclude.has(word) && has(set, word)) return word;
+      if (!set.exclude.has(word) && hasLang(set, word)) return word;
     }
     if (++seen > set.exclude.size + 8) break;
   }
@@ -273,8 +457,9 @@ function clampToScalar(c: number): number {
 }
 
 /** A random member (for sampling tests): a random walk on the automaton, or a random word of the finite part. */
-export function sample(set: StringSet, random: () => number): string | undefined {
-  if (isEmpty(set)) return undefined;
+export function sample(of: StringSet, random: () => number): string | undefined {
+  if (isEmpty(of)) return undefined;
+  const set = materialize(of);
   const include = [...set.include].sort();
   if (include.length > 0 && (set.dfa === null || random() < 0.3)) return include[Math.floor(random() * include.length)];
   const dfa = set.dfa!;
@@ -282,7 +467,7 @@ export function sample(set: StringSet, random: () => number): string | undefined
     const w = randomWalk(dfa, random);
     if (w !== undefined && !set.exclude.has(w)) return w;
   }
-  return witness(set);
+  return langWitness(set);
 }
 
 function randomWalk(dfa: DFA, random: () => number): string | undefined {

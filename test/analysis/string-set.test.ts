@@ -1,0 +1,109 @@
+// Property: the symbolic string sets of the analysis (intersections of glob languages and their complements) agree with glob matching on every word.
+
+import fc from "fast-check";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as Str from "../../compiler/analysis/string-set.ts";
+import { compileGlob } from "../../compiler/semantics/glob.ts";
+
+const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
+
+/** A set expression over globs, with its meaning on one word as the reference. */
+type Formula = { kind: "glob"; pattern: string } | { kind: "word"; word: string } | { kind: "not"; item: Formula } | { kind: "and"; items: Formula[] };
+
+const ALPHABET = ["a", "b", "_"];
+const wordArb = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 4 }).map((cs) => cs.join(""));
+const globArb = fc.array(fc.constantFrom("a", "b", "_", "*", "?", "[ab]", "[!a]"), { minLength: 1, maxLength: 4 }).map((cs) => cs.join(""));
+
+const formulaArb: fc.Arbitrary<Formula> = fc.letrec<{ f: Formula }>((tie) => ({
+  f: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    globArb.map((pattern) => ({ kind: "glob", pattern }) as Formula),
+    wordArb.map((word) => ({ kind: "word", word }) as Formula),
+    tie("f").map((item) => ({ kind: "not", item }) as Formula),
+    fc.array(tie("f"), { minLength: 2, maxLength: 4 }).map((items) => ({ kind: "and", items }) as Formula),
+  ),
+})).f;
+
+function build(f: Formula): Str.StringSet {
+  switch (f.kind) {
+    case "glob":
+      return Str.fromGlob(f.pattern);
+    case "word":
+      return Str.exactly(f.word);
+    case "not":
+      return Str.not(build(f.item));
+    case "and":
+      return f.items.map(build).reduce(Str.and);
+  }
+}
+
+function holds(f: Formula, w: string): boolean {
+  switch (f.kind) {
+    case "glob":
+      return compileGlob(f.pattern).test(w);
+    case "word":
+      return f.word === w;
+    case "not":
+      return !holds(f.item, w);
+    case "and":
+      return f.items.every((g) => holds(g, w));
+  }
+}
+
+/** Every word over the alphabet plus `x` up to length 5: no glob here needs a longer member than that. */
+const ALL_SHORT_WORDS = (() => {
+  let layer = [""];
+  const out = [""];
+  for (let n = 1; n <= 5; n++) {
+    layer = layer.flatMap((w) => [...ALPHABET, "x"].map((c) => w + c));
+    out.push(...layer);
+  }
+  return out;
+})();
+
+test("membership, emptiness and witnesses of random glob formulas agree with glob matching", () => {
+  let empty = 0;
+  let nonEmpty = 0;
+  fc.assert(
+    fc.property(formulaArb, (f) => {
+      Str.resetMemos();
+      const set = build(f);
+      for (const w of ALL_SHORT_WORDS.filter((_, i) => i % 7 === 0)) assert.is(Str.has(set, w), holds(f, w), `has(${JSON.stringify(w)})`);
+      if (Str.isEmpty(set)) {
+        empty++;
+        const member = ALL_SHORT_WORDS.find((w) => holds(f, w));
+        assert.is(member, undefined, `claimed empty, but ${JSON.stringify(member)} is a member`);
+      } else {
+        nonEmpty++;
+        const w = Str.witness(set);
+        assert.ok(w !== undefined, "non-empty without a witness");
+        assert.ok(holds(f, w!), `witness ${JSON.stringify(w)} is not a member`);
+      }
+    }),
+    { numRuns: 1_000, ...(seed !== undefined ? { seed } : {}) },
+  );
+  // Both answers must be exercised, or the property says little.
+  assert.ok(empty > 100 && nonEmpty > 100, `empty ${empty}, non-empty ${nonEmpty}`);
+});
+
+test("conjunctions of many globs and negated globs: emptiness is sound and every witness is a member, with earlier answers memoized", () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(globArb, fc.boolean()), { minLength: 3, maxLength: 12 }), (literals) => {
+      const sets = literals.map(([g, positive]) => (positive ? Str.fromGlob(g) : Str.not(Str.fromGlob(g))));
+      const whole = sets.reduce(Str.and);
+      const member = (w: string) => literals.every(([g, positive]) => compileGlob(g).test(w) === positive);
+      const text = literals.map(([g, p]) => (p ? g : `¬${g}`)).join(" & ");
+      // Prefixes of the conjunction first, so that their answers are memoized when the whole is asked.
+      for (let k = 2; k < sets.length; k++) Str.isEmpty(sets.slice(0, k).reduce(Str.and));
+      if (Str.isEmpty(whole)) assert.is(ALL_SHORT_WORDS.find(member), undefined, `claimed empty: ${text}`);
+      else {
+        const w = Str.witness(whole);
+        assert.ok(w !== undefined && member(w), `witness ${JSON.stringify(w)} of ${text}`);
+      }
+    }),
+    { numRuns: 500, ...(seed !== undefined ? { seed } : {}) },
+  );
+});
+
+test.run();
