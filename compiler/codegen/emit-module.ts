@@ -73,7 +73,7 @@ export function emitGuardModule(policy: Policy, options: EmitOptions = {}): stri
     const support = supportSource(exprs.support);
     if (support.length > 0) {
       w.blankLine();
-      w.writeLine("// Run-time helpers, copied from aegisc's semantics/support.ts so that the module has no imports.");
+      w.writeLine("// Run-time helpers, copied from aegisc's semantics/support.ts and codegen/fast-support.ts so that the module has no imports.");
       for (const fn of support) {
         w.blankLine();
         w.write(fn).newLine();

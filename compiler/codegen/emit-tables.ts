@@ -4,7 +4,7 @@ import type { CodeBlockWriter } from "ts-morph";
 import { APPROVAL_RANK, RISK_RANK, type Policy } from "../ir/types.ts";
 import { classifyGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob } from "../semantics/glob.ts";
 import type { ExprEmitter, Hoisted } from "./expr-emitter.ts";
-import { numberLiteral, stringLiteral } from "./literals.ts";
+import { identifier, numberLiteral, stringLiteral } from "./literals.ts";
 import type { ModuleBody } from "./module-body.ts";
 import { tableRuntimeSource } from "./support-source.ts";
 
@@ -66,6 +66,43 @@ function writeArray(w: CodeBlockWriter, declaration: string, items: readonly str
   w.writeLine("];");
 }
 
+/**
+ * Residual tests per function: one `switch` would be the fewest calls, but V8 inlines the helpers
+ * a test calls only while the function stays within its inlining budget, and optimizes nothing
+ * past 60 KB of bytecode.
+ */
+export const RESIDUAL_CHUNK = 32;
+
+const PARAMS = "tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall";
+
+/** The agent tests and conditions of the rules (shared by rules whose code is identical), by id, as `residualTest(id, …)`. */
+function writeResidualTests(w: CodeBlockWriter, codes: readonly string[]): void {
+  const writeSwitch = (from: number, to: number) => {
+    w.write("switch (id)").block(() => {
+      for (let id = from; id < to; id++) w.writeLine(`case ${numberLiteral(id)}: return ${codes[id]};`);
+    });
+    w.writeLine("return false;");
+  };
+  w.blankLine();
+  w.writeLine("/** Agent tests and conditions once a rule's tool and server match, by id (shared by the rules whose code is identical). */");
+  if (codes.length <= RESIDUAL_CHUNK) {
+    w.write(`function residualTest(id: number, ${PARAMS}): boolean`).block(() => writeSwitch(0, codes.length));
+    return;
+  }
+  const chunks = Math.ceil(codes.length / RESIDUAL_CHUNK);
+  const chunkName = (i: number) => identifier(`residualTests${i}`);
+  w.write(`function residualTest(id: number, ${PARAMS}): boolean`).block(() => {
+    w.write(`switch ((id / ${numberLiteral(RESIDUAL_CHUNK)}) | 0)`).block(() => {
+      for (let i = 0; i < chunks; i++) w.writeLine(`case ${numberLiteral(i)}: return ${chunkName(i)}(id, tool, server, agent, args, call);`);
+    });
+    w.writeLine("return false;");
+  });
+  for (let i = 0; i < chunks; i++) {
+    w.blankLine();
+    w.write(`function ${chunkName(i)}(id: number, ${PARAMS}): boolean`).block(() => writeSwitch(i * RESIDUAL_CHUNK, Math.min(codes.length, (i + 1) * RESIDUAL_CHUNK)));
+  }
+}
+
 export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted): ModuleBody {
   const tools = new Interned();
   const servers = new Interned();
@@ -85,8 +122,10 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
   const toolMatchers = tools.items.map((p) => matcherLiteral(p, hoisted));
   const serverMatchers = servers.items.map((p) => matcherLiteral(p, hoisted));
   const descriptions = policy.rules.filter((r) => r.description !== undefined).map((r) => `[${numberLiteral(r.index)}, ${stringLiteral(r.description!)}]`);
-  // Classified names are remembered; the bound keeps hostile streams of new names from growing memory.
+  // Classified names and tool × server outcomes are remembered; the bounds keep hostile streams of new names from
+  // growing memory. A tool is typically called on a few servers, unknown tools on any: eight outcomes per name.
   const memoLimit = 4096 + 2 * (tools.items.length + servers.items.length);
+  const outcomeLimit = 8 * memoLimit;
 
   return {
     description: "indexed tables",
@@ -134,30 +173,25 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
     writeData: (w) => {
       writeArray(w, "const TOOL_MATCHERS: readonly GlobMatcher[]", toolMatchers);
       writeArray(w, "const SERVER_MATCHERS: readonly GlobMatcher[]", serverMatchers);
-      w.writeLine("/** Agent tests and conditions, shared by the rules whose code is identical. */");
-      if (residualIds.items.length === 0) w.writeLine("const RESIDUAL_TESTS: readonly ResidualTest<ToolCall>[] = [];");
-      else {
-        w.writeLine("const RESIDUAL_TESTS: readonly ResidualTest<ToolCall>[] = [");
-        for (const code of residualIds.items) w.writeLine(`  (tool, server, agent, args, call) => ${code},`);
-        w.writeLine("];");
-      }
       w.writeLine("const TABLES: DecisionTables<Decision, ToolCall> = buildDecisionTables({");
       w.writeLine("  toolPatterns: TOOL_PATTERNS,");
       w.writeLine("  toolMatchers: TOOL_MATCHERS,");
       w.writeLine("  serverPatterns: SERVER_PATTERNS,");
       w.writeLine("  serverMatchers: SERVER_MATCHERS,");
       w.writeLine("  columns: RULE_COLUMNS,");
-      w.writeLine("  residualTests: RESIDUAL_TESTS,");
+      w.writeLine("  residualTest,");
       w.writeLine("  decisions: DECISIONS,");
       w.writeLine("  fallback: DEFAULT_DECISION,");
       w.writeLine(`  firstMatch: ${policy.combine === "first-match" ? "true" : "false"},`);
       w.writeLine(`  memoLimit: ${numberLiteral(memoLimit)},`);
+      w.writeLine(`  outcomeLimit: ${numberLiteral(outcomeLimit)},`);
       w.writeLine("});");
     },
     writeDispatch: (w) => {
       w.writeLine("return decideIndexed(TABLES, tool, server, agent, args, call);");
     },
     writeFunctions: (w) => {
+      writeResidualTests(w, residualIds.items);
       w.blankLine();
       w.writeLine("// The indexed decision engine, copied from aegisc's codegen/table-runtime.ts so that the module has no imports.");
       w.blankLine();

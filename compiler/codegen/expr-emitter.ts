@@ -1,6 +1,6 @@
 // Turns rule tests (globs, agent, conditions) into TypeScript expressions; constants they need are hoisted to module scope.
 
-import type { Expr, Path, Rule } from "../ir/types.ts";
+import type { CompareOp, Expr, Path, Rule, Value } from "../ir/types.ts";
 import { classifyGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob, type GlobTest } from "../semantics/glob.ts";
 import { identifier, numberLiteral, stringLiteral, valueLiteral } from "./literals.ts";
 
@@ -73,11 +73,18 @@ export class ExprEmitter {
         // Parenthesized: the operand may be a comparison (`!(minute >= 720)`, not `!minute >= 720`).
         return `!(${this.expr(e.item)})`;
       case "compare":
-        return `${this.use("compareOperand")}(${stringLiteral(e.op)}, ${this.path(e.path)}, ${this.literal(e.value)})`;
+        return this.compare(e.op, this.path(e.path), e.value);
       case "contains":
+        if (typeof e.value === "string") return `${this.use("containsText")}(${this.path(e.path)}, ${stringLiteral(e.value)})`;
         return `${this.use("containsOperand")}(${this.path(e.path)}, ${this.literal(e.value)})`;
       case "matches": {
+        const literal = literalRegex(e.pattern, e.flags);
+        if (literal !== undefined && e.operand === "string") return this.stringSearch(this.path(e.path), literal);
         const re = this.hoisted.constant("PATTERN_", "RegExp", `new RegExp(${stringLiteral(e.pattern)}, ${stringLiteral(e.flags)})`);
+        if (literal !== undefined) {
+          // Strings (the usual operand) are searched without the regex; other values still go through their Python string form.
+          return `${this.use("matchesLiteral")}(${re}, ${this.path(e.path)}, ${stringLiteral(literal.text)}, ${literal.start ? "true" : "false"}, ${numberLiteral(literal.end)})`;
+        }
         return `${this.use(e.operand === "string" ? "stringMatches" : "matchesOperand")}(${re}, ${this.path(e.path)})`;
       }
       case "clock":
@@ -100,6 +107,15 @@ export class ExprEmitter {
       case "text":
         return `${this.use("textTest")}(${stringLiteral(e.op)}, ${this.path(e.path)}, ${stringLiteral(e.value)})`;
       case "glob": {
+        const test = classifyGlob(e.pattern);
+        if (test.kind === "exact") return `${this.path(e.path)} === ${stringLiteral(test.text)}`;
+        const literal: LiteralSearch | undefined =
+          test.kind === "any" ? { text: "", start: false, end: 0 }
+          : test.kind === "prefix" ? { text: test.prefix, start: true, end: 0 }
+          : test.kind === "suffix" ? { text: test.suffix, start: false, end: 1 }
+          : test.kind === "contains" ? { text: test.text, start: false, end: 0 }
+          : undefined;
+        if (literal !== undefined) return this.stringSearch(this.path(e.path), literal);
         const source = globRegExpSource(parseGlob(e.pattern));
         const re = this.hoisted.constant("GLOB_", "RegExp", `new RegExp(${stringLiteral(source)}, ${stringLiteral(GLOB_REGEXP_FLAGS)})`);
         return `${this.use("stringMatches")}(${re}, ${this.path(e.path)})`;
@@ -109,6 +125,26 @@ export class ExprEmitter {
       case "length":
         return `${this.use("compareOperand")}(${stringLiteral(e.op)}, ${this.use("lengthOf")}(${this.path(e.path)}), ${numberLiteral(e.value)})`;
     }
+  }
+
+  /**
+   * Comparisons with a number or string literal test the usual operand type inline (see
+   * fast-support.ts); anything else goes through Python's rules in compareOperand.
+   */
+  private compare(op: CompareOp, operand: string, value: Value): string {
+    if (typeof value === "number") {
+      const fast = { ">": "numberAbove", ">=": "numberAtLeast", "<": "numberBelow", "<=": "numberAtMost", "==": "numberEquals", "!=": undefined }[op];
+      if (fast !== undefined) return `${this.use(fast)}(${operand}, ${numberLiteral(value)})`;
+    } else if (typeof value === "string") {
+      // Python's == between a string and anything but an equal string is false, so === says it all.
+      if (op === "==") return `${operand} === ${stringLiteral(value)}`;
+      if (op === "!=") return `${this.use("differsFromText")}(${operand}, ${stringLiteral(value)})`;
+    }
+    return `${this.use("compareOperand")}(${stringLiteral(op)}, ${operand}, ${this.literal(value)})`;
+  }
+
+  private stringSearch(operand: string, literal: LiteralSearch): string {
+    return `${this.use("stringMatchesLiteral")}(${operand}, ${stringLiteral(literal.text)}, ${literal.start ? "true" : "false"}, ${numberLiteral(literal.end)})`;
   }
 
   /** The call's minute of the day in a zone; UTC needs no Intl and allocates nothing. */
@@ -133,6 +169,67 @@ export class ExprEmitter {
     const when = rule.when.kind === "const" && rule.when.value ? undefined : this.expr(rule.when);
     return [agent, when];
   }
+}
+
+/** A regex that is only literal text, with its anchors: a leading `^`; `$` at the end (1: JavaScript's, 2: Python's, translated). */
+export interface LiteralSearch {
+  readonly text: string;
+  readonly start: boolean;
+  readonly end: 0 | 1 | 2;
+}
+
+/** Python's `$` as python-regex.ts translates it: the end, or right before a final newline. */
+const PY_DOLLAR = "(?=\\n?(?![\\s\\S]))";
+const REGEX_SYNTAX = new Set("^$\\.*+?()[]{}|/");
+const CONTROL_ESCAPES = new Map([["n", "\n"], ["t", "\t"], ["r", "\r"], ["f", "\f"], ["v", "\v"]]);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The literal text of a JavaScript regex that has no operators (`^/etc/`, `\.pem$`, `secret`), so
+ * that the module can search with startsWith/endsWith/includes instead of running the regex;
+ * undefined for anything else, including flags that change matching (i, m, g, y, v).
+ */
+export function literalRegex(pattern: string, flags: string): LiteralSearch | undefined {
+  if (!/^[dsu]*$/.test(flags)) return undefined;
+  const unicode = flags.includes("u");
+  let body = pattern;
+  const start = body.startsWith("^");
+  if (start) body = body.slice(1);
+  let end: 0 | 1 | 2 = 0;
+  // An escaped `$` (`\$`) leaves a lone backslash behind, which the loop below rejects.
+  if (body.endsWith(PY_DOLLAR)) {
+    end = 2;
+    body = body.slice(0, -PY_DOLLAR.length);
+  } else if (body.endsWith("$")) {
+    end = 1;
+    body = body.slice(0, -1);
+  }
+  let text = "";
+  for (let i = 0; i < body.length; ) {
+    const c = body[i];
+    if (c !== "\\") {
+      if (REGEX_SYNTAX.has(c)) return undefined;
+      text += c;
+      i++;
+      continue;
+    }
+    const d = body[i + 1];
+    if (d !== undefined && REGEX_SYNTAX.has(d)) {
+      text += d;
+      i += 2;
+    } else if (d !== undefined && CONTROL_ESCAPES.has(d)) {
+      text += CONTROL_ESCAPES.get(d)!;
+      i += 2;
+    } else {
+      const m = unicode ? /^\\u\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i)) : null;
+      const cp = m ? parseInt(m[1], 16) : NaN;
+      if (!m || cp > 0x10ffff) return undefined;
+      text += String.fromCodePoint(cp);
+      i += m[0].length;
+    }
+  }
+  // With the u flag a lone surrogate never matches half of a pair; includes() would.
+  return LONE_SURROGATE.test(text) ? undefined : { text, start, end };
 }
 
 function conjunction(tests: readonly (string | undefined)[]): string | undefined {

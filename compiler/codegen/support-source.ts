@@ -1,9 +1,9 @@
-// Copies run-time code into generated modules (the helpers of semantics/support.ts, the table engine), so that modules have no imports.
+// Copies run-time code into generated modules (the helpers of semantics/support.ts and codegen/fast-support.ts, the table engine), so that modules have no imports.
 
 import { readFileSync } from "node:fs";
 import { Project, SyntaxKind } from "ts-morph";
 
-const SUPPORT_PATH = new URL("../semantics/support.ts", import.meta.url);
+const SUPPORT_PATHS = [new URL("../semantics/support.ts", import.meta.url), new URL("./fast-support.ts", import.meta.url)];
 
 interface SupportFunction {
   readonly name: string;
@@ -17,10 +17,11 @@ let cache: Map<string, SupportFunction> | undefined;
 function supportFunctions(): Map<string, SupportFunction> {
   if (cache) return cache;
   const project = new Project({ useInMemoryFileSystem: true });
-  const file = project.createSourceFile("support.ts", readFileSync(SUPPORT_PATH, "utf8"));
-  const names = new Set(file.getFunctions().map((f) => f.getName()!));
+  const files = SUPPORT_PATHS.map((path, i) => project.createSourceFile(`support${i}.ts`, readFileSync(path, "utf8")));
+  const functions = files.flatMap((file) => file.getFunctions());
+  const names = new Set(functions.map((f) => f.getName()!));
   cache = new Map();
-  for (const fn of file.getFunctions()) {
+  for (const fn of functions) {
     const name = fn.getName()!;
     const uses = new Set<string>();
     for (const id of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {

@@ -1,6 +1,6 @@
 // The indexed decision engine of table-mode guard modules. emit-tables copies this file verbatim (without `export`),
 // so it holds only types and function declarations (the module calls it before this text), imports nothing, keeps no
-// module state, and type-checks in strict mode against ES2022 alone. Decisions (D) must be objects: null marks "none".
+// module state, and type-checks in strict mode against ES2022 alone. Decisions (D) must be objects without a `test0`.
 
 /**
  * How one tool or server pattern is matched, as the compiler classified it: `0` exact (the pattern
@@ -10,8 +10,21 @@
  */
 export type GlobMatcher = 0 | 1 | readonly [string, string, RegExp | null];
 
-/** A rule's agent test and conditions (whatever remains once its tool and server are known to match). */
-export type ResidualTest<C> = (tool: string, server: string, agent: string, args: Record<string, unknown>, call: C) => boolean;
+/**
+ * Runs residual test `id`: a rule's agent test and conditions (whatever remains once its tool and
+ * server are known to match). The module emits one function with a `switch` over the ids rather
+ * than a closure per test, so a few hot, optimized functions serve every test and no call site
+ * has to dispatch over hundreds of closures.
+ */
+export type ResidualTest<C> = (id: number, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C) => boolean;
+
+/**
+ * Names already classified, as a prototype-less dictionary object rather than a Map: V8 looks a
+ * string key up in a dictionary by its interned form, so a name seen before costs a hash probe
+ * and a pointer comparison, where a Map compares the characters of the names it probes.
+ * Prototype-less, so `__proto__` or `constructor` are ordinary keys.
+ */
+export type Memo<V> = Record<string, V | undefined>;
 
 /** One dimension's patterns (tool or server), indexed so that matching costs a few hash probes, not one test per pattern. */
 export interface GlobIndex {
@@ -33,83 +46,79 @@ export interface TableSpec<D, C> {
   readonly serverMatchers: readonly GlobMatcher[];
   /** Five numbers per rule in file order: tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
   readonly columns: readonly number[];
-  readonly residualTests: readonly ResidualTest<C>[];
+  readonly residualTest: ResidualTest<C>;
   /** The decision of each rule (file order), and of no rule. */
   readonly decisions: readonly D[];
   readonly fallback: D;
   readonly firstMatch: boolean;
-  /** Classified names remembered per dimension before the memo starts over, bounding memory on hostile inputs. */
+  /** Tool and server names remembered before the memos start over, bounding memory on hostile inputs. */
   readonly memoLimit: number;
+  /** Tool × server outcomes remembered before they start over. */
+  readonly outcomeLimit: number;
 }
 
 /** A rule as the engine sees it once its tool (or, for `*`-tool rules, its server) is known to match. */
-export interface Candidate<D, C> {
+export interface Candidate<D> {
   /** Precedence position: the candidate with the lowest position that matches decides. */
   readonly position: number;
   /** The server pattern the call's server must match, -1 for `*` (or when already known to match). */
   readonly serverPattern: number;
-  readonly test: ResidualTest<C> | null;
+  /** The residual test to run, -1 for none. */
+  readonly test: number;
   readonly decision: D;
-  /** The plan "this rule decides", shared by every tool and server it decides for without a test. */
-  readonly decides: Plan<D, C>;
 }
 
 /**
- * What a tool name selects: the rules whose tool pattern accepts it, in precedence order, and
- * the plans made for up to four servers it was called on. A tool is usually called on one or a
- * few servers, so most calls find their plan here with a string comparison or two and never
- * look the server up; the slots are fields rather than arrays to keep that path to one object.
+ * What is left to decide for one tool on one server: the residual tests of the rules that match
+ * both, in precedence order, each with the decision it gives when it passes, then the decision
+ * when none passes. Most plans hold one or two tests, so those are fields of this one object.
  */
-export interface ToolEntry<D, C> {
-  readonly candidates: readonly Candidate<D, C>[];
-  server0: string | null;
-  plan0: Plan<D, C> | null;
-  /** `plan0.decided`, one load closer. */
-  decided0: D | null;
-  server1: string | null;
-  plan1: Plan<D, C> | null;
-  decided1: D | null;
-  server2: string | null;
-  plan2: Plan<D, C> | null;
-  decided2: D | null;
-  server3: string | null;
-  plan3: Plan<D, C> | null;
-  decided3: D | null;
-}
-
-/** What a server name selects: the patterns it matches and the `*`-tool rules that apply to it. */
-export interface ServerClass<D, C> {
-  readonly patterns: Int32Array;
-  readonly candidates: readonly Candidate<D, C>[];
-  /** The plan for tools that no tool pattern names (only `*`-tool rules apply), shared by all of them. */
-  readonly plan: Plan<D, C>;
-}
-
-/**
- * What is left to decide for one tool on one server: the rules that match both and still have
- * an agent test or condition, in precedence order, then the decision when none of them passes.
- */
-export interface Plan<D, C> {
-  readonly tests: readonly ResidualTest<C>[];
-  readonly decisions: readonly D[];
+export interface Plan<D> {
+  readonly test0: number;
+  readonly decision0: D;
+  /** -1 when the plan has a single test. */
+  readonly test1: number;
+  readonly decision1: D;
+  /** Tests after the second and their decisions, or null. */
+  readonly moreTests: readonly number[] | null;
+  readonly moreDecisions: readonly D[] | null;
   readonly otherwise: D;
-  /** `otherwise` when there is nothing to test, so that the common case reads one field. */
-  readonly decided: D | null;
+}
+
+/** What a tool on a server comes to: its decision when no test remains, else a plan. */
+export type Outcome<D> = D | Plan<D>;
+
+/** What a server name selects: the patterns it matches, the `*`-tool rules that apply to it, and the outcomes of the tools called on it. */
+export interface ServerClass<D> {
+  readonly patterns: Int32Array;
+  readonly candidates: readonly Candidate<D>[];
+  /** The outcome for tools that no tool pattern names (only `*`-tool rules apply), shared by all of them. */
+  readonly otherTools: Outcome<D>;
+  /** Outcomes by tool name, filled as tools are called on this server. */
+  readonly outcomes: Memo<Outcome<D>>;
+  /** False for a name too long to remember, whose outcomes are then not kept either. */
+  readonly remembered: boolean;
 }
 
 export interface DecisionTables<D, C> {
   readonly tool: GlobIndex;
   readonly server: GlobIndex;
   /** Candidates of the rules with each tool pattern, in precedence order; empty for `*`. */
-  readonly byToolPattern: readonly (readonly Candidate<D, C>[])[];
+  readonly byToolPattern: readonly (readonly Candidate<D>[])[];
   /** Candidates of the `*`-tool rules with each server pattern, in precedence order. */
-  readonly anyToolByServerPattern: readonly (readonly Candidate<D, C>[])[];
-  readonly anyToolAnyServer: readonly Candidate<D, C>[];
+  readonly anyToolByServerPattern: readonly (readonly Candidate<D>[])[];
+  readonly anyToolAnyServer: readonly Candidate<D>[];
   readonly fallback: D;
-  readonly fallbackPlan: Plan<D, C>;
-  readonly toolMemo: Map<string, ToolEntry<D, C>>;
-  readonly serverMemo: Map<string, ServerClass<D, C>>;
+  readonly residualTest: ResidualTest<C>;
+  /** Candidates by tool name (the rules whose tool pattern, other than `*`, accepts it). */
+  toolMemo: Memo<readonly Candidate<D>[]>;
+  toolMemoSize: number;
+  serverMemo: Memo<ServerClass<D>>;
+  serverMemoSize: number;
+  /** Outcomes kept in all server classes together. */
+  outcomeCount: number;
   readonly memoLimit: number;
+  readonly outcomeLimit: number;
 }
 
 export function buildGlobIndex(matchers: readonly GlobMatcher[], patterns: readonly string[]): GlobIndex {
@@ -164,10 +173,6 @@ export function matchingPatterns(index: GlobIndex, s: string): number[] {
   return out.sort((a, b) => a - b);
 }
 
-function decidedPlan<D, C>(decision: D): Plan<D, C> {
-  return { tests: [], decisions: [], otherwise: decision, decided: decision };
-}
-
 export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> {
   const columns = spec.columns;
   const count = columns.length / 5;
@@ -175,22 +180,20 @@ export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables
   for (let i = 0; i < count; i++) order.push(i);
   // `strictest` is a first match over rules sorted by outcome (block > approve > auto, then risk), ties in file order.
   if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3] - columns[a * 5 + 3] || a - b);
-  const byToolPattern: Candidate<D, C>[][] = spec.toolPatterns.map(() => []);
-  const anyToolByServerPattern: Candidate<D, C>[][] = spec.serverPatterns.map(() => []);
-  const anyToolAnyServer: Candidate<D, C>[] = [];
+  const byToolPattern: Candidate<D>[][] = spec.toolPatterns.map(() => []);
+  const anyToolByServerPattern: Candidate<D>[][] = spec.serverPatterns.map(() => []);
+  const anyToolAnyServer: Candidate<D>[] = [];
   for (let position = 0; position < count; position++) {
     const rule = order[position];
     const toolPattern = columns[rule * 5];
     const serverPattern = columns[rule * 5 + 1];
-    const residual = columns[rule * 5 + 4];
+    const test = columns[rule * 5 + 4];
     const serverIsAny = spec.serverMatchers[serverPattern] === 1;
-    const test = residual < 0 ? null : spec.residualTests[residual];
     const decision = spec.decisions[rule];
-    const decides = decidedPlan(decision);
-    if (spec.toolMatchers[toolPattern] !== 1) byToolPattern[toolPattern].push({ position, serverPattern: serverIsAny ? -1 : serverPattern, test, decision, decides });
+    if (spec.toolMatchers[toolPattern] !== 1) byToolPattern[toolPattern].push({ position, serverPattern: serverIsAny ? -1 : serverPattern, test, decision });
     // `*`-tool rules are found through the server, which they are then known to match.
-    else if (serverIsAny) anyToolAnyServer.push({ position, serverPattern: -1, test, decision, decides });
-    else anyToolByServerPattern[serverPattern].push({ position, serverPattern: -1, test, decision, decides });
+    else if (serverIsAny) anyToolAnyServer.push({ position, serverPattern: -1, test, decision });
+    else anyToolByServerPattern[serverPattern].push({ position, serverPattern: -1, test, decision });
   }
   return {
     tool: buildGlobIndex(spec.toolMatchers, spec.toolPatterns),
@@ -199,57 +202,66 @@ export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables
     anyToolByServerPattern,
     anyToolAnyServer,
     fallback: spec.fallback,
-    fallbackPlan: decidedPlan(spec.fallback),
-    toolMemo: new Map(),
-    serverMemo: new Map(),
+    residualTest: spec.residualTest,
+    toolMemo: newMemo(),
+    toolMemoSize: 0,
+    serverMemo: newMemo(),
+    serverMemoSize: 0,
+    outcomeCount: 0,
     memoLimit: spec.memoLimit,
+    outcomeLimit: spec.outcomeLimit,
   };
 }
 
+function newMemo<V>(): Memo<V> {
+  return Object.create(null) as Memo<V>;
+}
+
 /** Candidates in precedence order, cut after the first one that always decides (nothing after it can win). */
-function untilDecisive<D, C>(candidates: Candidate<D, C>[]): Candidate<D, C>[] {
+function untilDecisive<D>(candidates: Candidate<D>[]): Candidate<D>[] {
   candidates.sort((a, b) => a.position - b.position);
-  const cut = candidates.findIndex((c) => c.serverPattern < 0 && c.test === null);
+  const cut = candidates.findIndex((c) => c.serverPattern < 0 && c.test < 0);
   return cut < 0 ? candidates : candidates.slice(0, cut + 1);
 }
 
-function remember<V>(memo: Map<string, V>, key: string, value: V, limit: number): V {
-  // Long or endless distinct names are classified each time rather than filling memory.
-  if (key.length > 256) return value;
-  if (memo.size >= limit) memo.clear();
-  memo.set(key, value);
-  return value;
-}
-
 /** The rules whose tool pattern (other than `*`) accepts a tool name not seen before (or forgotten). */
-export function newToolEntry<D, C>(t: DecisionTables<D, C>, tool: string): ToolEntry<D, C> {
-  const candidates: Candidate<D, C>[] = [];
+export function toolCandidates<D, C>(t: DecisionTables<D, C>, tool: string): readonly Candidate<D>[] {
+  const candidates: Candidate<D>[] = [];
   for (const id of matchingPatterns(t.tool, tool)) for (const c of t.byToolPattern[id]) candidates.push(c);
-  return remember(t.toolMemo, tool, {
-    candidates: untilDecisive(candidates),
-    server0: null,
-    plan0: null,
-    decided0: null,
-    server1: null,
-    plan1: null,
-    decided1: null,
-    server2: null,
-    plan2: null,
-    decided2: null,
-    server3: null,
-    plan3: null,
-    decided3: null,
-  }, t.memoLimit);
+  const kept = untilDecisive(candidates);
+  // Long or endless distinct names are classified each time rather than filling memory; the bound starts the memo over.
+  if (tool.length <= 256) {
+    if (t.toolMemoSize >= t.memoLimit) {
+      t.toolMemo = newMemo();
+      t.toolMemoSize = 0;
+    }
+    t.toolMemo[tool] = kept;
+    t.toolMemoSize++;
+  }
+  return kept;
 }
 
-export function serverClass<D, C>(t: DecisionTables<D, C>, server: string): ServerClass<D, C> {
-  const known = t.serverMemo.get(server);
-  if (known !== undefined) return known;
+/** The patterns a server name not seen before (or forgotten) matches and the `*`-tool rules that apply to it. */
+export function newServerClass<D, C>(t: DecisionTables<D, C>, server: string): ServerClass<D> {
   const patterns = Int32Array.from(matchingPatterns(t.server, server));
-  const all: Candidate<D, C>[] = [...t.anyToolAnyServer];
+  const all: Candidate<D>[] = [...t.anyToolAnyServer];
   for (const id of patterns) for (const c of t.anyToolByServerPattern[id]) all.push(c);
   const candidates = untilDecisive(all);
-  return remember(t.serverMemo, server, { patterns, candidates, plan: mergePlan(t, [], patterns, candidates) }, t.memoLimit);
+  const remembered = server.length <= 256;
+  const sc: ServerClass<D> = { patterns, candidates, otherTools: merge(t, [], patterns, candidates), outcomes: newMemo(), remembered };
+  if (remembered) {
+    // Starting over also forgets every outcome, which live in the server classes.
+    if (t.serverMemoSize >= t.memoLimit) forgetServers(t);
+    t.serverMemo[server] = sc;
+    t.serverMemoSize++;
+  }
+  return sc;
+}
+
+function forgetServers<D, C>(t: DecisionTables<D, C>): void {
+  t.serverMemo = newMemo();
+  t.serverMemoSize = 0;
+  t.outcomeCount = 0;
 }
 
 function hasPattern(patterns: Int32Array, id: number): boolean {
@@ -261,97 +273,75 @@ function hasPattern(patterns: Int32Array, id: number): boolean {
  * Merges a tool's candidates (keeping those whose server pattern the server matches) with the
  * server's `*`-tool candidates in precedence order, up to the first that needs no further test.
  */
-function mergePlan<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D, C>[], patterns: Int32Array, byServer: readonly Candidate<D, C>[]): Plan<D, C> {
-  const tests: ResidualTest<C>[] = [];
+function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D>[], patterns: Int32Array, byServer: readonly Candidate<D>[]): Outcome<D> {
+  const tests: number[] = [];
   const decisions: D[] = [];
+  let otherwise = t.fallback;
   let i = 0;
   let j = 0;
   while (i < byTool.length || j < byServer.length) {
-    let c: Candidate<D, C>;
+    let c: Candidate<D>;
     if (j === byServer.length || (i < byTool.length && byTool[i].position < byServer[j].position)) {
       c = byTool[i++];
       if (c.serverPattern >= 0 && !hasPattern(patterns, c.serverPattern)) continue;
     } else {
       c = byServer[j++];
     }
-    if (c.test === null) return tests.length === 0 ? c.decides : { tests, decisions, otherwise: c.decision, decided: null };
+    if (c.test < 0) {
+      otherwise = c.decision;
+      break;
+    }
     tests.push(c.test);
     decisions.push(c.decision);
   }
-  return tests.length === 0 ? t.fallbackPlan : { tests, decisions, otherwise: t.fallback, decided: null };
+  if (tests.length === 0) return otherwise;
+  const more = tests.length > 2;
+  return {
+    test0: tests[0],
+    decision0: decisions[0],
+    test1: tests.length > 1 ? tests[1] : -1,
+    decision1: tests.length > 1 ? decisions[1] : otherwise,
+    moreTests: more ? tests.slice(2) : null,
+    moreDecisions: more ? decisions.slice(2) : null,
+    otherwise,
+  };
 }
 
-/** Decides by merging directly: what a plan would hold, evaluated on the way, allocating nothing. */
-function decideByMerge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D, C>[], server: string, tool: string, agent: string, args: Record<string, unknown>, call: C): D {
-  const sc = serverClass(t, server);
-  const byServer = sc.candidates;
-  let i = 0;
-  let j = 0;
-  while (i < byTool.length || j < byServer.length) {
-    let c: Candidate<D, C>;
-    if (j === byServer.length || (i < byTool.length && byTool[i].position < byServer[j].position)) {
-      c = byTool[i++];
-      if (c.serverPattern >= 0 && !hasPattern(sc.patterns, c.serverPattern)) continue;
-    } else {
-      c = byServer[j++];
+/** The outcome of a tool on a server where it was not seen before (or was forgotten), kept for the next call. */
+export function newOutcome<D, C>(t: DecisionTables<D, C>, sc: ServerClass<D>, tool: string): Outcome<D> {
+  const candidates = t.toolMemo[tool] ?? toolCandidates(t, tool);
+  const outcome = candidates.length === 0 ? sc.otherTools : merge(t, candidates, sc.patterns, sc.candidates);
+  if (sc.remembered && tool.length <= 256) {
+    if (t.outcomeCount >= t.outcomeLimit) forgetServers(t);
+    else {
+      sc.outcomes[tool] = outcome;
+      t.outcomeCount++;
     }
-    if (c.test === null || c.test(tool, server, agent, args, call)) return c.decision;
   }
-  return t.fallback;
+  return outcome;
 }
 
 /**
- * The decision for a call. A tool's entry keeps a plan per server it was seen with (tools that
- * no pattern names share their server's plan): the rules that match this tool and this server,
- * in precedence order, whose agent test or conditions still have to run. Only those run,
- * stopping at the first that passes. Once a tool and server have been seen, nothing is allocated;
- * a tool seen on more than four servers is decided by merging, which does not allocate either.
+ * The decision for a call: two dictionary lookups (the server's class, then the tool's outcome
+ * on that server) and, only when some rule that matches both still has an agent test or
+ * conditions, those tests in precedence order up to the first that passes. Nothing is allocated
+ * once a tool has been seen on a server.
  */
 export function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
-  // The memo lookup stays here and the classification in its own function, so that this one stays small enough to inline.
-  const entry = t.toolMemo.get(tool) ?? newToolEntry(t, tool);
-  let plan: Plan<D, C> | null;
-  if (entry.server0 === server) {
-    if (entry.decided0 !== null) return entry.decided0;
-    plan = entry.plan0;
-  } else if (entry.server1 === server) {
-    if (entry.decided1 !== null) return entry.decided1;
-    plan = entry.plan1;
-  } else if (entry.server2 === server) {
-    if (entry.decided2 !== null) return entry.decided2;
-    plan = entry.plan2;
-  } else if (entry.server3 === server) {
-    if (entry.decided3 !== null) return entry.decided3;
-    plan = entry.plan3;
-  } else plan = entry.candidates.length === 0 ? serverClass(t, server).plan : newPlan(t, entry, server);
-  if (plan === null) return decideByMerge(t, entry.candidates, server, tool, agent, args, call);
-  if (plan.decided !== null) return plan.decided;
-  const tests = plan.tests;
-  for (let k = 0; k < tests.length; k++) if (tests[k](tool, server, agent, args, call)) return plan.decisions[k];
-  return plan.otherwise;
-}
-
-/** Makes and keeps the plan for a tool on a new server, or returns null when the tool's four slots are taken. */
-function newPlan<D, C>(t: DecisionTables<D, C>, entry: ToolEntry<D, C>, server: string): Plan<D, C> | null {
-  if (entry.server3 !== null || server.length > 256) return null;
-  const sc = serverClass(t, server);
-  const plan = mergePlan(t, entry.candidates, sc.patterns, sc.candidates);
-  if (entry.server0 === null) {
-    entry.server0 = server;
-    entry.plan0 = plan;
-    entry.decided0 = plan.decided;
-  } else if (entry.server1 === null) {
-    entry.server1 = server;
-    entry.plan1 = plan;
-    entry.decided1 = plan.decided;
-  } else if (entry.server2 === null) {
-    entry.server2 = server;
-    entry.plan2 = plan;
-    entry.decided2 = plan.decided;
-  } else {
-    entry.server3 = server;
-    entry.plan3 = plan;
-    entry.decided3 = plan.decided;
+  const sc = t.serverMemo[server] ?? newServerClass(t, server);
+  const outcome = sc.outcomes[tool] ?? newOutcome(t, sc, tool);
+  // Decisions have no `test0`, so one load tells a decision from a plan.
+  const test0 = (outcome as Plan<D>).test0;
+  if (test0 === undefined) return outcome as D;
+  const plan = outcome as Plan<D>;
+  if (t.residualTest(test0, tool, server, agent, args, call)) return plan.decision0;
+  const test1 = plan.test1;
+  if (test1 < 0) return plan.otherwise;
+  if (t.residualTest(test1, tool, server, agent, args, call)) return plan.decision1;
+  const more = plan.moreTests;
+  if (more !== null) {
+    const decisions = plan.moreDecisions!;
+    for (let k = 0; k < more.length; k++) if (t.residualTest(more[k], tool, server, agent, args, call)) return decisions[k];
   }
-  return plan;
+  return plan.otherwise;
 }

@@ -105,14 +105,14 @@ function decideBucket0(tool: string, server: string, agent: string, args: Record
 }
 
 function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
-  if ((tool.length >= 8 && tool.startsWith("fs_") && tool.endsWith("_file")) && server.startsWith("dev-") && agent.startsWith("bot-") && (compareOperand("==", ownValue(args, "mode"), VALUE_2) && compareOperand(">", ownValue(args, "size"), 100))) return DECISION_0;
-  if (tool.endsWith("_admin") && server.includes("prod") && (compareOperand("<", ownValue(args, "n"), 1.5) && compareOperand(">=", ownValue(args, "m"), 0) && compareOperand("<=", ownValue(args, "m"), 10))) return DECISION_1;
-  if (GLOB_3.test(tool) && GLOB_4.test(agent) && (containsOperand(ownValue(args, "tags"), "secret") && matchesOperand(PATTERN_5, ownValue(args, "path")))) return DECISION_2;
+  if ((tool.length >= 8 && tool.startsWith("fs_") && tool.endsWith("_file")) && server.startsWith("dev-") && agent.startsWith("bot-") && (compareOperand("==", ownValue(args, "mode"), VALUE_2) && numberAbove(ownValue(args, "size"), 100))) return DECISION_0;
+  if (tool.endsWith("_admin") && server.includes("prod") && (numberBelow(ownValue(args, "n"), 1.5) && numberAtLeast(ownValue(args, "m"), 0) && numberAtMost(ownValue(args, "m"), 10))) return DECISION_1;
+  if (GLOB_3.test(tool) && GLOB_4.test(agent) && (containsText(ownValue(args, "tags"), "secret") && matchesOperand(PATTERN_5, ownValue(args, "path")))) return DECISION_2;
   if (semanticMatch(KEYWORDS_1, semanticTokens(tool, server, args))) return DECISION_4;
   return DEFAULT_DECISION;
 }
 
-// Run-time helpers, copied from aegisc's semantics/support.ts so that the module has no imports.
+// Run-time helpers, copied from aegisc's semantics/support.ts and codegen/fast-support.ts so that the module has no imports.
 
 /** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
 function ownValue(container: unknown, key: string | number): unknown {
@@ -321,4 +321,29 @@ function callMinuteOfDay(time: unknown): number {
 /** ISO weekday of a call's time (or now) in UTC, 0 when the time is invalid. */
 function callIsoWeekday(time: unknown): number {
   return utcIsoWeekday(callTimeMs(time));
+}
+
+/** `compareOperand(">", actual, limit)` for a number `limit`. */
+function numberAbove(actual: unknown, limit: number): boolean {
+  return typeof actual === "number" ? actual > limit : compareOperand(">", actual, limit);
+}
+
+/** `compareOperand(">=", actual, limit)` for a number `limit`. */
+function numberAtLeast(actual: unknown, limit: number): boolean {
+  return typeof actual === "number" ? actual >= limit : compareOperand(">=", actual, limit);
+}
+
+/** `compareOperand("<", actual, limit)` for a number `limit`. */
+function numberBelow(actual: unknown, limit: number): boolean {
+  return typeof actual === "number" ? actual < limit : compareOperand("<", actual, limit);
+}
+
+/** `compareOperand("<=", actual, limit)` for a number `limit`. */
+function numberAtMost(actual: unknown, limit: number): boolean {
+  return typeof actual === "number" ? actual <= limit : compareOperand("<=", actual, limit);
+}
+
+/** `containsOperand(actual, text)` for a string `text`. */
+function containsText(actual: unknown, text: string): boolean {
+  return typeof actual === "string" ? actual.includes(text) : containsOperand(actual, text);
 }

@@ -93,11 +93,11 @@ function decideBucket0(tool: string, server: string, agent: string, args: Record
 }
 
 function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
-  if (GLOB_0.test(tool) && (compareOperand("==", ownValue(args, "k\"`${x}*/\u2028"), "v\"`${y}*/\n\u2029"))) return DECISION_0;
+  if (GLOB_0.test(tool) && (ownValue(args, "k\"`${x}*/\u2028") === "v\"`${y}*/\n\u2029")) return DECISION_0;
   return DEFAULT_DECISION;
 }
 
-// Run-time helpers, copied from aegisc's semantics/support.ts so that the module has no imports.
+// Run-time helpers, copied from aegisc's semantics/support.ts and codegen/fast-support.ts so that the module has no imports.
 
 /** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
 function ownValue(container: unknown, key: string | number): unknown {
@@ -108,70 +108,4 @@ function ownValue(container: unknown, key: string | number): unknown {
   }
   const k = String(key);
   return Object.prototype.hasOwnProperty.call(container, k) ? (container as Record<string, unknown>)[k] : undefined;
-}
-
-/** Python `==` on JSON-like values: numbers and booleans compare numerically, lists and mappings deeply. */
-function pyEquals(a: unknown, b: unknown): boolean {
-  if ((typeof a === "number" || typeof a === "boolean") && (typeof b === "number" || typeof b === "boolean")) {
-    return Number(a) === Number(b);
-  }
-  if (a === null || b === null || a === undefined || b === undefined) return a === b || (a == null && b == null);
-  if (typeof a === "string" || typeof b === "string") return a === b;
-  if (typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!pyEquals(a[i], b[i])) return false;
-    return true;
-  }
-  const ak = Object.keys(a as object);
-  const bk = Object.keys(b as object);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) {
-    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
-    if (!pyEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
-}
-
-/** Python ordering: -1, 0 or 1, or undefined where Python raises TypeError (e.g. string vs number). */
-function pyCompare(a: unknown, b: unknown): number | undefined {
-  if ((typeof a === "number" || typeof a === "boolean") && (typeof b === "number" || typeof b === "boolean")) {
-    const x = Number(a);
-    const y = Number(b);
-    if (Number.isNaN(x) || Number.isNaN(y)) return undefined;
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (typeof a === "string" && typeof b === "string") {
-    // By code point, not UTF-16 unit: compare code point by code point.
-    const ia = a[Symbol.iterator]();
-    const ib = b[Symbol.iterator]();
-    for (;;) {
-      const ra = ia.next();
-      const rb = ib.next();
-      if (ra.done || rb.done) return ra.done && rb.done ? 0 : ra.done ? -1 : 1;
-      const ca = ra.value.codePointAt(0)!;
-      const cb = rb.value.codePointAt(0)!;
-      if (ca !== cb) return ca < cb ? -1 : 1;
-    }
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-      if (pyEquals(a[i], b[i])) continue;
-      return pyCompare(a[i], b[i]);
-    }
-    return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
-  }
-  return undefined;
-}
-
-/** An Aegis comparison condition: the operand must be present and not null, then Python's operator applies. */
-function compareOperand(op: string, actual: unknown, expected: unknown): boolean {
-  if (actual === undefined || actual === null) return false;
-  if (op === "==") return pyEquals(actual, expected);
-  if (op === "!=") return !pyEquals(actual, expected);
-  const c = pyCompare(actual, expected);
-  if (c === undefined) return false;
-  return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : op === ">=" ? c >= 0 : false;
 }

@@ -99,17 +99,17 @@ function decideCall(call: ToolCall): Decision {
 }
 
 function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
-  if (tool.startsWith("read_") && ((textTest("startsWith", ownValue(args, "path"), "/data/") && compareOperand("<=", ownValue(args, "head"), 100)) || textTest("endsWith", ownValue(args, "path"), ".csv") || stringMatches(GLOB_0, ownValue(args, "path")))) return DECISION_0;
-  if ((inValues(tool, VALUES_1, false) && !(compareOperand("==", server, "prod-fs")) && inValues(ownValue(args, "mode"), VALUES_2, true))) return DECISION_1;
-  if ((compareOperand("==", ownValue(ownValue(args, "items"), 0), "x") && compareOperand(">=", lengthOf(ownValue(args, "items")), 2) && existsValue(ownValue(args, "force")) && compareOperand("!=", ownValue(args, "odd key"), 1) && containsOperand(ownValue(args, "content"), "DRAFT"))) return DECISION_2;
+  if (tool.startsWith("read_") && ((textTest("startsWith", ownValue(args, "path"), "/data/") && numberAtMost(ownValue(args, "head"), 100)) || textTest("endsWith", ownValue(args, "path"), ".csv") || stringMatches(GLOB_0, ownValue(args, "path")))) return DECISION_0;
+  if ((inValues(tool, VALUES_1, false) && !(server === "prod-fs") && inValues(ownValue(args, "mode"), VALUES_2, true))) return DECISION_1;
+  if ((ownValue(ownValue(args, "items"), 0) === "x" && compareOperand(">=", lengthOf(ownValue(args, "items")), 2) && existsValue(ownValue(args, "force")) && compareOperand("!=", ownValue(args, "odd key"), 1) && containsText(ownValue(args, "content"), "DRAFT"))) return DECISION_2;
   if (stringMatches(PATTERN_3, ownValue(args, "path"))) return DECISION_3;
   if ((minuteInWindow(zonedClock(call.time, "America/New_York").minute, 1320, 360) || DAYS_4.includes(zonedClock(call.time, "America/New_York").weekday) || (zonedClock(call.time, "America/New_York").minute >= 720 && zonedClock(call.time, "America/New_York").minute < 780))) return DECISION_4;
-  if (agent.startsWith("bot-") && (textTest("startsWith", (call.agent ?? ""), "bot-") && compareOperand("!=", (call.agent ?? ""), ""))) return DECISION_5;
+  if (agent.startsWith("bot-") && (textTest("startsWith", (call.agent ?? ""), "bot-") && differsFromText((call.agent ?? ""), ""))) return DECISION_5;
   if ((callMinuteOfDay(call.time) >= 1080 && DAYS_5.includes(callIsoWeekday(call.time)))) return DECISION_6;
   return DEFAULT_DECISION;
 }
 
-// Run-time helpers, copied from aegisc's semantics/support.ts so that the module has no imports.
+// Run-time helpers, copied from aegisc's semantics/support.ts and codegen/fast-support.ts so that the module has no imports.
 
 /** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
 function ownValue(container: unknown, key: string | number): unknown {
@@ -311,4 +311,19 @@ function zonedClock(time: unknown, zone: string): { minute: number; weekday: num
   } catch {
     return { minute: Number.NaN, weekday: 0 };
   }
+}
+
+/** `compareOperand("<=", actual, limit)` for a number `limit`. */
+function numberAtMost(actual: unknown, limit: number): boolean {
+  return typeof actual === "number" ? actual <= limit : compareOperand("<=", actual, limit);
+}
+
+/** `compareOperand("!=", actual, text)` for a string `text`: Python's `!=` between a string and anything else is true. */
+function differsFromText(actual: unknown, text: string): boolean {
+  return actual !== undefined && actual !== null && actual !== text;
+}
+
+/** `containsOperand(actual, text)` for a string `text`. */
+function containsText(actual: unknown, text: string): boolean {
+  return typeof actual === "string" ? actual.includes(text) : containsOperand(actual, text);
 }
