@@ -1,4 +1,4 @@
-// The table form of generated modules: glob classification, the engine's memos and plan slots, fail-closed errors, and the size choice.
+// The table form of generated modules: glob classification, the engine's memos and their bounds, fail-closed errors, and the size choice.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -64,7 +64,7 @@ for (const combine of ["strictest", "first-match"] as const) {
   });
 }
 
-test("a tool called on more servers than the engine keeps plans for is decided by merging", async () => {
+test("a tool called on many servers decides on each as the interpreter", async () => {
   const policy = compilePolicyText(overlapping);
   const guard = await load(policy);
   const calls = servers.flatMap((server) => argsVariants.map((args) => ({ tool: "read_file", server, ...(args ? { args } : {}) })));
@@ -79,6 +79,17 @@ test("more distinct names than the memo holds, and names too long to remember, s
   for (let i = 0; i < 6_000; i++) calls.push({ tool: i % 3 === 0 ? `read_${i}` : `t${i}_file`, server: i % 2 ? "prod-fs" : `srv-${i}`, args: { path: "/etc/x" } });
   const long = "read_" + "x".repeat(300) + "_file";
   calls.push({ tool: long, server: "prod-" + "y".repeat(300) }, { tool: long, server: "dev-fs" });
+  assertSameDecisions(guard, policy, calls);
+});
+
+test("more tool × server pairs than the engine keeps outcomes for still decide correctly", async () => {
+  const policy = compilePolicyText(overlapping);
+  const guard = await load(policy);
+  // About 4,100 names per memo and eight outcomes per name: 70 tools on 600 servers start the outcomes over.
+  const tools = [...names, ...Array.from({ length: 52 }, (_, i) => (i % 2 ? `read_${i}` : `w${i}_file`))];
+  const calls: ToolCall[] = [];
+  for (let s = 0; s < 600; s++) for (const tool of tools) calls.push({ tool, server: s % 3 === 0 ? `prod-${s}` : `s${s}-fs`, args: { size: s % 30 } });
+  assert.ok(calls.length > 8 * 4_200);
   assertSameDecisions(guard, policy, calls);
 });
 
