@@ -21,6 +21,7 @@ export interface ProxyCommandOptions {
   serverName?: string;
   config?: string;
   auditDir?: string;
+  auditFsync?: boolean;
   approval?: "deny" | "prompt";
   approvalTimeout?: number;
   rememberApprovals?: number;
@@ -43,6 +44,7 @@ export function registerProxyCommands(program: Command, io: ProxyIo, setExit: (c
     .option("--server-name <name>", "the server's name as the policy sees it (match.target) and as its audit file is named")
     .option("--config <file>", "an aegisc.proxy.yaml that runs several servers behind one proxy")
     .option("--audit-dir <dir>", "where <server>.jsonl audit files go (default: $XDG_STATE_HOME/aegisc/audit or ~/.local/state/aegisc/audit)")
+    .option("--audit-fsync", "flush every audit record to disk (fdatasync) before the call goes on; records already survive a crash or kill -9 of the proxy without it, this also keeps them through a power loss")
     .addOption(new Option("--approval <fallback>", "when the client cannot show an approval form: deny, or prompt on the controlling terminal (default: deny)").choices(["deny", "prompt"]))
     .option("--approval-timeout <seconds>", "how long a human may take to answer, 0 for no limit (default: 600)", parseSeconds)
     .option("--remember-approvals <seconds>", "reuse an approval for identical calls (same server, tool, arguments, policy) for this long (default: 0, never)", parseSeconds)
@@ -148,7 +150,8 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
   }
 
   // Synchronous appends: every call waits for its record anyway, and thread-pool round trips were most of the proxy's latency.
-  const audit = jsonlAudit({ dir: auditDir, sync: true });
+  const auditFsync = opts.auditFsync ?? config?.auditFsync ?? false;
+  const audit = jsonlAudit({ dir: auditDir, sync: true, fsync: auditFsync });
   const approval = opts.approval ?? config?.approval ?? "deny";
   const hideBlocked = opts.hideBlocked ?? config?.hideBlocked ?? false;
   const rememberSeconds = opts.rememberApprovals ?? config?.rememberApprovals ?? 0;
@@ -157,7 +160,7 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
   const log = (line: string) => void io.stderr.write(`[aegisc proxy] ${line}\n`);
   log(
     `${servers.map((s) => s.name).join(", ")} governed by policy ${loaded.guard.POLICY.hash} (${compiled.files.join(", ")}); ` +
-      `audit in ${auditDir}; approvals by MCP elicitation, or ${approval === "prompt" ? "the terminal" : "denied"} when the client cannot ask` +
+      `audit in ${auditDir}${auditFsync ? " (flushed to disk per record)" : ""}; approvals by MCP elicitation, or ${approval === "prompt" ? "the terminal" : "denied"} when the client cannot ask` +
       (rememberSeconds > 0 ? `; approvals remembered ${rememberSeconds} s` : "") +
       (servers.length > 1 ? `; tools are named <server>__<tool>` : ""),
   );

@@ -13,6 +13,7 @@ export interface ProxyConfig {
   readonly dir: string;
   readonly policy?: string[];
   readonly auditDir?: string;
+  readonly auditFsync?: boolean;
   readonly approval?: "deny" | "prompt";
   readonly approvalTimeout?: number;
   readonly rememberApprovals?: number;
@@ -31,7 +32,7 @@ export interface ConfigLoad {
   ioError?: boolean;
 }
 
-const TOP_KEYS = ["policy", "audit_dir", "approval", "approval_timeout", "remember_approvals", "call_timeout", "redact", "hide_blocked", "agent", "servers"] as const;
+const TOP_KEYS = ["policy", "audit_dir", "audit_fsync", "approval", "approval_timeout", "remember_approvals", "call_timeout", "redact", "hide_blocked", "agent", "servers"] as const;
 const SERVER_KEYS = ["command", "args", "env", "cwd", "redact"] as const;
 
 export async function loadProxyConfig(path: string, cwd: string): Promise<ConfigLoad> {
@@ -105,9 +106,11 @@ export function parseProxyConfig(text: string, displayPath: string, dir: string)
         if (paths) config.redact = paths;
         break;
       }
+      case "audit_fsync":
       case "hide_blocked": {
-        if (isScalar(value) && typeof value.value === "boolean") config.hideBlocked = value.value;
-        else at(value ?? keyNode, "hide_blocked must be true or false");
+        if (!isScalar(value) || typeof value.value !== "boolean") at(value ?? keyNode, `${key} must be true or false`);
+        else if (key === "audit_fsync") config.auditFsync = value.value;
+        else config.hideBlocked = value.value;
         break;
       }
       case "agent": {

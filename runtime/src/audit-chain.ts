@@ -1,11 +1,14 @@
 // The audit trail's hash chain: how a line is sealed, and how a whole file is verified.
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /** `prev` of the first line of a file. */
 export const GENESIS_HASH = "0".repeat(64);
 
+/** Node's one-shot hash (20.12+) skips building a Hash object per line; the digest is the same. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text, "utf8").digest("hex");
 }
 
 /**
@@ -94,6 +97,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * references become "[Circular]". Throwing here would fail every call with such args.
  */
 export function toJson(value: unknown): string {
+  try {
+    // Without a replacer first: calling one for every value made this a visible part of each
+    // proxied call. Its output is the same: JSON.stringify throws rather than skip a bigint.
+    return JSON.stringify(value);
+  } catch {
+    // A bigint or a cycle.
+  }
   try {
     return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
   } catch {

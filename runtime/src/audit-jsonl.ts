@@ -1,6 +1,6 @@
 // Append-only JSONL audit trail: one hash-chained file per MCP server.
 import { Buffer } from "node:buffer";
-import { accessSync, appendFileSync, constants, statSync, type Stats } from "node:fs";
+import { accessSync, closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
 import { access, appendFile, mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
@@ -16,6 +16,12 @@ export interface JsonlAuditOptions {
    * anyway, such as the proxy, this is most of the audit's latency; the checks are the same.
    */
   sync?: boolean;
+  /**
+   * fdatasync after every record. A record whose write(2) returned is already safe from a crash
+   * or kill -9 of the writing process (it is in the kernel's page cache); this also keeps it
+   * through a power loss or kernel crash, at the price of a disk flush per governed call.
+   */
+  fsync?: boolean;
 }
 
 export interface JsonlAuditSink extends AuditSink {
@@ -24,6 +30,8 @@ export interface JsonlAuditSink extends AuditSink {
   fileFor(server: string): string;
   prepare(server: string): Promise<void>;
   write(record: AuditRecord): Promise<void>;
+  /** Closes the files the sink keeps open (sync mode); a later call opens them again. */
+  close(): Promise<void>;
 }
 
 const KEEP = /^[A-Za-z0-9._-]$/;
@@ -62,6 +70,8 @@ interface ChainState {
   size: number;
   /** Writes to one file run one after another, so lines never interleave and the chain stays linear. */
   queue: Promise<unknown>;
+  /** Sync mode: the file, kept open for appending (an open and a close per record cost more than the write). */
+  fd?: number;
 }
 
 /**
@@ -88,7 +98,7 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     const path = fileFor(server);
     let chain = chains.get(path);
     if (!chain) {
-      chain = openChain(dir, path);
+      chain = openChain(dir, path, options.sync === true);
       chains.set(path, chain);
       const opening = chain;
       // A failed open is retried on the next call instead of blocking this server forever.
@@ -118,7 +128,11 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
               throw error;
             });
         // Moved away (log rotation), deleted or replaced: continue from whatever is there now.
-        if (!isSameFile(current, state)) await reanchor(dir, state);
+        if (!isSameFile(current, state)) {
+          if (options.sync) reanchorSync(dir, state);
+          else await reanchor(dir, state);
+        }
+        // Kept even with the file open in sync mode: a file made read-only must stop the calls.
         else if (options.sync) accessSync(state.path, constants.W_OK);
         else await access(state.path, constants.W_OK);
       });
@@ -127,26 +141,83 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
       const state = await chainFor(record.server);
       await enqueue(state, async () => {
         const { line, hash } = sealAuditLine(record, state.lastHash);
-        const text = `${state.needsNewline ? "\n" : ""}${line}\n`;
+        const bytes = Buffer.from(`${state.needsNewline ? "\n" : ""}${line}\n`, "utf8");
         // One append per whole line: O_APPEND keeps concurrent writers from splitting it.
-        if (options.sync) appendFileSync(state.path, text, "utf8");
-        else await appendFile(state.path, text, "utf8");
-        state.size += Buffer.byteLength(text, "utf8");
+        if (state.fd !== undefined) {
+          writeFully(state.fd, bytes);
+          if (options.fsync) fdatasyncSync(state.fd);
+        } else if (!options.fsync) {
+          await appendFile(state.path, bytes);
+        } else {
+          const handle = await open(state.path, "a");
+          try {
+            await handle.appendFile(bytes);
+            if (options.fsync) await handle.datasync();
+          } finally {
+            await handle.close();
+          }
+        }
+        state.size += bytes.length;
         state.lastHash = hash;
         state.needsNewline = false;
       });
     },
+    async close() {
+      const opened = [...chains.values()];
+      chains.clear();
+      await Promise.all(
+        opened.map(async (chain) => {
+          const state = await chain.catch(() => undefined);
+          if (state) await enqueue(state, async () => closeFd(state));
+        }),
+      );
+    },
   };
+}
+
+/** A short write to a regular file happens only when the disk fills up; what was written stays, as with appendFile. */
+function writeFully(fd: number, bytes: Buffer): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+function closeFd(state: ChainState): void {
+  if (state.fd === undefined) return;
+  const fd = state.fd;
+  state.fd = undefined;
+  closeSync(fd);
 }
 
 function isSameFile(current: Stats | undefined, state: ChainState): boolean {
   return current !== undefined && current.isFile() && current.ino === state.ino && current.dev === state.dev && current.size >= state.size;
 }
 
-async function openChain(dir: string, path: string): Promise<ChainState> {
+async function openChain(dir: string, path: string, sync: boolean): Promise<ChainState> {
   const state: ChainState = { path, lastHash: GENESIS_HASH, needsNewline: false, dev: -1, ino: -1, size: 0, queue: Promise.resolve() };
-  await reanchor(dir, state);
+  if (sync) reanchorSync(dir, state);
+  else await reanchor(dir, state);
   return state;
+}
+
+/** reanchor with synchronous calls, keeping the file open: the descriptor that was checked is the one written to. */
+function reanchorSync(dir: string, state: ChainState): void {
+  closeFd(state);
+  mkdirSync(dir, { recursive: true });
+  const fd = openSync(state.path, "a+");
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new Error(`${state.path} is not a regular file`);
+    const tail = readLastLineSync(fd, stats.size);
+    state.dev = stats.dev;
+    state.ino = stats.ino;
+    state.size = stats.size;
+    state.lastHash = tail ? chainHashOf(tail.line) : GENESIS_HASH;
+    state.needsNewline = tail !== undefined && !tail.complete;
+    state.fd = fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
 }
 
 /** Creates the file if needed and continues the chain from its last line. */
@@ -176,6 +247,29 @@ async function readLastLine(handle: FileHandle, size: number): Promise<{ line: s
     const length = Math.min(TAIL_CHUNK, position);
     position -= length;
     const chunk = await readAt(handle, position, length);
+    const newline = chunk.lastIndexOf(0x0a);
+    if (newline >= 0) {
+      chunks.unshift(chunk.subarray(newline + 1));
+      break;
+    }
+    chunks.unshift(chunk);
+  }
+  return { line: Buffer.concat(chunks).toString("utf8"), complete };
+}
+
+function readLastLineSync(fd: number, size: number): { line: string; complete: boolean } | undefined {
+  if (size === 0) return undefined;
+  const readAtSync = (position: number, length: number): Buffer => {
+    const buffer = Buffer.alloc(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
+  };
+  const complete = readAtSync(size - 1, 1)[0] === 0x0a;
+  const chunks: Buffer[] = [];
+  let position = complete ? size - 1 : size;
+  while (position > 0) {
+    const length = Math.min(TAIL_CHUNK, position);
+    position -= length;
+    const chunk = readAtSync(position, length);
     const newline = chunk.lastIndexOf(0x0a);
     if (newline >= 0) {
       chunks.unshift(chunk.subarray(newline + 1));

@@ -112,7 +112,7 @@ servers:
   );
   assert.is(config, undefined);
   assert.equal(errors, [
-    "aegisc.proxy.yaml:1:1: unknown key `polcy`; did you mean `policy`? (the keys are policy, audit_dir, approval, approval_timeout, remember_approvals, call_timeout, redact, hide_blocked, agent, servers)",
+    "aegisc.proxy.yaml:1:1: unknown key `polcy`; did you mean `policy`? (the keys are policy, audit_dir, audit_fsync, approval, approval_timeout, remember_approvals, call_timeout, redact, hide_blocked, agent, servers)",
     "aegisc.proxy.yaml:2:11: approval must be deny or prompt, not \"ask\"",
     'aegisc.proxy.yaml:4:3: with several servers, tools are named <server>__<tool>, so a server name is letters, digits, ".", "-" and single "_" (not "dev__fs")',
     "aegisc.proxy.yaml:5:5: unknown key `comand` in server dev__fs; did you mean `command`? (the keys are command, args, env, cwd, redact)",
@@ -124,6 +124,7 @@ test("a valid config: paths relative to the file, numbers in args kept as writte
   const { errors, config } = parseProxyConfig(
     `policy: [policies/*.yaml]
 audit_dir: ./audit
+audit_fsync: true
 remember_approvals: 300
 hide_blocked: true
 servers:
@@ -139,6 +140,7 @@ servers:
   assert.equal(errors, []);
   assert.equal(config?.policy, ["policies/*.yaml"]);
   assert.is(config?.auditDir, "/srv/agents/audit");
+  assert.is(config?.auditFsync, true);
   assert.is(config?.rememberApprovals, 300);
   assert.is(config?.hideBlocked, true);
   assert.equal(config?.servers, [{ name: "fs", command: "npx", args: ["-y", "server", "--port", "8080"], cwd: "/srv/agents/work", env: { DEBUG: "1" } }]);

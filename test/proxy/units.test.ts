@@ -162,6 +162,38 @@ test("the line transport answers junk with JSON-RPC errors, survives an over-lon
   );
 });
 
+test("the line transport's shortcut for plain requests accepts exactly what the SDK's schema accepts", async () => {
+  const { JSONRPCMessageSchema } = await import("@modelcontextprotocol/sdk/types.js");
+  const lines = [
+    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "t", arguments: { a: [1, { b: null }] } } },
+    { jsonrpc: "2.0", id: "x", method: "tools/call", params: { name: "t", _meta: { progressToken: 7 } } },
+    { jsonrpc: "2.0", id: 2, method: "ping" },
+    { jsonrpc: "2.0", id: 2 ** 53, method: "ping" },
+    { jsonrpc: "2.0", id: 1.5, method: "ping" },
+    { jsonrpc: "2.0", id: null, method: "ping" },
+    { jsonrpc: "1.0", id: 3, method: "ping" },
+    { jsonrpc: "2.0", id: 4, method: "ping", extra: true },
+    { jsonrpc: "2.0", id: 5, method: 5 },
+    { jsonrpc: "2.0", id: 6, method: "ping", params: [] },
+    { jsonrpc: "2.0", id: 7, method: "ping", params: null },
+    { jsonrpc: "2.0", id: 8, method: "ping", params: { _meta: null } },
+    { jsonrpc: "2.0", id: 9, method: "ping", params: { _meta: { progressToken: 1.5 } } },
+    { jsonrpc: "2.0", id: 10, method: "ping", params: { _meta: { progressToken: "p", other: 1 } } },
+    JSON.parse('{"jsonrpc":"2.0","id":11,"method":"ping","__proto__":{"x":1}}'),
+  ];
+  const input = new PassThrough();
+  const transport = new LineTransport(input, { write: () => undefined });
+  const messages: unknown[] = [];
+  transport.onmessage = (m) => messages.push(m);
+  transport.onerror = () => undefined;
+  await transport.start();
+  for (const line of lines) input.write(JSON.stringify(line) + "\n");
+  await new Promise((resolve) => setImmediate(resolve));
+  const accepted = lines.filter((line) => JSONRPCMessageSchema.safeParse(line).success);
+  assert.equal(messages, accepted);
+  await transport.close();
+});
+
 test("the runtime's main entry and its core never reach the proxy or the MCP SDK", () => {
   const src = join(repoRoot, "runtime", "src");
   const importsOf = (file: string): string[] =>

@@ -22,8 +22,65 @@ interface PendingCall {
   touch?: () => void;
 }
 
+/**
+ * What a proxied call needs of a cancellation: an AbortSignal has it, but building one per call
+ * (an EventTarget) was a visible part of the proxy's cost, so the proxy's own calls use CallAbort.
+ */
+export interface CallSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** Calls `listener` once, on abort; returns what stops that. */
+  onAbort(listener: () => void): () => void;
+}
+
+/** An AbortSignal (the SDK's, for the calls it hands over) seen as a CallSignal. */
+export function callSignalOf(signal: AbortSignal): CallSignal {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    get reason() {
+      return signal.reason as unknown;
+    },
+    onAbort(listener) {
+      signal.addEventListener("abort", listener, { once: true });
+      return () => signal.removeEventListener("abort", listener);
+    },
+  };
+}
+
+/** A CallSignal with its own abort(), as cheap as a flag until someone listens. */
+export class CallAbort implements CallSignal {
+  #aborted = false;
+  #reason: unknown;
+  #listeners?: Set<() => void>;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    // As AbortController: no reason given is an AbortError.
+    this.#reason = reason !== undefined ? reason : new DOMException("This operation was aborted", "AbortError");
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    for (const listener of listeners ?? []) listener();
+  }
+
+  onAbort(listener: () => void): () => void {
+    (this.#listeners ??= new Set()).add(listener);
+    return () => void this.#listeners?.delete(listener);
+  }
+}
+
 export interface DirectCallOptions {
-  signal: AbortSignal;
+  signal: CallSignal;
   /** As the SDK's `timeout`, restarted by each progress notification; setTimeout's ceiling means none. */
   timeoutMs: number;
   onprogress?: (progress: Record<string, unknown>) => void;
@@ -92,10 +149,11 @@ class DownstreamTransport implements Transport {
       if (this.#closed) return reject(McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed"));
       const id = `aegisc-${this.#nextId++}`;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let stopListening: (() => void) | undefined;
       const settle = () => {
         this.#pending.delete(id);
         if (timer !== undefined) clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        stopListening?.();
       };
       const cancel = (error: McpError, reason: string) => {
         settle();
@@ -124,7 +182,7 @@ class DownstreamTransport implements Transport {
           timer = setTimeout(onTimeout, options.timeoutMs);
         };
       }
-      signal.addEventListener("abort", onAbort, { once: true });
+      stopListening = signal.onAbort(onAbort);
       this.#pending.set(id, pending);
       const sent = onprogress ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
       this.send({ jsonrpc: "2.0", id, method: "tools/call", params: sent }).catch((error: unknown) => pending.reject(error));

@@ -47,7 +47,7 @@ import { blockMessage, createGuard, errorMessage, ruleDescription } from "../run
 import type { AuditSink, GuardModule, RunResult, ToolCall } from "../types.ts";
 import { RememberedApprovals } from "./approval-binding.ts";
 import { ApprovalDesk, type ApprovalFallback, type ApprovalOutcome, type TerminalStreams } from "./approval-desk.ts";
-import { Downstream, type DownstreamSpec } from "./downstream.ts";
+import { CallAbort, Downstream, callSignalOf, type CallSignal, type DownstreamSpec } from "./downstream.ts";
 import { LineTransport, type LineOutput } from "./line-transport.ts";
 import { callAuditSink, lockAuditFile, type CallAuditContext } from "./proxy-audit.ts";
 import { parseRedactPath, type RedactPath } from "./redact.ts";
@@ -70,7 +70,7 @@ export interface ProxyOptions {
   /** The real servers; with more than one, tool and prompt names become `<server>__<name>`. */
   servers: readonly DownstreamSpec[];
   /** Where governed calls are recorded; with `fileFor` (the JSONL sink) each file is locked to this proxy. */
-  audit?: AuditSink & { fileFor?(server: string): string };
+  audit?: AuditSink & { fileFor?(server: string): string; close?(): Promise<void> };
   /** When the client cannot show an elicitation form: deny (default), or prompt on the controlling terminal. */
   approval?: ApprovalFallback;
   /** How long a human may take to answer; default 10 minutes; 0 for no limit. */
@@ -119,7 +119,7 @@ export interface RunningProxy {
 /** What the tools/call handler uses of the SDK's request and handler context. */
 type ToolCallRequest = { params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> } & Record<string, unknown> };
 interface ToolCallExtra {
-  signal: AbortSignal;
+  signal: CallSignal;
   requestId: string | number;
   sendNotification: (notification: { method: "notifications/progress"; params: Record<string, unknown> }) => Promise<void>;
 }
@@ -152,7 +152,7 @@ class GoverningProxy {
   readonly #callControllers = new Set<AbortController>();
   readonly #inflight = new Set<Promise<unknown>>();
   /** The tools/call requests answered without the SDK server, by JSON-RPC id, to cancel them. */
-  readonly #directCalls = new Map<string | number, AbortController>();
+  readonly #directCalls = new Map<string | number, CallAbort>();
   readonly #hidden = new Map<string, boolean>();
   /** Where a resource URI was last listed, to route reads and subscriptions when several servers have resources. */
   readonly #resourceOwners = new Map<string, Downstream>();
@@ -282,9 +282,8 @@ class GoverningProxy {
 
   /** One intercepted tools/call, answered the way the SDK server answers its requests (no answer once cancelled). */
   async #answerCall(id: string | number, params: ToolCallRequest["params"]): Promise<void> {
-    const controller = new AbortController();
-    this.#directCalls.set(id, controller);
-    const { signal } = controller;
+    const signal = new CallAbort();
+    this.#directCalls.set(id, signal);
     const extra: ToolCallExtra = {
       signal,
       requestId: id,
@@ -304,7 +303,7 @@ class GoverningProxy {
         error: { code: Number.isSafeInteger(code) ? (code as number) : ErrorCode.InternalError, message: typeof message === "string" ? message : "Internal error", ...(data !== undefined ? { data } : {}) },
       };
     } finally {
-      if (this.#directCalls.get(id) === controller) this.#directCalls.delete(id);
+      if (this.#directCalls.get(id) === signal) this.#directCalls.delete(id);
     }
     if (signal.aborted) return;
     await this.#upstream.send(response).catch((error: unknown) => this.#log(`client: could not answer tools/call ${id}: ${errorMessage(error)}`));
@@ -349,7 +348,9 @@ class GoverningProxy {
       );
       // Registered with loose params so that the SDK's own tools/call validation (which answers
       // Invalid params, -32602) judges a malformed call, rather than a parse error (-32603).
-      server.setRequestHandler(LOOSE_CALL_TOOL_REQUEST, (request, extra) => this.#track(this.#callTool(request as unknown as ToolCallRequest, extra)));
+      server.setRequestHandler(LOOSE_CALL_TOOL_REQUEST, (request, extra) =>
+        this.#track(this.#callTool(request as unknown as ToolCallRequest, { ...extra, signal: callSignalOf(extra.signal) })),
+      );
     }
     if (capabilities.prompts) {
       server.setRequestHandler(ListPromptsRequestSchema, (request, extra) =>
@@ -565,8 +566,7 @@ class GoverningProxy {
       approver: async (approvalRequest) => {
         // A human may take minutes: a shutdown (for instance the server exiting) must end the wait.
         const waiting = new AbortController();
-        const forwardAbort = () => waiting.abort(extra.signal.reason);
-        extra.signal.addEventListener("abort", forwardAbort, { once: true });
+        const stopForwarding = extra.signal.onAbort(() => waiting.abort(extra.signal.reason));
         this.#callControllers.add(waiting);
         if (this.#exit || extra.signal.aborted) waiting.abort();
         try {
@@ -575,7 +575,7 @@ class GoverningProxy {
           context.approval = this.#explainAbort(outcome, extra.signal);
           return outcome.answer === "approve";
         } finally {
-          extra.signal.removeEventListener("abort", forwardAbort);
+          stopForwarding();
           this.#callControllers.delete(waiting);
         }
       },
@@ -617,12 +617,12 @@ class GoverningProxy {
     }
   }
 
-  #explainAbort(outcome: ApprovalOutcome, clientSignal: AbortSignal): ApprovalOutcome {
+  #explainAbort(outcome: ApprovalOutcome, clientSignal: CallSignal): ApprovalOutcome {
     if (outcome.answer !== "aborted" || clientSignal.aborted) return outcome;
     return { ...outcome, reason: `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before the call was approved` };
   }
 
-  #describeFailure(error: unknown, downstream: Downstream, clientSignal: AbortSignal): ProxyError {
+  #describeFailure(error: unknown, downstream: Downstream, clientSignal: CallSignal): ProxyError {
     if (clientSignal.aborted) {
       const reason = clientSignal.reason;
       const disconnected = this.#exit !== undefined && this.#server?.transport === undefined;
@@ -684,6 +684,8 @@ class GoverningProxy {
     await (this.#server ? this.#server.close() : this.#upstream.close()).catch(() => undefined);
     this.#desk.close();
     await Promise.all(this.#downstreams.map((d) => d.close()));
+    // Every call is audited by now; the files are closed before another proxy may take them.
+    await this.#options.audit?.close?.().catch((error: unknown) => this.#log(`closing the audit files: ${errorMessage(error)}`));
     await Promise.all(this.#releaseLocks.map((release) => release().catch(() => undefined)));
     if (exit.code !== 0) this.#log(`exiting: ${exit.reason}`);
     this.#finished(exit);
