@@ -1,6 +1,6 @@
 // Append-only JSONL audit trail: one hash-chained file per MCP server.
 import { Buffer } from "node:buffer";
-import { accessSync, closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
+import { accessSync, appendFileSync, closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from "node:fs";
 import { access, appendFile, mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
@@ -68,7 +68,7 @@ interface ChainState {
   ino: number;
   /** Bytes known to be in the file; a smaller file was truncated or replaced (inode numbers get reused). */
   size: number;
-  /** Writes to one file run one after another, so lines never interleave and the chain stays linear. */
+  /** Writes to one file run one after another, so lines never interleave and the chain stays linear (sync mode needs none). */
   queue: Promise<unknown>;
   /** Sync mode: the file, kept open for appending (an open and a close per record cost more than the write). */
   fd?: number;
@@ -98,7 +98,7 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     const path = fileFor(server);
     let chain = chains.get(path);
     if (!chain) {
-      chain = openChain(dir, path, options.sync === true);
+      chain = openChain(dir, path);
       chains.set(path, chain);
       const opening = chain;
       // A failed open is retried on the next call instead of blocking this server forever.
@@ -115,64 +115,96 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     return done;
   };
 
+  // Sync mode needs no queue: every step is one synchronous run, so two can never interleave.
+  // It also spares the proxy a dozen promise hops per call on its way to the client's answer.
+  const syncChains = new Map<string, ChainState>();
+  const syncChainFor = (server: string): ChainState => {
+    const path = fileFor(server);
+    let state = syncChains.get(path);
+    if (!state) {
+      const opening = newChainState(path);
+      // Not remembered when it fails: the next call tries again.
+      reanchorSync(dir, opening);
+      syncChains.set(path, opening);
+      state = opening;
+    }
+    return state;
+  };
+
   return {
     dir,
     fileFor,
     async prepare(server) {
+      if (options.sync) {
+        const state = syncChainFor(server);
+        // Moved away (log rotation), deleted or replaced: continue from whatever is there now.
+        if (!isSameFile(statSync(state.path, { throwIfNoEntry: false }), state)) reanchorSync(dir, state);
+        // Checked although the file is open: a file made read-only must stop the calls.
+        else accessSync(state.path, constants.W_OK);
+        return;
+      }
       const state = await chainFor(server);
       await enqueue(state, async () => {
-        const current = options.sync
-          ? statSync(state.path, { throwIfNoEntry: false })
-          : await stat(state.path).catch((error: NodeJS.ErrnoException) => {
-              if (error.code === "ENOENT") return undefined;
-              throw error;
-            });
-        // Moved away (log rotation), deleted or replaced: continue from whatever is there now.
-        if (!isSameFile(current, state)) {
-          if (options.sync) reanchorSync(dir, state);
-          else await reanchor(dir, state);
-        }
-        // Kept even with the file open in sync mode: a file made read-only must stop the calls.
-        else if (options.sync) accessSync(state.path, constants.W_OK);
+        const current = await stat(state.path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") return undefined;
+          throw error;
+        });
+        if (!isSameFile(current, state)) await reanchor(dir, state);
         else await access(state.path, constants.W_OK);
       });
     },
     async write(record) {
-      const state = await chainFor(record.server);
-      await enqueue(state, async () => {
-        const { line, hash } = sealAuditLine(record, state.lastHash);
-        const bytes = Buffer.from(`${state.needsNewline ? "\n" : ""}${line}\n`, "utf8");
+      if (options.sync) {
+        const state = syncChainFor(record.server);
+        const { bytes, hash } = sealedBytes(record, state);
         // One append per whole line: O_APPEND keeps concurrent writers from splitting it.
         if (state.fd !== undefined) {
           writeFully(state.fd, bytes);
           if (options.fsync) fdatasyncSync(state.fd);
-        } else if (!options.fsync) {
+        } else {
+          // The file could not be reopened (prepare said so); this fails the same way, or writes if it got fixed.
+          appendFileSync(state.path, bytes);
+        }
+        appended(state, bytes, hash);
+        return;
+      }
+      const state = await chainFor(record.server);
+      await enqueue(state, async () => {
+        const { bytes, hash } = sealedBytes(record, state);
+        if (!options.fsync) {
           await appendFile(state.path, bytes);
         } else {
           const handle = await open(state.path, "a");
           try {
             await handle.appendFile(bytes);
-            if (options.fsync) await handle.datasync();
+            await handle.datasync();
           } finally {
             await handle.close();
           }
         }
-        state.size += bytes.length;
-        state.lastHash = hash;
-        state.needsNewline = false;
+        appended(state, bytes, hash);
       });
     },
     async close() {
-      const opened = [...chains.values()];
-      chains.clear();
-      await Promise.all(
-        opened.map(async (chain) => {
-          const state = await chain.catch(() => undefined);
-          if (state) await enqueue(state, async () => closeFd(state));
-        }),
-      );
+      for (const state of syncChains.values()) closeFd(state);
+      syncChains.clear();
     },
   };
+}
+
+function newChainState(path: string): ChainState {
+  return { path, lastHash: GENESIS_HASH, needsNewline: false, dev: -1, ino: -1, size: 0, queue: Promise.resolve() };
+}
+
+function sealedBytes(record: AuditRecord, state: ChainState): { bytes: Buffer; hash: string } {
+  const { line, hash } = sealAuditLine(record, state.lastHash);
+  return { bytes: Buffer.from(`${state.needsNewline ? "\n" : ""}${line}\n`, "utf8"), hash };
+}
+
+function appended(state: ChainState, bytes: Buffer, hash: string): void {
+  state.size += bytes.length;
+  state.lastHash = hash;
+  state.needsNewline = false;
 }
 
 /** A short write to a regular file happens only when the disk fills up; what was written stays, as with appendFile. */
@@ -192,10 +224,9 @@ function isSameFile(current: Stats | undefined, state: ChainState): boolean {
   return current !== undefined && current.isFile() && current.ino === state.ino && current.dev === state.dev && current.size >= state.size;
 }
 
-async function openChain(dir: string, path: string, sync: boolean): Promise<ChainState> {
-  const state: ChainState = { path, lastHash: GENESIS_HASH, needsNewline: false, dev: -1, ino: -1, size: 0, queue: Promise.resolve() };
-  if (sync) reanchorSync(dir, state);
-  else await reanchor(dir, state);
+async function openChain(dir: string, path: string): Promise<ChainState> {
+  const state = newChainState(path);
+  await reanchor(dir, state);
   return state;
 }
 
