@@ -177,6 +177,26 @@ if (largest.rules >= 10_000) {
 
 const results: Record<string, unknown> = { node: process.version, rows, compile: compileRows };
 if (analysisRows.length > 0) results.analysis = analysisRows;
+
+// The proxy: what `aegisc proxy` adds to a call against direct calls to the same server, in this
+// run (compiler/proxy/bench-proxy.ts); spawned processes, so it comes last and is imported here.
+{
+  const { describeProxyLatency, measureProxyLatency } = await import("../compiler/proxy/bench-proxy.ts");
+  const proxy = await measureProxyLatency(quick ? { warmup: 1000, iterations: 300 } : {});
+  console.log(`\nProxy (aegisc proxy in front of @modelcontextprotocol/server-filesystem)\n${describeProxyLatency(proxy)}`);
+  console.log(`  proxied/direct median ≤ 1.3: ${verdict(proxy.ratio <= 1.3)} (${proxy.ratio.toFixed(2)}; a bare pipe ${proxy.passThroughRatio.toFixed(2)})`);
+  const ms = (x: number) => Math.round(x * 1000) / 1000;
+  results.proxy = {
+    directMedianMs: ms(proxy.directMedianMs),
+    proxiedMedianMs: ms(proxy.proxiedMedianMs),
+    ratio: ms(proxy.ratio),
+    iterations: proxy.iterations,
+    warmup: proxy.warmup,
+    passThroughMedianMs: ms(proxy.passThroughMedianMs),
+    passThroughRatio: ms(proxy.passThroughRatio),
+    coldRatio: ms(proxy.coldRatio),
+  };
+}
 writeFileSync(new URL("results.json", OUT), JSON.stringify(results, null, 2) + "\n");
 const colors: Record<Impl, string> = { generated: "#1b7f3b", interpreter: "#c26a00", "naive-loop": "#b3261e", floor: "#5561c8" };
 const labels: Record<Impl, string> = { generated: "generated module", interpreter: "interpreter", "naive-loop": "naive rule loop", floor: "Map.get floor" };
