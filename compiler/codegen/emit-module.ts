@@ -45,6 +45,7 @@ export function emitGuardModule(policy: Policy, options: EmitOptions = {}): stri
     w.writeLine("const ERROR_DECISION: Decision = " + decisionLiteral("block", "critical", "<error>", -1) + ";");
     body.writeDecisions(w);
     w.writeLine("const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});");
+    if (exprs.usesHasOwn) w.writeLine("const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;");
     for (const decl of hoisted.declarations) w.writeLine(decl);
     body.writeData(w);
     w.blankLine();

@@ -22,6 +22,8 @@ export class Hoisted {
 /** Emits expressions over the locals of a bucket function: tool, server, agent, args, call. */
 export class ExprEmitter {
   readonly support = new Set<string>();
+  /** Whether the module needs `HAS_OWN` (Object.prototype.hasOwnProperty) for reads of `args`. */
+  usesHasOwn = false;
   constructor(private readonly hoisted: Hoisted) {}
 
   use(name: string): string {
@@ -53,7 +55,14 @@ export class ExprEmitter {
   path(path: Path): string {
     // The local `agent` is "*" for agent-less calls (Aegis's glob rule); paths see the id as given, or "".
     let code = path.root === "agent" ? `(call.agent ?? "")` : path.root;
-    for (const key of path.keys) code = `${this.use("ownValue")}(${code}, ${typeof key === "number" ? numberLiteral(key) : stringLiteral(key)})`;
+    path.keys.forEach((key, i) => {
+      if (i === 0 && path.root === "args" && typeof key === "string") {
+        // `args` is always a plain (non-array) object here, so ownValue's own-property read is this, with a load
+        // that V8 caches per site instead of one generic keyed load shared by every condition.
+        this.usesHasOwn = true;
+        code = `(HAS_OWN.call(args, ${stringLiteral(key)}) ? args[${stringLiteral(key)}] : undefined)`;
+      } else code = `${this.use("ownValue")}(${code}, ${typeof key === "number" ? numberLiteral(key) : stringLiteral(key)})`;
+    });
     return code;
   }
 

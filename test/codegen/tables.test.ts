@@ -82,14 +82,17 @@ test("more distinct names than the memo holds, and names too long to remember, s
   assertSameDecisions(guard, policy, calls);
 });
 
-test("more tool × server pairs than the engine keeps outcomes for still decide correctly", async () => {
-  const policy = compilePolicyText(overlapping);
+test("more tool × server outcomes than the engine keeps still decide correctly", async () => {
+  // Every tool and every server its own class: 220 × 220 outcomes, past the bound of eight per name (4,096 + 2 per pattern).
+  const n = 220;
+  const lines = ["rules:"];
+  for (let i = 0; i < n; i++) lines.push(`  - { name: t${i}, match: { type: tool${i} }, approval: ${i % 2 ? "auto" : "approve"}, conditions: { param_gt: { size: ${i} } } }`);
+  for (let i = 0; i < n; i++) lines.push(`  - { name: s${i}, match: { target: srv${i} }, approval: block, conditions: { param_lt: { size: ${i % 7} } } }`);
+  const policy = compilePolicyText(lines.join("\n") + "\n");
   const guard = await load(policy);
-  // About 4,100 names per memo and eight outcomes per name: 70 tools on 600 servers start the outcomes over.
-  const tools = [...names, ...Array.from({ length: 52 }, (_, i) => (i % 2 ? `read_${i}` : `w${i}_file`))];
   const calls: ToolCall[] = [];
-  for (let s = 0; s < 600; s++) for (const tool of tools) calls.push({ tool, server: s % 3 === 0 ? `prod-${s}` : `s${s}-fs`, args: { size: s % 30 } });
-  assert.ok(calls.length > 8 * 4_200);
+  for (let s = 0; s < n; s++) for (let i = 0; i < n; i++) calls.push({ tool: `tool${i}`, server: `srv${s}`, args: { size: (i * 7 + s) % 300 } });
+  assert.ok(calls.length > 8 * (4_096 + 2 * (n + n + 2)));
   assertSameDecisions(guard, policy, calls);
 });
 

@@ -63,6 +63,7 @@ const DECISION_2: Decision = Object.freeze({ approval: "block", risk: "critical"
 const DECISION_3: Decision = Object.freeze({ approval: "block", risk: "medium", rule: "clock", index: 3 });
 const DECISION_4: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "semantic", index: 4 });
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
+const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
 const DAYS_0: readonly number[] = Object.freeze([6, 7]);
 const KEYWORDS_1: readonly string[] = Object.freeze(["delete", "destroy", "drop", "kill", "purge", "remove", "terminate", "truncate"]);
 const VALUE_2: unknown = Object.fromEntries([["recursive", true]]);
@@ -105,25 +106,14 @@ function decideBucket0(tool: string, server: string, agent: string, args: Record
 }
 
 function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
-  if ((tool.length >= 8 && tool.startsWith("fs_") && tool.endsWith("_file")) && server.startsWith("dev-") && agent.startsWith("bot-") && (compareOperand("==", ownValue(args, "mode"), VALUE_2) && numberAbove(ownValue(args, "size"), 100))) return DECISION_0;
-  if (tool.endsWith("_admin") && server.includes("prod") && (numberBelow(ownValue(args, "n"), 1.5) && numberAtLeast(ownValue(args, "m"), 0) && numberAtMost(ownValue(args, "m"), 10))) return DECISION_1;
-  if (GLOB_3.test(tool) && GLOB_4.test(agent) && (containsText(ownValue(args, "tags"), "secret") && matchesOperand(PATTERN_5, ownValue(args, "path")))) return DECISION_2;
+  if ((tool.length >= 8 && tool.startsWith("fs_") && tool.endsWith("_file")) && server.startsWith("dev-") && agent.startsWith("bot-") && (compareOperand("==", (HAS_OWN.call(args, "mode") ? args["mode"] : undefined), VALUE_2) && numberAbove((HAS_OWN.call(args, "size") ? args["size"] : undefined), 100))) return DECISION_0;
+  if (tool.endsWith("_admin") && server.includes("prod") && (numberBelow((HAS_OWN.call(args, "n") ? args["n"] : undefined), 1.5) && numberAtLeast((HAS_OWN.call(args, "m") ? args["m"] : undefined), 0) && numberAtMost((HAS_OWN.call(args, "m") ? args["m"] : undefined), 10))) return DECISION_1;
+  if (GLOB_3.test(tool) && GLOB_4.test(agent) && (containsText((HAS_OWN.call(args, "tags") ? args["tags"] : undefined), "secret") && matchesOperand(PATTERN_5, (HAS_OWN.call(args, "path") ? args["path"] : undefined)))) return DECISION_2;
   if (semanticMatch(KEYWORDS_1, semanticTokens(tool, server, args))) return DECISION_4;
   return DEFAULT_DECISION;
 }
 
 // Run-time helpers, copied from aegisc's semantics/support.ts and codegen/fast-support.ts so that the module has no imports.
-
-/** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
-function ownValue(container: unknown, key: string | number): unknown {
-  if (container === null || typeof container !== "object") return undefined;
-  if (Array.isArray(container)) {
-    if (typeof key !== "number" || !Number.isInteger(key) || key < 0 || key >= container.length) return undefined;
-    return container[key];
-  }
-  const k = String(key);
-  return Object.prototype.hasOwnProperty.call(container, k) ? (container as Record<string, unknown>)[k] : undefined;
-}
 
 /** Python `==` on JSON-like values: numbers and booleans compare numerically, lists and mappings deeply. */
 function pyEquals(a: unknown, b: unknown): boolean {

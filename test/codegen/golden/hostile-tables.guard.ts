@@ -86,6 +86,7 @@ const DECISIONS: readonly Decision[] = Object.freeze(
   POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),
 );
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
+const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
 const GLOB_0: RegExp = new RegExp("^a\\u{22}b\\u{60}c\\u{24}\\u{7b}d\\u{7d}.*\\u{2f}e\\u{a}f\\u{2028}g.*$", "su");
 const TOOL_MATCHERS: readonly GlobMatcher[] = [
   ["a\"b`c${d}", "", GLOB_0], 0,
@@ -134,7 +135,7 @@ function decideCall(call: ToolCall): Decision {
 /** Agent tests and conditions once a rule's tool and server match, by id (shared by the rules whose code is identical). */
 function residualTest(id: number, tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): boolean {
   switch (id) {
-    case 0: return ownValue(args, "k\"`${x}*/\u2028") === "v\"`${y}*/\n\u2029";
+    case 0: return (HAS_OWN.call(args, "k\"`${x}*/\u2028") ? args["k\"`${x}*/\u2028"] : undefined) === "v\"`${y}*/\n\u2029";
   }
   return false;
 }
@@ -227,16 +228,28 @@ interface Plan<D> {
 /** What a tool on a server comes to: its decision when no test remains, else a plan. */
 type Outcome<D> = D | Plan<D>;
 
-/** What a server name selects: the patterns it matches, the `*`-tool rules that apply to it, and the outcomes of the tools called on it. */
+/**
+ * What a server name selects: the patterns it matches and the `*`-tool rules that apply to it.
+ * Servers that select the same are one class, numbered, so that outcomes are kept per class.
+ */
 interface ServerClass<D> {
+  readonly id: number;
+  /** Which start of the memos the class belongs to (ids are reused after a start over). */
+  readonly epoch: number;
   readonly patterns: Int32Array;
   readonly candidates: readonly Candidate<D>[];
   /** The outcome for tools that no tool pattern names (only `*`-tool rules apply), shared by all of them. */
   readonly otherTools: Outcome<D>;
-  /** Outcomes by tool name, filled as tools are called on this server. */
-  readonly outcomes: Memo<Outcome<D>>;
-  /** False for a name too long to remember, whose outcomes are then not kept either. */
-  readonly remembered: boolean;
+  /** Outcomes by tool name (named tools only), so that a call usually needs one lookup after the server's. */
+  readonly byTool: Memo<Outcome<D>>;
+}
+
+/** What a tool name selects: the rules whose tool pattern (other than `*`) accepts it, in precedence order. Names that select the same are one class. */
+interface ToolClass<D> {
+  /** -1 for the class of tools that no tool pattern names. */
+  readonly id: number;
+  readonly epoch: number;
+  readonly candidates: readonly Candidate<D>[];
 }
 
 interface DecisionTables<D, C> {
@@ -249,13 +262,23 @@ interface DecisionTables<D, C> {
   readonly anyToolAnyServer: readonly Candidate<D>[];
   readonly fallback: D;
   readonly residualTest: ResidualTest<C>;
-  /** Candidates by tool name (the rules whose tool pattern, other than `*`, accepts it). */
-  toolMemo: Memo<readonly Candidate<D>[]>;
-  toolMemoSize: number;
+  toolMemo: Memo<ToolClass<D>>;
   serverMemo: Memo<ServerClass<D>>;
-  serverMemoSize: number;
-  /** Outcomes kept in all server classes together. */
-  outcomeCount: number;
+  /** Classes by what they select (the candidates' positions, and for servers the patterns matched). */
+  toolClasses: Map<string, ToolClass<D>>;
+  serverClasses: Map<string, ServerClass<D>>;
+  epoch: number;
+  /** Names in the memos since they last started over. */
+  names: number;
+  /**
+   * Outcomes by (tool class, server class), open addressing over the two ids, three entries per
+   * slot (tool class id or -1 for free, server class id, outcome) so that a probe reads one cache
+   * line: a few hundred classes of each make a few thousand pairs, a small table where a
+   * dictionary per tool or per server would spread over far more memory (and cache misses).
+   */
+  pairs: (number | Outcome<D>)[];
+  pairShift: number;
+  outcomes: number;
   readonly memoLimit: number;
   readonly outcomeLimit: number;
 }
@@ -334,7 +357,7 @@ function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> 
     else if (serverIsAny) anyToolAnyServer.push({ position, serverPattern: -1, test, decision });
     else anyToolByServerPattern[serverPattern].push({ position, serverPattern: -1, test, decision });
   }
-  return {
+  const t: DecisionTables<D, C> = {
     tool: buildGlobIndex(spec.toolMatchers, spec.toolPatterns),
     server: buildGlobIndex(spec.serverMatchers, spec.serverPatterns),
     byToolPattern,
@@ -343,17 +366,45 @@ function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> 
     fallback: spec.fallback,
     residualTest: spec.residualTest,
     toolMemo: newMemo(),
-    toolMemoSize: 0,
     serverMemo: newMemo(),
-    serverMemoSize: 0,
-    outcomeCount: 0,
+    toolClasses: new Map(),
+    serverClasses: new Map(),
+    epoch: 0,
+    names: 0,
+    pairs: [],
+    pairShift: 0,
+    outcomes: 0,
     memoLimit: spec.memoLimit,
     outcomeLimit: spec.outcomeLimit,
   };
+  emptyPairs(t, 10);
+  return t;
 }
+
+/** An empty outcome table of 2^bits slots; it doubles when half full. */
+function emptyPairs<D, C>(t: DecisionTables<D, C>, bits: number): void {
+  t.pairs = new Array<number | Outcome<D>>(3 << bits).fill(-1);
+  t.pairShift = 32 - bits;
+}
+
 
 function newMemo<V>(): Memo<V> {
   return Object.create(null) as Memo<V>;
+}
+
+/**
+ * Forgets every name, class and outcome. Names are remembered up to a bound (tools and servers
+ * together), outcomes too, so that hostile streams of new names cannot grow memory without end.
+ */
+function startOver<D, C>(t: DecisionTables<D, C>): void {
+  t.toolMemo = newMemo();
+  t.serverMemo = newMemo();
+  t.toolClasses = new Map();
+  t.serverClasses = new Map();
+  t.epoch++;
+  t.names = 0;
+  emptyPairs(t, 10);
+  t.outcomes = 0;
 }
 
 /** Candidates in precedence order, cut after the first one that always decides (nothing after it can win). */
@@ -363,44 +414,47 @@ function untilDecisive<D>(candidates: Candidate<D>[]): Candidate<D>[] {
   return cut < 0 ? candidates : candidates.slice(0, cut + 1);
 }
 
-/** The rules whose tool pattern (other than `*`) accepts a tool name not seen before (or forgotten). */
-function toolCandidates<D, C>(t: DecisionTables<D, C>, tool: string): readonly Candidate<D>[] {
-  const candidates: Candidate<D>[] = [];
-  for (const id of matchingPatterns(t.tool, tool)) for (const c of t.byToolPattern[id]) candidates.push(c);
-  const kept = untilDecisive(candidates);
-  // Long or endless distinct names are classified each time rather than filling memory; the bound starts the memo over.
-  if (tool.length <= 256) {
-    if (t.toolMemoSize >= t.memoLimit) {
-      t.toolMemo = newMemo();
-      t.toolMemoSize = 0;
-    }
-    t.toolMemo[tool] = kept;
-    t.toolMemoSize++;
-  }
-  return kept;
+function positions<D>(candidates: readonly Candidate<D>[]): string {
+  return candidates.map((c) => c.position).join(",");
 }
 
-/** The patterns a server name not seen before (or forgotten) matches and the `*`-tool rules that apply to it. */
+/** The class of a tool name not seen before (or forgotten). Long names are classified each time rather than filling memory. */
+function newToolClass<D, C>(t: DecisionTables<D, C>, tool: string): ToolClass<D> {
+  const found: Candidate<D>[] = [];
+  for (const id of matchingPatterns(t.tool, tool)) for (const c of t.byToolPattern[id]) found.push(c);
+  const candidates = untilDecisive(found);
+  const key = positions(candidates);
+  if (t.names >= t.memoLimit) startOver(t);
+  let tc = t.toolClasses.get(key);
+  if (tc === undefined) {
+    tc = { id: candidates.length === 0 ? -1 : t.toolClasses.size, epoch: t.epoch, candidates };
+    t.toolClasses.set(key, tc);
+  }
+  if (tool.length <= 256) {
+    t.toolMemo[tool] = tc;
+    t.names++;
+  }
+  return tc;
+}
+
+/** The class of a server name not seen before (or forgotten). */
 function newServerClass<D, C>(t: DecisionTables<D, C>, server: string): ServerClass<D> {
   const patterns = Int32Array.from(matchingPatterns(t.server, server));
   const all: Candidate<D>[] = [...t.anyToolAnyServer];
   for (const id of patterns) for (const c of t.anyToolByServerPattern[id]) all.push(c);
   const candidates = untilDecisive(all);
-  const remembered = server.length <= 256;
-  const sc: ServerClass<D> = { patterns, candidates, otherTools: merge(t, [], patterns, candidates), outcomes: newMemo(), remembered };
-  if (remembered) {
-    // Starting over also forgets every outcome, which live in the server classes.
-    if (t.serverMemoSize >= t.memoLimit) forgetServers(t);
+  const key = `${patterns.join(",")}|${positions(candidates)}`;
+  if (t.names >= t.memoLimit) startOver(t);
+  let sc = t.serverClasses.get(key);
+  if (sc === undefined) {
+    sc = { id: t.serverClasses.size, epoch: t.epoch, patterns, candidates, otherTools: merge(t, [], patterns, candidates), byTool: newMemo() };
+    t.serverClasses.set(key, sc);
+  }
+  if (server.length <= 256) {
     t.serverMemo[server] = sc;
-    t.serverMemoSize++;
+    t.names++;
   }
   return sc;
-}
-
-function forgetServers<D, C>(t: DecisionTables<D, C>): void {
-  t.serverMemo = newMemo();
-  t.serverMemoSize = 0;
-  t.outcomeCount = 0;
 }
 
 function hasPattern(patterns: Int32Array, id: number): boolean {
@@ -446,29 +500,74 @@ function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D>[], p
   };
 }
 
-/** The outcome of a tool on a server where it was not seen before (or was forgotten), kept for the next call. */
-function newOutcome<D, C>(t: DecisionTables<D, C>, sc: ServerClass<D>, tool: string): Outcome<D> {
-  const candidates = t.toolMemo[tool] ?? toolCandidates(t, tool);
-  const outcome = candidates.length === 0 ? sc.otherTools : merge(t, candidates, sc.patterns, sc.candidates);
-  if (sc.remembered && tool.length <= 256) {
-    if (t.outcomeCount >= t.outcomeLimit) forgetServers(t);
+/** Where the outcome of tool class `a` on server class `b` is, or would go, in `t.pairs` (a multiplicative hash, then the next free slot). */
+function pairSlot<D, C>(t: DecisionTables<D, C>, a: number, b: number): number {
+  const pairs = t.pairs;
+  let k = (Math.imul(Math.imul(a, 0x9e3779b1) ^ b, 0x85ebca77) >>> t.pairShift) * 3;
+  for (;;) {
+    const x = pairs[k];
+    if (x === -1 || (x === a && pairs[k + 1] === b)) return k;
+    k += 3;
+    if (k === pairs.length) k = 0;
+  }
+}
+
+/** Merges and keeps the outcome of a tool class on a server class, the first time they meet. */
+function newOutcome<D, C>(t: DecisionTables<D, C>, tc: ToolClass<D>, sc: ServerClass<D>): Outcome<D> {
+  const outcome = merge(t, tc.candidates, sc.patterns, sc.candidates);
+  // A class from before the memos started over (during this call) must not be kept under an id now reused.
+  if (tc.epoch !== t.epoch || sc.epoch !== t.epoch) return outcome;
+  if (t.outcomes >= t.outcomeLimit) {
+    startOver(t);
+    return outcome;
+  }
+  if (++t.outcomes * 6 > t.pairs.length) {
+    const old = t.pairs;
+    emptyPairs(t, 33 - t.pairShift);
+    for (let k = 0; k < old.length; k += 3) {
+      if (old[k] === -1) continue;
+      const to = pairSlot(t, old[k] as number, old[k + 1] as number);
+      t.pairs[to] = old[k];
+      t.pairs[to + 1] = old[k + 1];
+      t.pairs[to + 2] = old[k + 2];
+    }
+  }
+  const k = pairSlot(t, tc.id, sc.id);
+  t.pairs[k] = tc.id;
+  t.pairs[k + 1] = sc.id;
+  t.pairs[k + 2] = outcome;
+  return outcome;
+}
+
+/** The outcome of a tool on a server class where it was not called before (or was forgotten). */
+function toolOutcome<D, C>(t: DecisionTables<D, C>, sc: ServerClass<D>, tool: string): Outcome<D> {
+  const tc = t.toolMemo[tool] ?? newToolClass(t, tool);
+  // Tools that no tool pattern names get the server's own outcome, and nothing is kept per name for them.
+  if (tc.id < 0) return sc.otherTools;
+  // Classes from before the memos started over (during this call) are merged afresh and nothing is kept.
+  if (tc.epoch !== t.epoch || sc.epoch !== t.epoch) return merge(t, tc.candidates, sc.patterns, sc.candidates);
+  const k = pairSlot(t, tc.id, sc.id);
+  const outcome = t.pairs[k] === -1 ? newOutcome(t, tc, sc) : (t.pairs[k + 2] as Outcome<D>);
+  if (sc.epoch === t.epoch && tool.length <= 256) {
+    if (t.outcomes >= t.outcomeLimit) startOver(t);
     else {
-      sc.outcomes[tool] = outcome;
-      t.outcomeCount++;
+      t.outcomes++;
+      sc.byTool[tool] = outcome;
     }
   }
   return outcome;
 }
 
 /**
- * The decision for a call: two dictionary lookups (the server's class, then the tool's outcome
- * on that server) and, only when some rule that matches both still has an agent test or
- * conditions, those tests in precedence order up to the first that passes. Nothing is allocated
- * once a tool has been seen on a server.
+ * The decision for a call: the server's class, and the tool's outcome on it (a dictionary lookup
+ * each; names no tool pattern accepts go through the tool memo to the server class's own
+ * outcome), then, only when some rule that matches both still has an agent test or conditions,
+ * those tests in precedence order up to the first that passes. Nothing is allocated once a tool
+ * has been seen on a server.
  */
 function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
   const sc = t.serverMemo[server] ?? newServerClass(t, server);
-  const outcome = sc.outcomes[tool] ?? newOutcome(t, sc, tool);
+  const outcome = sc.byTool[tool] ?? toolOutcome(t, sc, tool);
   // Decisions have no `test0`, so one load tells a decision from a plan.
   const test0 = (outcome as Plan<D>).test0;
   if (test0 === undefined) return outcome as D;
@@ -483,17 +582,4 @@ function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: stri
     for (let k = 0; k < more.length; k++) if (t.residualTest(more[k], tool, server, agent, args, call)) return decisions[k];
   }
   return plan.otherwise;
-}
-
-// Run-time helpers, copied from aegisc's semantics/support.ts and codegen/fast-support.ts so that the module has no imports.
-
-/** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
-function ownValue(container: unknown, key: string | number): unknown {
-  if (container === null || typeof container !== "object") return undefined;
-  if (Array.isArray(container)) {
-    if (typeof key !== "number" || !Number.isInteger(key) || key < 0 || key >= container.length) return undefined;
-    return container[key];
-  }
-  const k = String(key);
-  return Object.prototype.hasOwnProperty.call(container, k) ? (container as Record<string, unknown>)[k] : undefined;
 }

@@ -57,6 +57,7 @@ const ERROR_DECISION: Decision = Object.freeze({ approval: "block", risk: "criti
 const DECISION_0: Decision = Object.freeze({ approval: "block", risk: "medium", rule: "quote\" back`tick ${process.exit(1)} */ end", index: 0 });
 const DECISION_1: Decision = Object.freeze({ approval: "approve", risk: "medium", rule: "*/ injected(); /*", index: 1 });
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
+const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
 const GLOB_0: RegExp = new RegExp("^a\\u{22}b\\u{60}c\\u{24}\\u{7b}d\\u{7d}.*\\u{2f}e\\u{a}f\\u{2028}g.*$", "su");
 
 /** Decides a tool call. Never throws: malformed calls and failures are blocked. */
@@ -93,19 +94,6 @@ function decideBucket0(tool: string, server: string, agent: string, args: Record
 }
 
 function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
-  if (GLOB_0.test(tool) && (ownValue(args, "k\"`${x}*/\u2028") === "v\"`${y}*/\n\u2029")) return DECISION_0;
+  if (GLOB_0.test(tool) && (HAS_OWN.call(args, "k\"`${x}*/\u2028") ? args["k\"`${x}*/\u2028"] : undefined) === "v\"`${y}*/\n\u2029") return DECISION_0;
   return DEFAULT_DECISION;
-}
-
-// Run-time helpers, copied from aegisc's semantics/support.ts and codegen/fast-support.ts so that the module has no imports.
-
-/** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
-function ownValue(container: unknown, key: string | number): unknown {
-  if (container === null || typeof container !== "object") return undefined;
-  if (Array.isArray(container)) {
-    if (typeof key !== "number" || !Number.isInteger(key) || key < 0 || key >= container.length) return undefined;
-    return container[key];
-  }
-  const k = String(key);
-  return Object.prototype.hasOwnProperty.call(container, k) ? (container as Record<string, unknown>)[k] : undefined;
 }

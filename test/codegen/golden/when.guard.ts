@@ -67,6 +67,7 @@ const DECISION_4: Decision = Object.freeze({ approval: "approve", risk: "medium"
 const DECISION_5: Decision = Object.freeze({ approval: "auto", risk: "medium", rule: "agents", index: 5 });
 const DECISION_6: Decision = Object.freeze({ approval: "approve", risk: "medium", rule: "aegis-clock", index: 6 });
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
+const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
 const GLOB_0: RegExp = new RegExp("^\\u{2f}reports\\u{2f}.*\\u{2e}md$", "su");
 const VALUES_1: readonly unknown[] = Object.freeze(["list_directory", "directory_tree"]);
 const VALUES_2: readonly unknown[] = Object.freeze(["force", 3]);
@@ -99,10 +100,10 @@ function decideCall(call: ToolCall): Decision {
 }
 
 function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
-  if (tool.startsWith("read_") && ((textTest("startsWith", ownValue(args, "path"), "/data/") && numberAtMost(ownValue(args, "head"), 100)) || textTest("endsWith", ownValue(args, "path"), ".csv") || stringMatches(GLOB_0, ownValue(args, "path")))) return DECISION_0;
-  if ((inValues(tool, VALUES_1, false) && !(server === "prod-fs") && inValues(ownValue(args, "mode"), VALUES_2, true))) return DECISION_1;
-  if ((ownValue(ownValue(args, "items"), 0) === "x" && compareOperand(">=", lengthOf(ownValue(args, "items")), 2) && existsValue(ownValue(args, "force")) && compareOperand("!=", ownValue(args, "odd key"), 1) && containsText(ownValue(args, "content"), "DRAFT"))) return DECISION_2;
-  if (stringMatches(PATTERN_3, ownValue(args, "path"))) return DECISION_3;
+  if (tool.startsWith("read_") && ((textTest("startsWith", (HAS_OWN.call(args, "path") ? args["path"] : undefined), "/data/") && numberAtMost((HAS_OWN.call(args, "head") ? args["head"] : undefined), 100)) || textTest("endsWith", (HAS_OWN.call(args, "path") ? args["path"] : undefined), ".csv") || stringMatches(GLOB_0, (HAS_OWN.call(args, "path") ? args["path"] : undefined)))) return DECISION_0;
+  if ((inValues(tool, VALUES_1, false) && !(server === "prod-fs") && inValues((HAS_OWN.call(args, "mode") ? args["mode"] : undefined), VALUES_2, true))) return DECISION_1;
+  if ((ownValue((HAS_OWN.call(args, "items") ? args["items"] : undefined), 0) === "x" && compareOperand(">=", lengthOf((HAS_OWN.call(args, "items") ? args["items"] : undefined)), 2) && existsValue((HAS_OWN.call(args, "force") ? args["force"] : undefined)) && compareOperand("!=", (HAS_OWN.call(args, "odd key") ? args["odd key"] : undefined), 1) && containsText((HAS_OWN.call(args, "content") ? args["content"] : undefined), "DRAFT"))) return DECISION_2;
+  if (stringMatches(PATTERN_3, (HAS_OWN.call(args, "path") ? args["path"] : undefined))) return DECISION_3;
   if ((minuteInWindow(zonedClock(call.time, "America/New_York").minute, 1320, 360) || DAYS_4.includes(zonedClock(call.time, "America/New_York").weekday) || (zonedClock(call.time, "America/New_York").minute >= 720 && zonedClock(call.time, "America/New_York").minute < 780))) return DECISION_4;
   if (agent.startsWith("bot-") && (textTest("startsWith", (call.agent ?? ""), "bot-") && differsFromText((call.agent ?? ""), ""))) return DECISION_5;
   if ((callMinuteOfDay(call.time) >= 1080 && DAYS_5.includes(callIsoWeekday(call.time)))) return DECISION_6;
