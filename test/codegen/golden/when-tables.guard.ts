@@ -274,6 +274,8 @@ interface DecisionTables<D, C> {
   /** Classes by what they select (the candidates' positions, and for servers the patterns matched). */
   toolClasses: Map<string, ToolClass<D>>;
   serverClasses: Map<string, ServerClass<D>>;
+  /** Plans by the positions of the rules they consist of. */
+  plans: Map<string, Plan<D>>;
   epoch: number;
   /** Names in the memos since they last started over. */
   names: number;
@@ -376,6 +378,7 @@ function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> 
     serverMemo: newMemo(),
     toolClasses: new Map(),
     serverClasses: new Map(),
+    plans: new Map(),
     epoch: 0,
     names: 0,
     pairs: [],
@@ -408,6 +411,7 @@ function startOver<D, C>(t: DecisionTables<D, C>): void {
   t.serverMemo = newMemo();
   t.toolClasses = new Map();
   t.serverClasses = new Map();
+  t.plans = new Map();
   t.epoch++;
   t.names = 0;
   emptyPairs(t, 10);
@@ -476,6 +480,8 @@ function hasPattern(patterns: Int32Array, id: number): boolean {
 function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D>[], patterns: Int32Array, byServer: readonly Candidate<D>[]): Outcome<D> {
   const tests: number[] = [];
   const decisions: D[] = [];
+  // The positions of the rules a plan tests and of the one that decides otherwise name it.
+  let key = "";
   let otherwise = t.fallback;
   let i = 0;
   let j = 0;
@@ -487,6 +493,7 @@ function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D>[], p
     } else {
       c = byServer[j++];
     }
+    key += `${c.position},`;
     if (c.test < 0) {
       otherwise = c.decision;
       break;
@@ -495,8 +502,11 @@ function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D>[], p
     decisions.push(c.decision);
   }
   if (tests.length === 0) return otherwise;
+  // Many pairs of classes come to the same plan; sharing it keeps fewer objects in the cache.
+  const known = t.plans.get(key);
+  if (known !== undefined) return known;
   const more = tests.length > 2;
-  return {
+  const plan: Plan<D> = {
     test0: tests[0],
     decision0: decisions[0],
     test1: tests.length > 1 ? tests[1] : -1,
@@ -505,6 +515,8 @@ function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D>[], p
     moreDecisions: more ? decisions.slice(2) : null,
     otherwise,
   };
+  t.plans.set(key, plan);
+  return plan;
 }
 
 /** Where the outcome of tool class `a` on server class `b` is, or would go, in `t.pairs` (a multiplicative hash, then the next free slot). */
