@@ -82,6 +82,21 @@ test("more distinct names than the memo holds, and names too long to remember, s
   assertSameDecisions(guard, policy, calls);
 });
 
+test("names that are Object.prototype keys or array indices are ordinary names to the memos", async () => {
+  const policy = compilePolicyText(`
+rules:
+  - { name: proto, match: { type: __proto__ }, approval: block }
+  - { name: ctor, match: { target: constructor }, approval: auto, conditions: { param_gt: { size: 1 } } }
+  - { name: index, match: { type: "0", target: "4294967295" }, approval: auto }
+  - { name: glob, match: { type: "to*" }, approval: approve, risk_level: high }
+`);
+  const guard = await load(policy);
+  const hostile = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "0", "1", "4294967295", "-1", "1e3", "", "prototype"];
+  const calls: ToolCall[] = [];
+  for (const tool of hostile) for (const server of hostile) calls.push({ tool, server, args: { size: tool.length } });
+  assertSameDecisions(guard, policy, calls);
+});
+
 test("more tool × server outcomes than the engine keeps still decide correctly", async () => {
   // Every tool and every server its own class: 220 × 220 outcomes, past the bound of eight per name (4,096 + 2 per pattern).
   const n = 220;
