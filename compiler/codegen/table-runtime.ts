@@ -140,6 +140,7 @@ export interface DecisionTables<D, C> {
    */
   pairs: (number | Outcome<D>)[];
   pairShift: number;
+  pairCount: number;
   outcomes: number;
   readonly memoLimit: number;
   readonly outcomeLimit: number;
@@ -236,6 +237,7 @@ export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables
     names: 0,
     pairs: [],
     pairShift: 0,
+    pairCount: 0,
     outcomes: 0,
     memoLimit: spec.memoLimit,
     outcomeLimit: spec.outcomeLimit,
@@ -248,6 +250,7 @@ export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables
 function emptyPairs<D, C>(t: DecisionTables<D, C>, bits: number): void {
   t.pairs = new Array<number | Outcome<D>>(3 << bits).fill(-1);
   t.pairShift = 32 - bits;
+  t.pairCount = 0;
 }
 
 
@@ -393,8 +396,11 @@ export function newOutcome<D, C>(t: DecisionTables<D, C>, tc: ToolClass<D>, sc: 
     startOver(t);
     return outcome;
   }
-  if (++t.outcomes * 6 > t.pairs.length) {
+  t.outcomes++;
+  // The table doubles when half its slots (three entries each) are taken.
+  if ((t.pairCount + 1) * 6 > t.pairs.length) {
     const old = t.pairs;
+    const count = t.pairCount;
     emptyPairs(t, 33 - t.pairShift);
     for (let k = 0; k < old.length; k += 3) {
       if (old[k] === -1) continue;
@@ -403,7 +409,9 @@ export function newOutcome<D, C>(t: DecisionTables<D, C>, tc: ToolClass<D>, sc: 
       t.pairs[to + 1] = old[k + 1];
       t.pairs[to + 2] = old[k + 2];
     }
+    t.pairCount = count;
   }
+  t.pairCount++;
   const k = pairSlot(t, tc.id, sc.id);
   t.pairs[k] = tc.id;
   t.pairs[k + 1] = sc.id;
