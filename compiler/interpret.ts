@@ -180,6 +180,16 @@ export function ruleMatchesCall(rule: Rule, call: ToolCall): boolean {
 
 const orderCache = new WeakMap<Policy, number[]>();
 
+/** What the policy would decide on a call if rule `skip` were removed (the analysis's test of redundancy). */
+export function decideWithout(policy: Policy, call: ToolCall, skip: number): Decision {
+  try {
+    const env = toEnv(call);
+    return env ? firstMatch(policy, env, skip) : INVALID_CALL_DECISION;
+  } catch {
+    return ERROR_DECISION;
+  }
+}
+
 /** A call whose evaluation failed unexpectedly (e.g. a throwing getter in its arguments) is blocked. */
 export const ERROR_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<error>", index: -1 });
 
@@ -193,12 +203,16 @@ export function decide(policy: Policy, call: ToolCall): Decision {
 
 function decideUnguarded(policy: Policy, call: ToolCall): Decision {
   const env = toEnv(call);
-  if (!env) return INVALID_CALL_DECISION;
+  return env ? firstMatch(policy, env, -1) : INVALID_CALL_DECISION;
+}
+
+/** The first rule in precedence order, other than `skip`, that matches; else the defaults. */
+function firstMatch(policy: Policy, env: Env, skip: number): Decision {
   let order = orderCache.get(policy);
   if (!order) orderCache.set(policy, (order = precedenceOrder(policy)));
   for (const i of order) {
     const rule = policy.rules[i];
-    if (ruleMatches(rule, env)) return { approval: rule.approval, risk: rule.risk, rule: rule.name, index: rule.index };
+    if (i !== skip && ruleMatches(rule, env)) return { approval: rule.approval, risk: rule.risk, rule: rule.name, index: rule.index };
   }
   return { approval: policy.defaults.approval, risk: policy.defaults.risk, rule: "<default>", index: -1 };
 }

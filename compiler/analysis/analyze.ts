@@ -1,6 +1,6 @@
 // The anomaly classifier: for each combine mode, which rules can never decide, which are redundant, which overlap, each with a witness call.
 
-import { decide, precedenceOrder, ruleMatchesCall, type Decision, type ToolCall } from "../interpret.ts";
+import { decide, decideWithout, precedenceOrder, ruleMatchesCall, type Decision, type ToolCall } from "../interpret.ts";
 import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
 import { andRegions, intersect, isEmptyRegion, RegionTooLarge, subtract, type Cube, type Region } from "./region.ts";
@@ -68,12 +68,12 @@ class Budget {
  * (possibly exponential) difference, and answers "covered" only after exhausting it.
  */
 function uncovered(region: Region, covers: readonly Cube[], budget: Budget): Cube | undefined {
-  const search = (cube: Cube, from: number): Cube | undefined => {
-    for (let i = from; i < covers.length; i++) {
+  const search = (cube: Cube, relevant: readonly Cube[], from: number): Cube | undefined => {
+    for (let i = from; i < relevant.length; i++) {
       budget.tick();
-      if (!intersect(cube, covers[i])) continue;
-      for (const piece of subtract(cube, covers[i])) {
-        const found = search(piece, i + 1);
+      if (!intersect(cube, relevant[i])) continue;
+      for (const piece of subtract(cube, relevant[i])) {
+        const found = search(piece, relevant, i + 1);
         if (found) return found;
       }
       return undefined;
@@ -81,7 +81,9 @@ function uncovered(region: Region, covers: readonly Cube[], budget: Budget): Cub
     return cube;
   };
   for (const cube of region) {
-    const found = search(cube, 0);
+    // Every fragment lies inside the cube, so covers that miss the cube can be dropped once, not at every level.
+    const relevant = covers.filter((c) => (budget.tick(), intersect(cube, c) !== undefined));
+    const found = search(cube, relevant, 0);
     if (found) return found;
   }
   return undefined;
@@ -130,6 +132,22 @@ class PolicyModel {
     return indexes.filter((x) => x === j || near.has(x)).flatMap((x) => this.regions[x]);
   }
 
+  /**
+   * A call in the region that passes `check`, tried on the readable witnesses of its first few
+   * cubes (with the policy's names, then with names no rule mentions). Positive facts (a rule
+   * decides some call, two rules disagree on one) are proven this way by the interpreter at
+   * the cost of a few decisions; the exhaustive subtraction is left to the negative ones.
+   */
+  concrete(region: Region, check: (call: ToolCall) => boolean): ConcreteCall | undefined {
+    for (const cube of region.slice(0, CONCRETE_CUBES)) {
+      for (const hints of [this.hints, NO_HINTS]) {
+        const witness = cubeWitness(cube, hints);
+        if (witness && check(toToolCall(witness))) return { cube, witness };
+      }
+    }
+    return undefined;
+  }
+
   witness(cube: Cube | undefined, check: (call: ToolCall) => boolean): { witness?: WitnessCall; confirmed: boolean } {
     const w = cube && cubeWitness(cube, this.hints);
     if (!w) return { confirmed: false };
@@ -141,7 +159,18 @@ interface Part {
   readonly index: number;
   /** A cube of calls in the rule's region that this earlier rule decides. */
   readonly cube: Cube;
+  /** A call of that cube the interpreter confirmed this rule decides, when one was found first. */
+  readonly witness?: WitnessCall;
 }
+
+interface ConcreteCall {
+  readonly cube: Cube;
+  readonly witness: WitnessCall;
+}
+
+/** Cubes of a region whose witnesses are tried before any subtraction. */
+const CONCRETE_CUBES = 3;
+const NO_HINTS: WitnessHints = { tools: [], servers: [], agents: [] };
 
 /** Pair findings reported per rule, in precedence order: rules that decide differently, and rules that decide the same. */
 export const MAX_DIFFERING_PAIRS_PER_RULE = 5;
@@ -151,7 +180,7 @@ export const MAX_SAME_PAIRS_PER_RULE = 2;
  * For each rule in `before` (precedence order), a cube of `region` it decides, if any. With
  * `limited`, stops once enough rules deciding differently and the same have been found.
  */
-function decidingParts(model: PolicyModel, region: Region, before: readonly number[], budget: Budget, limited = false, like?: Outcome): Part[] {
+function decidingParts(model: PolicyModel, policy: Policy, region: Region, inRegion: (call: ToolCall) => boolean, before: readonly number[], budget: Budget, limited = false, like?: Outcome): Part[] {
   const parts: Part[] = [];
   let differing = 0;
   let same = 0;
@@ -162,9 +191,10 @@ function decidingParts(model: PolicyModel, region: Region, before: readonly numb
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
     const inter = andRegions(region, model.regions[j]);
     if (inter.length === 0) continue;
-    const cube = uncovered(inter, model.cubesNear(before.slice(0, k), j), budget);
+    const seen = model.concrete(inter, (call) => inRegion(call) && decide(policy, call).index === j);
+    const cube = seen?.cube ?? uncovered(inter, model.cubesNear(before.slice(0, k), j), budget);
     if (!cube) continue;
-    parts.push({ index: j, cube });
+    parts.push({ index: j, cube, ...(seen ? { witness: seen.witness } : {}) });
     if (isSame) same++;
     else differing++;
   }
@@ -250,12 +280,16 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   const before = order.filter((j) => position.get(j)! < here && candidates.has(j));
   const after = order.filter((j) => position.get(j)! > here && candidates.has(j));
   const own = model.regions[index];
-  const effective = uncovered(own, model.cubesOf(before), budget);
+  const matches = (call: ToolCall) => ruleMatchesCall(rule, call);
+  const decided = model.concrete(own, (call) => decide(policy, call).index === index);
+  const effective = decided?.cube ?? uncovered(own, model.cubesOf(before), budget);
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
-  const parts = decidingParts(model, own, before, budget, effective !== undefined, rule);
+  const parts = decidingParts(model, policy, own, matches, before, budget, effective !== undefined, rule);
   const findings: Finding[] = [];
   const opaque = (...idx: number[]) => idx.some((i) => model.opaque[i]);
-  const decidedBy = (j: number) => (call: ToolCall) => ruleMatchesCall(rule, call) && ruleMatchesCall(policy.rules[j], call) && decide(policy, call).index === j;
+  const decidedBy = (j: number) => (call: ToolCall) => matches(call) && ruleMatchesCall(policy.rules[j], call) && decide(policy, call).index === j;
+  // A part found by a concrete call already has its witness, confirmed by the interpreter.
+  const partWitness = (p: Part) => (p.witness ? { witness: p.witness, confirmed: true } : model.witness(p.cube, decidedBy(p.index)));
 
   if (!effective) {
     // Never decides: every call it matches is taken by the rules before it (possibly several together).
@@ -265,7 +299,7 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
     // A differing part counts as proof only with a confirmed witness, or when no opaque predicate is involved.
     const differing = parts
       .filter((p) => !sameOutcome(policy.rules[p.index], rule))
-      .map((p) => ({ ...p, ...model.witness(p.cube, decidedBy(p.index)) }))
+      .map((p) => ({ ...p, ...partWitness(p) }))
       .map((p) => ({ ...p, proven: p.confirmed || !opaque(index, p.index) }));
     const shadow = differing.find((p) => p.proven) ?? differing[0];
     if (shadow) {
@@ -287,7 +321,7 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
     } else if (parts.length > 0) {
       // Unreachability is proven by the subtraction; an example is shown only when the interpreter confirms it
       // (opaque conditions can make the rule match nothing at all, and then no call can show it).
-      const { witness: candidate, confirmed } = model.witness(parts[0].cube, decidedBy(parts[0].index));
+      const { witness: candidate, confirmed } = partWitness(parts[0]);
       const witness = confirmed ? candidate : undefined;
       findings.push({
         kind: "unreachable",
@@ -307,7 +341,7 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   // Partly taken by earlier rules: one finding per rule that decides some of its calls.
   for (const part of parts) {
     const winner = policy.rules[part.index];
-    const { witness, confirmed } = model.witness(part.cube, decidedBy(part.index));
+    const { witness, confirmed } = partWitness(part);
     const same = sameOutcome(winner, rule);
     const winnerInside = !same && uncovered(model.regions[part.index], own, budget) === undefined;
     const kind = same ? "overlap" : winnerInside ? "generalization" : "correlation";
@@ -332,28 +366,21 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   }
 
   // Downward redundancy: what it decides, the rules after it (or the defaults) would decide the same.
-  let changes = false;
-  const takers: number[] = [];
-  for (let k = 0; k < after.length && !changes; k++) {
-    const t = after[k];
-    const inter = andRegions(own, model.regions[t]);
-    if (inter.length === 0) continue;
-    if (!uncovered(inter, model.cubesNear([...before, ...after.slice(0, k)], t), budget)) continue;
-    if (sameOutcome(policy.rules[t], rule)) takers.push(t);
-    else changes = true;
-  }
-  const toDefaults = changes ? undefined : uncovered(own, model.cubesOf([...before, ...after]), budget);
-  if (toDefaults && !sameOutcome(policy.defaults, rule)) changes = true;
+  // One call the rule decides, decided differently without it, settles the question at once.
+  let changes = decided !== undefined && !sameOutcome(decideWithout(policy, toToolCall(decided.witness), index), rule);
+  let takers: number[] = [];
+  let toDefaults = false;
+  if (!changes) ({ changes, takers, toDefaults } = removalEffect(model, policy, rule, before, after, budget));
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
-    const { witness, confirmed } = model.witness(effective, (call) => decide(policy, call).index === index);
+    const { witness, confirmed } = decided ? { witness: decided.witness, confirmed: true } : model.witness(effective, (call) => decide(policy, call).index === index);
     const names = [...others.map(q), ...(toDefaults ? ["the defaults"] : [])];
     findings.push({
       kind: "redundant",
       severity: "warning",
       rule,
       others,
-      withDefaults: toDefaults !== undefined,
+      withDefaults: toDefaults,
       ...(witness ? { witness } : {}),
       certainty: confirmed || !opaque(index, ...takers) ? "proven" : "possible",
       combine,
@@ -362,6 +389,80 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
     });
   }
   return findings;
+}
+
+/**
+ * What removing a rule would change. Only a later rule that decides differently (or different
+ * defaults) can change a decision, on calls of the rule's region that no rule before it, and no
+ * later rule before that one, covers; each is checked on its own small intersection, by a
+ * concrete call first. Later rules that decide the same are looked at only when nothing changes,
+ * to name them in the finding.
+ */
+function removalEffect(model: PolicyModel, policy: Policy, rule: Rule, before: readonly number[], after: readonly number[], budget: Budget): RemovalEffect {
+  const own = model.regions[rule.index];
+  const near = (cubes: readonly Cube[]) => cubes.filter((c) => own.some((o) => (budget.tick(), intersect(o, c) !== undefined)));
+  const beforeCubes = near(model.cubesOf(before));
+  const later = after.map((t) => ({ t, cubes: near(model.regions[t]) })).filter((x) => x.cubes.length > 0);
+  const takesSome = (k: number) => {
+    const { t, cubes } = later[k];
+    const inter = andRegions(own, cubes);
+    if (inter.length === 0) return false;
+    const takenByT = (call: ToolCall) => decide(policy, call).index === rule.index && decideWithout(policy, call, rule.index).index === t;
+    return model.concrete(inter, takenByT) !== undefined || uncovered(inter, [...beforeCubes, ...later.slice(0, k).flatMap((x) => x.cubes)], budget) !== undefined;
+  };
+  const quick = searchDownThePath(own, beforeCubes, later, (t) => (t < 0 ? sameOutcome(policy.defaults, rule) : sameOutcome(policy.rules[t], rule)), budget);
+  if (quick) return quick;
+  for (let k = 0; k < later.length; k++) if (!sameOutcome(policy.rules[later[k].t], rule) && takesSome(k)) return { changes: true, takers: [], toDefaults: false };
+  const toDefaults = uncovered(own, [...beforeCubes, ...later.flatMap((x) => x.cubes)], budget) !== undefined;
+  if (toDefaults && !sameOutcome(policy.defaults, rule)) return { changes: true, takers: [], toDefaults };
+  return { changes: false, takers: later.filter((x, k) => sameOutcome(policy.rules[x.t], rule) && takesSome(k)).map((x) => x.t), toDefaults };
+}
+
+/** Comparisons the depth-first search down the later rules may spend before the rule-by-rule checks take over. */
+const PATH_STEPS = 4_000;
+
+interface RemovalEffect {
+  readonly changes: boolean;
+  /** Later rules deciding the same that take some of the rule's calls. */
+  readonly takers: number[];
+  readonly toDefaults: boolean;
+}
+
+/**
+ * The rule's calls, less the rules before it, passed down the later rules in order piece by
+ * piece: a piece reaching a rule (or the defaults, t = -1) that decides differently is a
+ * change and ends the search; one reaching a rule that decides the same is that rule's. Usually
+ * one path finds a change, and a rule covered by a few later ones is settled in a few steps.
+ * Undefined past PATH_STEPS, leaving the answer to the rule-by-rule checks.
+ */
+function searchDownThePath(own: Region, beforeCubes: readonly Cube[], later: readonly { t: number; cubes: readonly Cube[] }[], same: (t: number) => boolean, budget: Budget): RemovalEffect | undefined {
+  const steps = [...beforeCubes.map((cube) => ({ cube, t: -2 })), ...later.flatMap(({ t, cubes }) => cubes.map((cube) => ({ cube, t })))];
+  const takers = new Set<number>();
+  let toDefaults = false;
+  let left = PATH_STEPS;
+  class GaveUp extends Error {}
+  const search = (cube: Cube, from: number): boolean => {
+    for (let i = from; i < steps.length; i++) {
+      if (--left < 0) throw new GaveUp();
+      budget.tick();
+      const step = steps[i];
+      if (!intersect(cube, step.cube)) continue;
+      if (step.t >= 0) {
+        if (!same(step.t)) return true;
+        takers.add(step.t);
+      }
+      return subtract(cube, step.cube).some((piece) => search(piece, i + 1));
+    }
+    toDefaults = true;
+    return !same(-1);
+  };
+  try {
+    if (own.some((cube) => search(cube, 0))) return { changes: true, takers: [], toDefaults: false };
+  } catch (e) {
+    if (e instanceof GaveUp) return undefined;
+    throw e;
+  }
+  return { changes: false, takers: later.map((x) => x.t).filter((t) => takers.has(t)), toDefaults };
 }
 
 /** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
@@ -389,9 +490,11 @@ function modeDependence(model: PolicyModel, policy: Policy, unsatisfiable: Reado
         if (sameOutcome(other, rule)) continue;
         const inter = andRegions(model.regions[r], model.regions[s]);
         if (inter.length === 0) continue;
-        const cube = uncovered(inter, model.cubesNear([...fmBefore, ...stBefore.slice(0, k)], s), budget);
+        const disagree = (call: ToolCall) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s;
+        const seen = model.concrete(inter, disagree);
+        const cube = seen?.cube ?? uncovered(inter, model.cubesNear([...fmBefore, ...stBefore.slice(0, k)], s), budget);
         if (!cube) continue;
-        const { witness, confirmed } = model.witness(cube, (call) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s);
+        const { witness, confirmed } = seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree);
         reported++;
         findings.push({
           kind: "mode-dependent",
@@ -431,7 +534,7 @@ export function blocksEveryCall(policy: Policy, target: { server: string; tool: 
   const order = precedenceOrder(policy);
   const budget = new Budget({ steps: 0 });
   try {
-    const parts = decidingParts(model, [cube], order, budget);
+    const parts = decidingParts(model, policy, [cube], (call) => call.tool === target.tool && call.server === target.server, order, budget);
     if (parts.some((p) => policy.rules[p.index].approval !== "block")) return false;
     return policy.defaults.approval === "block" || uncovered([cube], model.cubesOf(order), budget) === undefined;
   } catch (e) {
