@@ -87,8 +87,9 @@ let productMemo = new WeakMap<DFA, WeakMap<DFA, DFA>>();
 /** Emptiness and products per canonical list of part ids; cleared per analysis and when they grow past their caps. */
 let emptinessMemo = new Map<string, boolean>();
 let productLangs = new Map<string, Lang>();
-const MAX_EMPTINESS_MEMO = 500_000;
+const MAX_EMPTINESS_MEMO = 200_000;
 const MAX_PRODUCT_LANGS = 2_000;
+const MAX_KEPT_PRODUCT_PARTS = 4;
 
 /** Drops memoized automata and answers: a new analysis starts from nothing. */
 export function resetMemos(): void {
@@ -168,6 +169,8 @@ function materialize(set: StringSet): Lang {
   let out = productLangs.get(key);
   if (!out) {
     out = set.parts.reduce(andLang);
+    // Products of many parts are rarely asked for twice and can be large: only small ones are kept.
+    if (set.parts.length > MAX_KEPT_PRODUCT_PARTS) return out;
     if (productLangs.size >= MAX_PRODUCT_LANGS) productLangs = new Map();
     productLangs.set(key, out);
   }
@@ -322,8 +325,8 @@ function candidateMember(set: StringSet): string | undefined {
   const absorbed = (group: string[]) => group.filter((w) => !group.some((o) => o !== w && o.length > w.length && o.includes(w)));
   const shortest = [...absorbed(first), ...absorbed(middle), ...absorbed(last)];
   const tried = new Set<string>();
-  // Each guess also padded with a character no glob names, to step out of suffix and prefix globs the set excludes.
-  const attempt = (w: string) => [w, `${w}\u0001`, `\u0001${w}`, `\u0001${w}\u0001`].find((x) => !tried.has(x) && (tried.add(x), has(set, x)));
+  // Each guess also padded, to step out of suffix and prefix globs the set excludes.
+  const attempt = (w: string) => PADS.map((pad) => [w, `${w}${pad}`, `${pad}${w}`, `${pad}${w}${pad}`]).flat().find((x) => !tried.has(x) && (tried.add(x), has(set, x)));
   const guesses = [() => [""], () => shortest, () => [shortest.join("")], () => shortest.flatMap((a) => shortest.filter((b) => b !== a).map((b) => a + b))];
   for (const guess of guesses) {
     for (const w of guess()) {
@@ -340,6 +343,9 @@ function hasDisjointPair(set: StringSet): boolean {
   for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) if (disjointPair(parts[i], parts[j])) return true;
   return false;
 }
+
+/** Padding for candidate words: a readable letter first (witnesses are shown), then a character no glob names. */
+const PADS = ["x", "\u0001"];
 
 /** Whether two parts share no word, memoized per pair: most empty conjunctions hold two such parts. */
 function disjointPair(a: Lang, b: Lang): boolean {
@@ -380,6 +386,11 @@ const NICE = toWord("abcdefghijklmnopqrstuvwxyz0123456789_-./ABCDEFGHIJKLMNOPQRS
 /** A short, readable member of the set, or undefined when it is empty. Members in `prefer` come first. */
 export function witness(set: StringSet, prefer: readonly string[] = []): string | undefined {
   for (const p of prefer) if (has(set, p)) return p;
+  // A set of many parts (deep in a cube subtraction) is too costly to build as one automaton; a candidate word is readable enough.
+  if (set.parts.length > MAX_KEPT_PRODUCT_PARTS) {
+    const found = candidateMember(set);
+    if (found !== undefined) return found;
+  }
   return langWitness(materialize(set));
 }
 
