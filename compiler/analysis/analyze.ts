@@ -418,7 +418,7 @@ function removalEffect(model: PolicyModel, policy: Policy, rule: Rule, before: r
   return { changes: false, takers: later.filter((x, k) => sameOutcome(policy.rules[x.t], rule) && takesSome(k)).map((x) => x.t), toDefaults };
 }
 
-/** Comparisons a search down the rules in order may spend before the rule-by-rule checks take over. */
+/** Comparisons the depth-first search down the later rules may spend before the rule-by-rule checks take over. */
 const PATH_STEPS = 4_000;
 
 interface RemovalEffect {
@@ -428,92 +428,41 @@ interface RemovalEffect {
   readonly toDefaults: boolean;
 }
 
-/** A rule's cube in a search down the rules: `t` names the rule, or is -2 for rules that only take calls away. */
-interface Step {
-  readonly cube: Cube;
-  readonly t: number;
-}
-
-class GaveUp extends Error {}
-
 /**
- * Passes a region's calls down `steps` in order, piece by piece, as a first match would: each
- * piece that reaches a named step is reported with that step (`reach(t, piece)`; t = -1 for
- * pieces no step takes), and goes no further. Returns true when `reach` asks to stop, false
- * when every piece has been placed, undefined past PATH_STEPS comparisons.
- */
-function passDown(region: Region, steps: readonly Step[], reach: (t: number, piece: Cube) => boolean, budget: Budget): boolean | undefined {
-  let left = PATH_STEPS;
-  const search = (cube: Cube, from: number): boolean => {
-    for (let i = from; i < steps.length; i++) {
-      if (--left < 0) throw new GaveUp();
-      budget.tick();
-      const step = steps[i];
-      const taken = intersect(cube, step.cube);
-      if (!taken) continue;
-      if (step.t >= 0 && reach(step.t, taken)) return true;
-      return subtract(cube, step.cube).some((piece) => search(piece, i + 1));
-    }
-    return reach(-1, cube);
-  };
-  try {
-    return region.some((cube) => search(cube, 0));
-  } catch (e) {
-    if (e instanceof GaveUp) return undefined;
-    throw e;
-  }
-}
-
-/**
- * The rule's calls, less the rules before it, passed down the later rules: a piece reaching a
- * rule (or the defaults) that decides differently is a change and ends the search; one reaching
- * a rule that decides the same is that rule's. Usually one path finds a change, and a rule
- * covered by a few later ones is settled in a few steps.
+ * The rule's calls, less the rules before it, passed down the later rules in order piece by
+ * piece: a piece reaching a rule (or the defaults, t = -1) that decides differently is a
+ * change and ends the search; one reaching a rule that decides the same is that rule's. Usually
+ * one path finds a change, and a rule covered by a few later ones is settled in a few steps.
+ * Undefined past PATH_STEPS, leaving the answer to the rule-by-rule checks.
  */
 function searchDownThePath(own: Region, beforeCubes: readonly Cube[], later: readonly { t: number; cubes: readonly Cube[] }[], same: (t: number) => boolean, budget: Budget): RemovalEffect | undefined {
   const steps = [...beforeCubes.map((cube) => ({ cube, t: -2 })), ...later.flatMap(({ t, cubes }) => cubes.map((cube) => ({ cube, t })))];
   const takers = new Set<number>();
   let toDefaults = false;
-  const changes = passDown(
-    own,
-    steps,
-    (t) => {
-      if (!same(t)) return true;
-      if (t === -1) toDefaults = true;
-      else takers.add(t);
-      return false;
-    },
-    budget,
-  );
-  if (changes === undefined) return undefined;
-  return changes ? { changes: true, takers: [], toDefaults: false } : { changes: false, takers: later.map((x) => x.t).filter((t) => takers.has(t)), toDefaults };
-}
-
-/**
- * The first few rules (in strictest order) that strictest lets decide some call that first-match
- * gives to rule r, with a cube of such calls: r's calls less the rules before it in first-match
- * order, passed down the rules before it in strictest order. Rule by rule when that search is too long.
- */
-function disagreeingRules(model: PolicyModel, r: number, fmBefore: readonly number[], stBefore: readonly number[], disagreeWith: (s: number) => (call: ToolCall) => boolean, budget: Budget): { s: number; piece: Cube }[] {
-  const rule = model.policy.rules[r];
-  const differs = (s: number) => !sameOutcome(model.policy.rules[s], rule);
-  const found = new Map<number, Cube>();
-  const steps = [...model.cubesOf(fmBefore).map((cube) => ({ cube, t: -2 })), ...stBefore.flatMap((s) => model.regions[s].map((cube) => ({ cube, t: s })))];
-  const placed = passDown(model.regions[r], steps, (s, piece) => (s >= 0 && differs(s) && !found.has(s) && found.set(s, piece), false), budget);
-  if (placed !== undefined) {
-    const position = new Map(stBefore.map((s, k) => [s, k]));
-    return [...found].sort(([a], [b]) => position.get(a)! - position.get(b)!).slice(0, MAX_DIFFERING_PAIRS_PER_RULE).map(([s, piece]) => ({ s, piece }));
+  let left = PATH_STEPS;
+  class GaveUp extends Error {}
+  const search = (cube: Cube, from: number): boolean => {
+    for (let i = from; i < steps.length; i++) {
+      if (--left < 0) throw new GaveUp();
+      budget.tick();
+      const step = steps[i];
+      if (!intersect(cube, step.cube)) continue;
+      if (step.t >= 0) {
+        if (!same(step.t)) return true;
+        takers.add(step.t);
+      }
+      return subtract(cube, step.cube).some((piece) => search(piece, i + 1));
+    }
+    toDefaults = true;
+    return !same(-1);
+  };
+  try {
+    if (own.some((cube) => search(cube, 0))) return { changes: true, takers: [], toDefaults: false };
+  } catch (e) {
+    if (e instanceof GaveUp) return undefined;
+    throw e;
   }
-  const out: { s: number; piece: Cube }[] = [];
-  for (let k = 0; k < stBefore.length && out.length < MAX_DIFFERING_PAIRS_PER_RULE; k++) {
-    const s = stBefore[k];
-    if (!differs(s)) continue;
-    const inter = andRegions(model.regions[r], model.regions[s]);
-    if (inter.length === 0) continue;
-    const piece = model.concrete(inter, disagreeWith(s))?.cube ?? uncovered(inter, model.cubesNear([...fmBefore, ...stBefore.slice(0, k)], s), budget);
-    if (piece) out.push({ s, piece });
-  }
-  return out;
+  return { changes: false, takers: later.map((x) => x.t).filter((t) => takers.has(t)), toDefaults };
 }
 
 /** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
@@ -534,12 +483,19 @@ function modeDependence(model: PolicyModel, policy: Policy, unsatisfiable: Reado
     const budget = new Budget(total);
     try {
       // On calls first-match gives to r, strictest picks the first rule in its own order that matches: r or one before it.
-      const disagreeWith = (s: number) => (call: ToolCall) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s;
-      for (const { s, piece } of disagreeingRules(model, r, fmBefore, stBefore, disagreeWith, budget)) {
+      let reported = 0;
+      for (let k = 0; k < stBefore.length && reported < MAX_DIFFERING_PAIRS_PER_RULE; k++) {
+        const s = stBefore[k];
         const other = policy.rules[s];
-        const disagree = disagreeWith(s);
-        const seen = model.concrete(andRegions(model.regions[r], model.regions[s]), disagree);
-        const { witness, confirmed } = seen ? { witness: seen.witness, confirmed: true } : model.witness(piece, disagree);
+        if (sameOutcome(other, rule)) continue;
+        const inter = andRegions(model.regions[r], model.regions[s]);
+        if (inter.length === 0) continue;
+        const disagree = (call: ToolCall) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s;
+        const seen = model.concrete(inter, disagree);
+        const cube = seen?.cube ?? uncovered(inter, model.cubesNear([...fmBefore, ...stBefore.slice(0, k)], s), budget);
+        if (!cube) continue;
+        const { witness, confirmed } = seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree);
+        reported++;
         findings.push({
           kind: "mode-dependent",
           severity: "warning",
