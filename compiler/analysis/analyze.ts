@@ -418,6 +418,8 @@ function removalEffect(model: PolicyModel, policy: Policy, rule: Rule, before: r
   return { changes: false, takers: later.filter((x, k) => sameOutcome(policy.rules[x.t], rule) && takesSome(k)).map((x) => x.t), toDefaults };
 }
 
+class GaveUp extends Error {}
+
 /** Comparisons the depth-first search down the later rules may spend before the rule-by-rule checks take over. */
 const PATH_STEPS = 4_000;
 
@@ -440,7 +442,6 @@ function searchDownThePath(own: Region, beforeCubes: readonly Cube[], later: rea
   const takers = new Set<number>();
   let toDefaults = false;
   let left = PATH_STEPS;
-  class GaveUp extends Error {}
   const search = (cube: Cube, from: number): boolean => {
     for (let i = from; i < steps.length; i++) {
       if (--left < 0) throw new GaveUp();

@@ -1,4 +1,4 @@
-// Sets of strings for the analysis: (a regular language ∪ some words) minus some words, closed under and/not.
+// Sets of strings for the analysis: intersections of glob, regex and word languages and their complements, decided lazily.
 
 import { DFA, FAIterators, getIntersectionIterator, JS, NFA, type ReadonlyWord, type TransitionIterable } from "refa";
 import { escapeRegExpLiteral, parseGlob, type GlobToken } from "../semantics/glob.ts";
