@@ -180,7 +180,14 @@ export function ruleMatchesCall(rule: Rule, call: ToolCall): boolean {
 
 const orderCache = new WeakMap<Policy, number[]>();
 
-/** What the policy would decide on a call if rule `skip` were removed (the analysis's test of redundancy). */
+/** A call whose evaluation failed unexpectedly (e.g. a throwing getter in its arguments) is blocked. */
+export const ERROR_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<error>", index: -1 });
+
+export function decide(policy: Policy, call: ToolCall): Decision {
+  return decideWithout(policy, call, -1);
+}
+
+/** What the policy would decide on a call if rule `skip` were removed (-1: none; the analysis's test of redundancy). */
 export function decideWithout(policy: Policy, call: ToolCall, skip: number): Decision {
   try {
     const env = toEnv(call);
@@ -188,22 +195,6 @@ export function decideWithout(policy: Policy, call: ToolCall, skip: number): Dec
   } catch {
     return ERROR_DECISION;
   }
-}
-
-/** A call whose evaluation failed unexpectedly (e.g. a throwing getter in its arguments) is blocked. */
-export const ERROR_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<error>", index: -1 });
-
-export function decide(policy: Policy, call: ToolCall): Decision {
-  try {
-    return decideUnguarded(policy, call);
-  } catch {
-    return ERROR_DECISION;
-  }
-}
-
-function decideUnguarded(policy: Policy, call: ToolCall): Decision {
-  const env = toEnv(call);
-  return env ? firstMatch(policy, env, -1) : INVALID_CALL_DECISION;
 }
 
 /** The first rule in precedence order, other than `skip`, that matches; else the defaults. */
