@@ -17,9 +17,20 @@ function sha256(text: string): string {
  * inserting or deleting any line breaks the chain from there on.
  */
 export function sealAuditLine(record: object, prev: string): { line: string; hash: string } {
-  const body = toJson({ ...record, prev });
+  const body = withPrev(record, prev);
   const hash = sha256(body);
   return { line: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
+}
+
+/**
+ * toJson({ ...record, prev }), without copying the record: `prev` is written after its last
+ * key. A record that has a `prev` of its own (only a tampered line's) takes the copy, where
+ * the spread keeps the key's place.
+ */
+function withPrev(record: object, prev: string): string {
+  if (Object.hasOwn(record, "prev")) return toJson({ ...record, prev });
+  const json = toJson(record);
+  return `${json.length > 2 ? `${json.slice(0, -1)},` : "{"}"prev":${JSON.stringify(prev)}}`;
 }
 
 /** The hash to continue a chain from, given the last line of an existing file. */

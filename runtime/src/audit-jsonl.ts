@@ -30,6 +30,10 @@ export interface JsonlAuditSink extends AuditSink {
   fileFor(server: string): string;
   prepare(server: string): Promise<void>;
   write(record: AuditRecord): Promise<void>;
+  /** Sync mode only: prepare() as one synchronous step, throwing where prepare() rejects. */
+  prepareSync?(server: string): void;
+  /** Sync mode only: write() as one synchronous step, throwing where write() rejects. */
+  writeSync?(record: AuditRecord): void;
   /** Closes the files the sink keeps open (sync mode); a later call opens them again. */
   close(): Promise<void>;
 }
@@ -131,18 +135,34 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     return state;
   };
 
+  const prepareNow = (server: string): void => {
+    const state = syncChainFor(server);
+    // Moved away (log rotation), deleted or replaced: continue from whatever is there now.
+    if (!isSameFile(statSync(state.path, { throwIfNoEntry: false }), state)) reanchorSync(dir, state);
+    // Checked although the file is open: a file made read-only must stop the calls.
+    else accessSync(state.path, constants.W_OK);
+  };
+
+  const writeNow = (record: AuditRecord): void => {
+    const state = syncChainFor(record.server);
+    const { bytes, hash } = sealedBytes(record, state);
+    // One append per whole line: O_APPEND keeps concurrent writers from splitting it.
+    if (state.fd !== undefined) {
+      writeFully(state.fd, bytes);
+      if (options.fsync) fdatasyncSync(state.fd);
+    } else {
+      // The file could not be reopened (prepare said so); this fails the same way, or writes if it got fixed.
+      appendFileSync(state.path, bytes);
+    }
+    appended(state, bytes, hash);
+  };
+
   return {
     dir,
     fileFor,
+    ...(options.sync ? { prepareSync: prepareNow, writeSync: writeNow } : {}),
     async prepare(server) {
-      if (options.sync) {
-        const state = syncChainFor(server);
-        // Moved away (log rotation), deleted or replaced: continue from whatever is there now.
-        if (!isSameFile(statSync(state.path, { throwIfNoEntry: false }), state)) reanchorSync(dir, state);
-        // Checked although the file is open: a file made read-only must stop the calls.
-        else accessSync(state.path, constants.W_OK);
-        return;
-      }
+      if (options.sync) return prepareNow(server);
       const state = await chainFor(server);
       await enqueue(state, async () => {
         const current = await stat(state.path).catch((error: NodeJS.ErrnoException) => {
@@ -154,20 +174,7 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
       });
     },
     async write(record) {
-      if (options.sync) {
-        const state = syncChainFor(record.server);
-        const { bytes, hash } = sealedBytes(record, state);
-        // One append per whole line: O_APPEND keeps concurrent writers from splitting it.
-        if (state.fd !== undefined) {
-          writeFully(state.fd, bytes);
-          if (options.fsync) fdatasyncSync(state.fd);
-        } else {
-          // The file could not be reopened (prepare said so); this fails the same way, or writes if it got fixed.
-          appendFileSync(state.path, bytes);
-        }
-        appended(state, bytes, hash);
-        return;
-      }
+      if (options.sync) return writeNow(record);
       const state = await chainFor(record.server);
       await enqueue(state, async () => {
         const { bytes, hash } = sealedBytes(record, state);

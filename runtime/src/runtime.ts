@@ -66,7 +66,7 @@ export function ruleDescription(decision: Decision, policy?: PolicyInfo): string
   return rule && rule.name === decision.rule ? rule.description || undefined : undefined;
 }
 
-type Decided = { call: ToolCall; decision: Decision; error?: undefined } | { call?: ToolCall; decision: Decision; error: string };
+export type Decided = { call: ToolCall; decision: Decision; error?: undefined } | { call?: ToolCall; decision: Decision; error: string };
 
 export class Runtime {
   readonly policy?: PolicyInfo;
@@ -100,19 +100,12 @@ export class Runtime {
 
   /** Governs one real call: decide → approve (if asked) → execute → audit. Never throws. */
   async run<T = unknown>(call: ToolCall, execute?: Executor<T>, options?: RunOptions<T>): Promise<RunResult<T>> {
-    let now: Date;
-    try {
-      now = this.#now();
-    } catch (error) {
-      return { ok: false, status: "blocked", decision: ERROR_DECISION, error: `Clock failed: ${errorMessage(error)}` };
-    }
-    const decided = this.#decideSafely(call, now);
-    const { decision } = decided;
+    const decided = this.decideNow(call);
+    const { decision, now } = decided;
     // Without a well-formed call there is no server to audit under; refusing is all that is safe.
-    if (!decided.call) return { ok: false, status: "blocked", decision, error: decided.error };
+    if (!decided.call || !now) return { ok: false, status: "blocked", decision, error: decided.error };
     const governed = decided.call;
-    const record = (status: RunStatus, human: HumanDecision, error?: string): AuditRecord =>
-      this.#record(now, governed, decision, status, human, error);
+    const record = (status: RunStatus, human: HumanDecision, error?: string): AuditRecord => this.auditRecord(now, governed, decision, status, human, error);
 
     // Prepared before anyone is asked or anything runs: a call that cannot be audited must not happen.
     const prepareError = await this.#prepareAudit(governed.server);
@@ -162,6 +155,42 @@ export class Runtime {
     if (executed) result.value = value;
     if (failure !== undefined) result.error = failure;
     return result;
+  }
+
+  /**
+   * run()'s first step alone, for callers that drive the later ones themselves (the proxy answers
+   * most calls without a promise): reads the clock and decides, failing closed as run() does.
+   * Without `call` (a malformed call) or `now` (a broken clock), run() refuses without auditing.
+   */
+  decideNow(call: ToolCall): Decided & { now?: Date } {
+    let now: Date;
+    try {
+      now = this.#now();
+    } catch (error) {
+      return { decision: ERROR_DECISION, error: `Clock failed: ${errorMessage(error)}` };
+    }
+    const decided: Decided & { now?: Date } = this.#decideSafely(call, now);
+    decided.now = now;
+    return decided;
+  }
+
+  /** The audit record run() writes for a call decided at `now`. */
+  auditRecord(now: Date, call: ToolCall, decision: Decision, status: RunStatus, human: HumanDecision, error?: string): AuditRecord {
+    const record: AuditRecord = {
+      time: now.toISOString(),
+      server: call.server,
+      tool: call.tool,
+      ...(call.agent !== undefined ? { agent: call.agent } : {}),
+      args: call.args ?? {},
+      rule: decision.rule,
+      risk: decision.risk,
+      approval: decision.approval,
+      human,
+      status,
+    };
+    if (error !== undefined) record.error = error;
+    if (this.policy?.hash !== undefined) record.policy = this.policy.hash;
+    return record;
   }
 
   #now(): Date {
@@ -228,24 +257,6 @@ export class Runtime {
 
   #refuse<T>(status: "blocked" | "denied", decision: Decision, auditError: string | undefined, error: string): RunResult<T> {
     return { ok: false, status, decision, error: auditError === undefined ? error : `${error}; ${auditError}` };
-  }
-
-  #record(now: Date, call: ToolCall, decision: Decision, status: RunStatus, human: HumanDecision, error?: string): AuditRecord {
-    const record: AuditRecord = {
-      time: now.toISOString(),
-      server: call.server,
-      tool: call.tool,
-      ...(call.agent !== undefined ? { agent: call.agent } : {}),
-      args: call.args ?? {},
-      rule: decision.rule,
-      risk: decision.risk,
-      approval: decision.approval,
-      human,
-      status,
-    };
-    if (error !== undefined) record.error = error;
-    if (this.policy?.hash !== undefined) record.policy = this.policy.hash;
-    return record;
   }
 }
 

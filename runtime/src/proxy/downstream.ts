@@ -1,10 +1,13 @@
 // One real MCP server behind the proxy: launched over stdio, connected with the SDK Client, watched until it exits.
+import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { createRequire } from "node:module";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CallToolResultSchema,
   ErrorCode,
+  JSONRPCMessageSchema,
   McpError,
   type CallToolResult,
   type ClientCapabilities,
@@ -12,210 +15,335 @@ import {
   type JSONRPCMessage,
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
-
-/** A request the proxy sent itself, waiting for its answer. */
-interface PendingCall {
-  resolve(result: CallToolResult): void;
-  reject(error: unknown): void;
-  onprogress?: (progress: Record<string, unknown>) => void;
-  /** Restarts the timeout on progress; absent without a timeout. */
-  touch?: () => void;
-}
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, isBlank } from "./line-transport.ts";
 
 /**
- * What a proxied call needs of a cancellation: an AbortSignal has it, but building one per call
- * (an EventTarget) was a visible part of the proxy's cost, so the proxy's own calls use CallAbort.
+ * A tools/call the proxy forwarded itself, told how it ended: exactly one of `answered` and
+ * `failed` is called, once, unless the proxy cancels the call first.
  */
-export interface CallSignal {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  /** Calls `listener` once, on abort; returns what stops that. */
-  onAbort(listener: () => void): () => void;
-}
-
-/** An AbortSignal (the SDK's, for the calls it hands over) seen as a CallSignal. */
-export function callSignalOf(signal: AbortSignal): CallSignal {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    get reason() {
-      return signal.reason as unknown;
-    },
-    onAbort(listener) {
-      signal.addEventListener("abort", listener, { once: true });
-      return () => signal.removeEventListener("abort", listener);
-    },
-  };
-}
-
-/** A CallSignal with its own abort(), as cheap as a flag until someone listens. */
-export class CallAbort implements CallSignal {
-  #aborted = false;
-  #reason: unknown;
-  #listeners?: Set<() => void>;
-
-  get aborted(): boolean {
-    return this.#aborted;
-  }
-
-  get reason(): unknown {
-    return this.#reason;
-  }
-
-  abort(reason?: unknown): void {
-    if (this.#aborted) return;
-    this.#aborted = true;
-    // As AbortController: no reason given is an AbortError.
-    this.#reason = reason !== undefined ? reason : new DOMException("This operation was aborted", "AbortError");
-    const listeners = this.#listeners;
-    this.#listeners = undefined;
-    for (const listener of listeners ?? []) listener();
-  }
-
-  onAbort(listener: () => void): () => void {
-    (this.#listeners ??= new Set()).add(listener);
-    return () => void this.#listeners?.delete(listener);
-  }
-}
-
-export interface DirectCallOptions {
-  signal: CallSignal;
-  /** As the SDK's `timeout`, restarted by each progress notification; setTimeout's ceiling means none. */
-  timeoutMs: number;
-  onprogress?: (progress: Record<string, unknown>) => void;
+export interface ForwardedCall {
+  answered(result: CallToolResult): void;
+  failed(error: unknown): void;
+  /** The client asked for progress: the server is asked for it too, and it goes to progress(). */
+  readonly progressWanted: boolean;
+  progress(update: Record<string, unknown>): void;
 }
 
 /** setTimeout's ceiling, which the proxy uses for "no timeout": no timer is armed for it. */
 const NO_TIMER_MS = 2_147_483_647;
 
+type Spawn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+let spawner: Spawn | undefined;
+
 /**
- * The SDK's stdio client transport, wrapped: writes are taken one at a time (the SDK adds a
- * "drain" listener per write that finds the pipe full, so a thousand concurrent calls would
- * pile up a thousand listeners and Node's leak warning; one at a time, the pipe's backpressure
- * still holds), and the answers to the proxy's own tools/call requests are taken before the
- * SDK client sees them. Those requests carry string ids ("aegisc-N"), which the SDK client
- * (numeric ids) never uses, so the two cannot mistake each other's answers.
+ * The spawner the SDK's own stdio transport uses (cross-spawn, the SDK's dependency), so that
+ * server commands start as they did under it: on Windows, `npx` is a .cmd shim that
+ * child_process.spawn cannot start without a shell. Node's spawn if it cannot be found.
  */
-class DownstreamTransport implements Transport {
+function spawnServer(command: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  if (!spawner) {
+    try {
+      const sdkRequire = createRequire(import.meta.resolve("@modelcontextprotocol/sdk/client/stdio.js"));
+      spawner = sdkRequire("cross-spawn") as Spawn;
+    } catch {
+      spawner = nodeSpawn as Spawn;
+    }
+  }
+  return spawner(command, args, options);
+}
+
+interface ServerProcessSpec {
+  command: string;
+  args: readonly string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+/**
+ * The server's stdio as an SDK transport, in place of the SDK's StdioClientTransport (whose
+ * start, send and close it does the same way), so that each line the server writes is parsed
+ * once: the answers to the proxy's own tools/call requests are taken here, checked by hand when
+ * their shape is the usual one, and never reach the SDK client, whose schema checks of every
+ * message were most of what the proxy added to a call on the way back. Those requests carry
+ * string ids ("aegisc-N"), which the SDK client (numeric ids) never uses, so the two cannot
+ * mistake each other's answers.
+ */
+class ServerTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  readonly inner: StdioClientTransport;
-  readonly #pending = new Map<string, PendingCall>();
-  #nextId = 0;
-  #previous: Promise<void> = Promise.resolve();
+  readonly #spec: ServerProcessSpec;
+  readonly #lines: LineSplitter;
+  readonly #forwarded = new Map<string, ForwardedCall>();
+  /** Only for calls with a timeout (--call-timeout), restarted by their progress. */
+  readonly #timers = new Map<string, { timer: ReturnType<typeof setTimeout>; ms: number }>();
+  #child?: ChildProcess;
+  #started = false;
   #closed = false;
+  #nextId = 0;
+  #drainWaiters: (() => void)[] = [];
 
-  constructor(inner: StdioClientTransport) {
-    this.inner = inner;
+  constructor(spec: ServerProcessSpec) {
+    this.#spec = spec;
+    this.#lines = new LineSplitter(
+      DEFAULT_MAX_LINE_BYTES,
+      (line) => this.#onLine(line),
+      () => this.onerror?.(new Error(`the server wrote a line longer than ${DEFAULT_MAX_LINE_BYTES} bytes; it was skipped`)),
+    );
+  }
+
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
   }
 
   start(): Promise<void> {
-    this.inner.onmessage = (message) => {
-      if (!this.#take(message)) this.onmessage?.(message);
-    };
-    this.inner.onerror = (error) => this.onerror?.(error);
-    this.inner.onclose = () => {
-      this.#closed = true;
-      // The SDK client learns first (the server is then no longer alive), as its own requests do.
-      this.onclose?.();
-      const error = McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed");
-      for (const pending of this.#pending.values()) pending.reject(error);
-      this.#pending.clear();
-    };
-    return this.inner.start();
-  }
-
-  send(message: JSONRPCMessage): Promise<void> {
-    const sent = this.#previous.then(() => this.inner.send(message));
-    this.#previous = sent.catch(() => undefined);
-    return sent;
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  /**
-   * tools/call without the SDK client's per-request machinery (a timer, and schema checks of
-   * every message on the way in), which was a large share of what the proxy added to a call.
-   * Cancellation, timeout, progress and a closed connection behave as the SDK's `request`.
-   */
-  callTool(params: Record<string, unknown>, options: DirectCallOptions): Promise<CallToolResult> {
-    return new Promise<CallToolResult>((resolve, reject) => {
-      const { signal, onprogress } = options;
-      if (signal.aborted) return reject(signal.reason);
-      if (this.#closed) return reject(McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed"));
-      const id = `aegisc-${this.#nextId++}`;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let stopListening: (() => void) | undefined;
-      const settle = () => {
-        this.#pending.delete(id);
-        if (timer !== undefined) clearTimeout(timer);
-        stopListening?.();
-      };
-      const cancel = (error: McpError, reason: string) => {
-        settle();
-        this.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } }).catch((e: unknown) =>
-          this.onerror?.(new Error(`Failed to send cancellation: ${String(e)}`)),
-        );
+    if (this.#started) throw new Error("ServerTransport already started");
+    this.#started = true;
+    return new Promise((resolve, reject) => {
+      const { command, args, env, cwd } = this.#spec;
+      const child = spawnServer(command, args, {
+        env,
+        // The server's log lines go where the proxy's go: the MCP client's log for this server.
+        stdio: ["pipe", "pipe", "inherit"],
+        shell: false,
+        windowsHide: process.platform === "win32",
+        ...(cwd !== undefined ? { cwd } : {}),
+      });
+      this.#child = child;
+      child.on("error", (error) => {
         reject(error);
-      };
-      const onAbort = () => cancel(signal.reason instanceof McpError ? signal.reason : new McpError(ErrorCode.RequestTimeout, String(signal.reason)), String(signal.reason));
-      const pending: PendingCall = {
-        resolve: (result) => {
-          settle();
-          resolve(result);
-        },
-        reject: (error) => {
-          settle();
-          reject(error);
-        },
-        ...(onprogress ? { onprogress } : {}),
-      };
-      if (options.timeoutMs < NO_TIMER_MS) {
-        const onTimeout = () => cancel(McpError.fromError(ErrorCode.RequestTimeout, "Request timed out", { timeout: options.timeoutMs }), "Request timed out");
-        timer = setTimeout(onTimeout, options.timeoutMs);
-        pending.touch = () => {
-          clearTimeout(timer);
-          timer = setTimeout(onTimeout, options.timeoutMs);
-        };
-      }
-      stopListening = signal.onAbort(onAbort);
-      this.#pending.set(id, pending);
-      const sent = onprogress ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
-      this.send({ jsonrpc: "2.0", id, method: "tools/call", params: sent }).catch((error: unknown) => pending.reject(error));
+        this.onerror?.(error);
+      });
+      child.on("spawn", () => resolve());
+      child.on("close", () => this.#onClose());
+      child.stdin?.on("error", (error) => this.onerror?.(error));
+      child.stdout?.on("data", (chunk: Buffer) => this.#lines.push(chunk));
+      child.stdout?.on("error", (error) => this.onerror?.(error));
     });
   }
 
-  /** An answer or progress for one of the proxy's own requests: handled here, and kept from the SDK client. */
-  #take(message: JSONRPCMessage): boolean {
-    if (this.#pending.size === 0) return false;
-    const { id, method, params, result, error } = message as { id?: unknown; method?: unknown; params?: { progressToken?: unknown }; result?: unknown; error?: { code: number; message: string; data?: unknown } };
-    if (method === undefined && typeof id === "string") {
-      const pending = this.#pending.get(id);
-      if (!pending) return false;
-      if (error !== undefined) {
-        pending.reject(McpError.fromError(error.code, error.message, error.data));
-        return true;
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.#child?.stdin;
+    if (!stdin || this.#closed) return Promise.reject(new Error("Not connected"));
+    if (stdin.write(JSON.stringify(message) + "\n")) return Promise.resolve();
+    return new Promise((resolve) => {
+      // One listener for all waiters: a thousand concurrent calls must not pile up "drain" listeners.
+      if (this.#drainWaiters.push(resolve) === 1) stdin.once("drain", () => this.#releaseDrainWaiters());
+    });
+  }
+
+  /** Ends the server's stdin, then SIGTERM and SIGKILL, two seconds apart, until it exits (the SDK's schedule). */
+  async close(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#child = undefined;
+    const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    try {
+      child.stdin?.end();
+    } catch {
+      // Already gone.
+    }
+    await Promise.race([closed, delay(2000)]);
+    if (!exited()) {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
       }
-      // The same check the SDK client makes of a tools/call result.
-      const parsed = CallToolResultSchema.safeParse(result);
-      if (parsed.success) pending.resolve(parsed.data);
-      else pending.reject(parsed.error);
+      await Promise.race([closed, delay(2000)]);
+    }
+    if (!exited()) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  /**
+   * Sends a tools/call whose answer comes back to `call` instead of the SDK client: no promise,
+   * timer or schema check per call. Returns the request's id, or undefined when the server is gone.
+   */
+  forward(params: Record<string, unknown>, call: ForwardedCall, timeoutMs: number): string | undefined {
+    const stdin = this.#child?.stdin;
+    if (!stdin || this.#closed) return undefined;
+    const id = `aegisc-${this.#nextId++}`;
+    this.#forwarded.set(id, call);
+    if (timeoutMs < NO_TIMER_MS) this.#arm(id, timeoutMs);
+    // The progress token is ours, so that the server's progress finds this call.
+    const sent = call.progressWanted ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
+    stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: sent }) + "\n");
+    return id;
+  }
+
+  /** Tells the server to stop working on a forwarded call, whose answer is then ignored. */
+  cancel(id: string, reason: string): void {
+    if (!this.#forwarded.delete(id)) return;
+    this.#disarm(id);
+    this.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason } }).catch((error: unknown) =>
+      this.onerror?.(new Error(`Failed to send cancellation: ${String(error)}`)),
+    );
+  }
+
+  #onClose(): void {
+    this.#child = undefined;
+    this.#closed = true;
+    this.#lines.stop();
+    this.#releaseDrainWaiters();
+    // The SDK client learns first (the server is then no longer alive), as its own requests do.
+    this.onclose?.();
+    const calls = [...this.#forwarded.values()];
+    this.#forwarded.clear();
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    const error = McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed");
+    for (const call of calls) call.failed(error);
+  }
+
+  #releaseDrainWaiters(): void {
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  }
+
+  #onLine(line: string): void {
+    if (isBlank(line)) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (this.#forwarded.size > 0 && this.#take(parsed)) return;
+    const message = JSONRPCMessageSchema.safeParse(parsed);
+    if (!message.success) {
+      this.onerror?.(message.error);
+      return;
+    }
+    try {
+      this.onmessage?.(message.data as JSONRPCMessage);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** An answer or progress for one of the proxy's own requests: handled here, and kept from the SDK client. */
+  #take(parsed: unknown): boolean {
+    if (!isRecord(parsed)) return false;
+    const { id, method } = parsed;
+    if (typeof id === "string" && method === undefined) {
+      const call = this.#forwarded.get(id);
+      if (!call) return false;
+      this.#forwarded.delete(id);
+      this.#disarm(id);
+      settle(call, parsed);
       return true;
     }
-    if (method === "notifications/progress" && typeof params?.progressToken === "string") {
-      const pending = this.#pending.get(params.progressToken);
-      if (!pending?.onprogress) return false;
-      const { progressToken: _token, ...progress } = params;
-      pending.touch?.();
-      pending.onprogress(progress);
+    if (method === "notifications/progress" && id === undefined && isNotificationEnvelope(parsed)) {
+      const params = parsed.params;
+      if (!isRecord(params) || typeof params.progressToken !== "string" || typeof params.progress !== "number") return false;
+      const call = this.#forwarded.get(params.progressToken);
+      if (!call?.progressWanted) return false;
+      const { progressToken, ...update } = params;
+      const armed = this.#timers.get(progressToken);
+      if (armed) this.#arm(progressToken, armed.ms);
+      call.progress(update);
       return true;
     }
     return false;
   }
+
+  #arm(id: string, ms: number): void {
+    const armed = this.#timers.get(id);
+    if (armed) clearTimeout(armed.timer);
+    this.#timers.set(id, { timer: setTimeout(() => this.#timedOut(id, ms), ms), ms });
+  }
+
+  #disarm(id: string): void {
+    if (this.#timers.size === 0) return;
+    const armed = this.#timers.get(id);
+    if (!armed) return;
+    clearTimeout(armed.timer);
+    this.#timers.delete(id);
+  }
+
+  #timedOut(id: string, ms: number): void {
+    const call = this.#forwarded.get(id);
+    if (!call) return;
+    this.cancel(id, "Request timed out");
+    call.failed(McpError.fromError(ErrorCode.RequestTimeout, "Request timed out", { timeout: ms }));
+  }
+}
+
+/** A response's outcome for its call: the SDK client's checks of a tools/call answer, by hand for the usual shapes. */
+function settle(call: ForwardedCall, response: Record<string, unknown>): void {
+  const { result, error } = response;
+  if (!isResponseEnvelope(response)) {
+    call.failed(new Error(`the server's answer is not a valid JSON-RPC response: ${JSON.stringify(response).slice(0, 200)}`));
+    return;
+  }
+  if (error !== undefined) {
+    const { code, message, data } = error as { code: number; message: string; data?: unknown };
+    call.failed(McpError.fromError(code, message, data));
+    return;
+  }
+  if (isPlainCallResult(result)) {
+    call.answered(result);
+    return;
+  }
+  const parsed = CallToolResultSchema.safeParse(result);
+  if (parsed.success) call.answered(parsed.data);
+  else call.failed(parsed.error);
+}
+
+/** What JSONRPCResultResponseSchema or JSONRPCErrorResponseSchema accept (strict envelopes), for a response with a string id. */
+function isResponseEnvelope(response: Record<string, unknown>): boolean {
+  if (response.jsonrpc !== "2.0") return false;
+  let keys = 0;
+  for (const key in response) {
+    if (key !== "jsonrpc" && key !== "id" && key !== "result" && key !== "error") return false;
+    keys++;
+  }
+  if (keys !== 3) return false;
+  if (response.result !== undefined) return isRecord(response.result);
+  const error = response.error;
+  if (!isRecord(error) || !Number.isSafeInteger(error.code) || typeof error.message !== "string") return false;
+  for (const key in error) if (key !== "code" && key !== "message" && key !== "data") return false;
+  return true;
+}
+
+function isNotificationEnvelope(message: Record<string, unknown>): boolean {
+  if (message.jsonrpc !== "2.0") return false;
+  for (const key in message) if (key !== "jsonrpc" && key !== "method" && key !== "params") return false;
+  return true;
+}
+
+/**
+ * A tools/call result that CallToolResultSchema accepts and returns unchanged (text content
+ * items with nothing else, no `_meta`): the usual answer, checked without the schema, which cost
+ * more than the rest of the answer's handling. Anything else goes to the schema.
+ */
+export function isPlainCallResult(value: unknown): value is CallToolResult {
+  if (!isRecord(value)) return false;
+  const { content, isError, structuredContent } = value;
+  if (!Array.isArray(content) || value._meta !== undefined) return false;
+  if (isError !== undefined && typeof isError !== "boolean") return false;
+  if (structuredContent !== undefined && !isRecord(structuredContent)) return false;
+  for (const item of content as unknown[]) {
+    if (!isRecord(item) || item.type !== "text" || typeof item.text !== "string") return false;
+    for (const key in item) if (key !== "type" && key !== "text") return false;
+  }
+  return true;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export interface DownstreamSpec {
@@ -245,12 +373,12 @@ export class Downstream {
   readonly name: string;
   readonly spec: DownstreamSpec;
   readonly client: Client;
-  readonly #transport: DownstreamTransport;
+  readonly #transport: ServerTransport;
   #alive = false;
   readonly exited: Promise<void>;
   #markExited!: () => void;
 
-  private constructor(spec: DownstreamSpec, client: Client, transport: DownstreamTransport) {
+  private constructor(spec: DownstreamSpec, client: Client, transport: ServerTransport) {
     this.name = spec.name;
     this.spec = spec;
     this.client = client;
@@ -261,18 +389,11 @@ export class Downstream {
   /** Launches and initializes the server; rejects (after cleaning up) if it cannot start. */
   static async connect(spec: DownstreamSpec, options: DownstreamConnectOptions): Promise<Downstream> {
     const baseEnv = options.env ?? process.env;
-    const env: Record<string, string> = {};
+    // As the SDK's transport: its safe defaults (PATH, HOME, …) under the environment given.
+    const env: Record<string, string> = { ...getDefaultEnvironment() };
     for (const [key, value] of Object.entries(baseEnv)) if (value !== undefined) env[key] = value;
     Object.assign(env, spec.env ?? {});
-    const inner = new StdioClientTransport({
-      command: spec.command,
-      args: [...(spec.args ?? [])],
-      env,
-      ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
-      // The server's log lines go where the proxy's go: the MCP client's log for this server.
-      stderr: "inherit",
-    });
-    const transport = new DownstreamTransport(inner);
+    const transport = new ServerTransport({ command: spec.command, args: [...(spec.args ?? [])], env, ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}) });
     const client = new Client(options.clientInfo, { capabilities: options.capabilities });
     const downstream = new Downstream(spec, client, transport);
     options.configure(client, downstream);
@@ -308,12 +429,16 @@ export class Downstream {
   }
 
   get pid(): number | null {
-    return this.#transport.inner.pid;
+    return this.#transport.pid;
   }
 
-  /** A tools/call straight to the server (see DownstreamTransport.callTool). */
-  callTool(params: Record<string, unknown>, options: DirectCallOptions): Promise<CallToolResult> {
-    return this.#transport.callTool(params, options);
+  /** A tools/call straight to the server (see ServerTransport.forward); undefined when the server is gone. */
+  forward(params: Record<string, unknown>, call: ForwardedCall, timeoutMs: number): string | undefined {
+    return this.#transport.forward(params, call, timeoutMs);
+  }
+
+  cancel(id: string, reason: string): void {
+    this.#transport.cancel(id, reason);
   }
 
   /** Ends the server's stdin, then escalates to SIGTERM and SIGKILL (the SDK's schedule) until it exits. */

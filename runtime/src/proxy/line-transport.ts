@@ -17,6 +17,85 @@ export interface LineTransportOptions {
 }
 
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+/** The longest line either side may send; longer ones are skipped whole. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Cuts a byte stream into lines (without their "\n" or "\r\n"), decoding each as UTF-8 once it
+ * is whole, so that a character split between chunks survives. A line longer than `maxLineBytes`
+ * is dropped up to its end and reported instead of growing the buffer without bound.
+ */
+export class LineSplitter {
+  readonly #maxLineBytes: number;
+  readonly #onLine: (line: string) => void;
+  readonly #onOverLong: () => void;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Inside an over-long line: everything up to its end is dropped. */
+  #skipping = false;
+  #stopped = false;
+
+  constructor(maxLineBytes: number, onLine: (line: string) => void, onOverLong: () => void) {
+    this.#maxLineBytes = maxLineBytes;
+    this.#onLine = onLine;
+    this.#onOverLong = onOverLong;
+  }
+
+  /** No more lines are delivered, not even the rest of the current chunk's. */
+  stop(): void {
+    this.#stopped = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+
+  push(chunk: Buffer | string): void {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    let start = 0;
+    for (let end = bytes.indexOf(NEWLINE); end !== -1 && !this.#stopped; end = bytes.indexOf(NEWLINE, start)) {
+      const lineStart = start;
+      start = end + 1;
+      if (this.#skipping) {
+        this.#skipping = false;
+        continue;
+      }
+      if (this.#pendingBytes + end - lineStart > this.#maxLineBytes) {
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        this.#onOverLong();
+        continue;
+      }
+      let line: string;
+      if (this.#pending.length === 0) {
+        // The usual case, a whole line in one chunk: decoded straight from the chunk, no copy.
+        line = bytes.toString("utf8", lineStart, end > lineStart && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
+      } else {
+        const whole = Buffer.concat([...this.#pending, bytes.subarray(lineStart, end)]);
+        this.#pending = [];
+        this.#pendingBytes = 0;
+        line = whole.toString("utf8", 0, whole.length > 0 && whole[whole.length - 1] === CARRIAGE_RETURN ? whole.length - 1 : whole.length);
+      }
+      this.#onLine(line);
+    }
+    if (start >= bytes.length || this.#skipping || this.#stopped) return;
+    const rest = bytes.length - start;
+    if (this.#pendingBytes + rest > this.#maxLineBytes) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#skipping = true;
+      this.#onOverLong();
+      return;
+    }
+    // Copied, so that a short rest does not keep a whole large chunk alive.
+    this.#pending.push(Buffer.from(bytes.subarray(start)));
+    this.#pendingBytes += rest;
+  }
+}
+
+/** Whether a line holds nothing but whitespace (skipped, as an empty line is); a message starts with "{" and is never asked. */
+export function isBlank(line: string): boolean {
+  return line.charCodeAt(0) !== 0x7b && line.trim() === "";
+}
 
 /**
  * Unlike the SDK's StdioServerTransport, this one closes when its input ends (so the proxy
@@ -31,10 +110,7 @@ export class LineTransport implements Transport {
   readonly #input: NodeJS.ReadableStream;
   readonly #output: LineOutput;
   readonly #maxLineBytes: number;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  /** Inside an over-long line: everything up to its end is dropped. */
-  #skipping = false;
+  readonly #lines: LineSplitter;
   #started = false;
   #closed = false;
   #drainWaiters: (() => void)[] = [];
@@ -42,7 +118,12 @@ export class LineTransport implements Transport {
   constructor(input: NodeJS.ReadableStream, output: LineOutput, options: LineTransportOptions = {}) {
     this.#input = input;
     this.#output = output;
-    this.#maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.#lines = new LineSplitter(
+      this.#maxLineBytes,
+      (line) => this.#handleLine(line),
+      () => this.#rejectOverLong(),
+    );
   }
 
   get closed(): boolean {
@@ -76,6 +157,16 @@ export class LineTransport implements Transport {
     }
   }
 
+  /**
+   * Writes a message now, without send()'s promise and wait for the output to drain: for the
+   * answers the proxy writes itself (the written text is buffered either way). False when closed.
+   */
+  write(message: JSONRPCMessage): boolean {
+    if (this.#closed) return false;
+    this.#write(JSON.stringify(message) + "\n");
+    return true;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -88,7 +179,7 @@ export class LineTransport implements Transport {
     this.#output.off?.("error", this.#onOutputError);
     this.#output.on?.("error", () => undefined);
     this.#input.pause();
-    this.#pending = [];
+    this.#lines.stop();
     this.#releaseDrainWaiters();
     this.onclose?.();
   }
@@ -107,41 +198,11 @@ export class LineTransport implements Transport {
   }
 
   readonly #onData = (chunk: Buffer | string): void => {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
-    let start = 0;
-    for (let end = bytes.indexOf(NEWLINE, start); end !== -1 && !this.#closed; end = bytes.indexOf(NEWLINE, start)) {
-      const piece = bytes.subarray(start, end);
-      start = end + 1;
-      if (this.#skipping) {
-        this.#skipping = false;
-        continue;
-      }
-      if (this.#pendingBytes + piece.length > this.#maxLineBytes) {
-        this.#pending = [];
-        this.#pendingBytes = 0;
-        this.#rejectOverLong();
-        continue;
-      }
-      const line = this.#pending.length === 0 ? piece : Buffer.concat([...this.#pending, piece]);
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      this.#handleLine(line.toString("utf8").replace(/\r$/, ""));
-    }
-    if (start >= bytes.length || this.#skipping || this.#closed) return;
-    const rest = bytes.subarray(start);
-    if (this.#pendingBytes + rest.length > this.#maxLineBytes) {
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      this.#skipping = true;
-      this.#rejectOverLong();
-      return;
-    }
-    this.#pending.push(Buffer.from(rest));
-    this.#pendingBytes += rest.length;
+    this.#lines.push(chunk);
   };
 
   #handleLine(line: string): void {
-    if (line.trim() === "") return;
+    if (isBlank(line)) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);

@@ -43,29 +43,31 @@ export function callAuditSink(shared: AuditSink, context: CallAuditContext, now:
 }
 
 export function proxyAuditRecord(record: AuditRecord, context: CallAuditContext, now: number): ProxyAuditRecord {
-  const { args, redacted } = redactArgs(record.args, context.redact);
+  const { args, redacted } = context.redact.length > 0 ? redactArgs(record.args, context.redact) : { args: record.args, redacted: undefined };
   const { approval } = context;
   // A denial's reason says who or what denied it, more precisely than the runtime's generic text.
   const error = record.status === "denied" && approval?.reason ? approval.reason : record.error;
-  const out: ProxyAuditRecord = {
-    time: record.time,
-    id: context.id,
-    ...(context.requestId !== undefined ? { requestId: context.requestId } : {}),
-    server: record.server,
-    tool: record.tool,
-    ...(record.agent !== undefined ? { agent: record.agent } : {}),
-    args,
-    ...(redacted.length > 0 ? { redacted } : {}),
-    rule: record.rule,
-    risk: record.risk,
-    approval: record.approval,
-    human: record.human,
-    ...(approval ? { via: approval.via, answer: approval.answer } : {}),
-    status: record.status,
-    ...(error !== undefined ? { error } : {}),
-    durationMs: Math.round((now - context.startedAt) * 1000) / 1000,
-    ...(record.policy !== undefined ? { policy: record.policy } : {}),
-  };
+  // Filled in the order of the audit format's fields (they are serialized in this order), one
+  // key at a time: spreading optional parts in cost a copy of the record each.
+  const out = { time: record.time, id: context.id } as ProxyAuditRecord;
+  if (context.requestId !== undefined) out.requestId = context.requestId;
+  out.server = record.server;
+  out.tool = record.tool;
+  if (record.agent !== undefined) out.agent = record.agent;
+  out.args = args;
+  if (redacted !== undefined && redacted.length > 0) out.redacted = redacted;
+  out.rule = record.rule;
+  out.risk = record.risk;
+  out.approval = record.approval;
+  out.human = record.human;
+  if (approval) {
+    out.via = approval.via;
+    out.answer = approval.answer;
+  }
+  out.status = record.status;
+  if (error !== undefined) out.error = error;
+  out.durationMs = Math.round((now - context.startedAt) * 1000) / 1000;
+  if (record.policy !== undefined) out.policy = record.policy;
   return out;
 }
 

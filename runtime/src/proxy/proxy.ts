@@ -1,5 +1,4 @@
 // The governing MCP proxy: a server to the client, a client to each real server, and every tools/call decided, approved and audited in between.
-import { randomUUID } from "node:crypto";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -34,7 +33,6 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   isJSONRPCRequest,
-  type CallToolResult,
   type ClientCapabilities,
   type Implementation,
   type JSONRPCMessage,
@@ -42,26 +40,19 @@ import {
   type Notification,
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
-import { mcpResultError } from "../mcp.ts";
-import { blockMessage, createGuard, errorMessage, ruleDescription } from "../runtime.ts";
-import type { AuditSink, GuardModule, RunResult, ToolCall } from "../types.ts";
+import { createGuard, errorMessage, type Runtime } from "../runtime.ts";
+import type { AuditRecord, AuditSink, GuardModule } from "../types.ts";
 import { RememberedApprovals } from "./approval-binding.ts";
-import { ApprovalDesk, type ApprovalFallback, type ApprovalOutcome, type TerminalStreams } from "./approval-desk.ts";
-import { CallAbort, Downstream, callSignalOf, type CallSignal, type DownstreamSpec } from "./downstream.ts";
+import { ApprovalDesk, type ApprovalFallback, type TerminalStreams } from "./approval-desk.ts";
+import { Downstream, type DownstreamSpec } from "./downstream.ts";
 import { LineTransport, type LineOutput } from "./line-transport.ts";
-import { callAuditSink, lockAuditFile, type CallAuditContext } from "./proxy-audit.ts";
+import { ProxyCall, ProxyError, asProxyError, NO_TIMEOUT_MS, timerMs, type CallHost, type ToolCallParams } from "./proxy-call.ts";
+import { lockAuditFile } from "./proxy-audit.ts";
 import { parseRedactPath, type RedactPath } from "./redact.ts";
 import { NameRouter, PREFIXABLE_SERVER_NAME } from "./tool-routing.ts";
 
 const LOOSE_CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: RequestSchema.shape.params });
 
-/** setTimeout's ceiling: "no timeout" for SDK requests, whose default would be 60 s. */
-const NO_TIMEOUT_MS = 2_147_483_647;
-
-/** 0 (or nothing) means no limit; anything past setTimeout's ceiling is the ceiling (beyond it, timers fire at once). */
-function timerMs(ms: number | undefined): number {
-  return ms === undefined || !(ms > 0) ? NO_TIMEOUT_MS : Math.min(ms, NO_TIMEOUT_MS);
-}
 const MAX_LIST_PAGES = 1000;
 
 export interface ProxyOptions {
@@ -69,8 +60,11 @@ export interface ProxyOptions {
   guard: GuardModule;
   /** The real servers; with more than one, tool and prompt names become `<server>__<name>`. */
   servers: readonly DownstreamSpec[];
-  /** Where governed calls are recorded; with `fileFor` (the JSONL sink) each file is locked to this proxy. */
-  audit?: AuditSink & { fileFor?(server: string): string; close?(): Promise<void> };
+  /**
+   * Where governed calls are recorded; with `fileFor` (the JSONL sink) each file is locked to this
+   * proxy. With `prepareSync` and `writeSync` (the JSONL sink's sync mode) a call waits for no promise.
+   */
+  audit?: AuditSink & { fileFor?(server: string): string; close?(): Promise<void>; prepareSync?(server: string): void; writeSync?(record: AuditRecord): void };
   /** When the client cannot show an elicitation form: deny (default), or prompt on the controlling terminal. */
   approval?: ApprovalFallback;
   /** How long a human may take to answer; default 10 minutes; 0 for no limit. */
@@ -116,25 +110,6 @@ export interface RunningProxy {
   stop(reason?: string): Promise<ProxyExit>;
 }
 
-/** What the tools/call handler uses of the SDK's request and handler context. */
-type ToolCallRequest = { params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> } & Record<string, unknown> };
-interface ToolCallExtra {
-  signal: CallSignal;
-  requestId: string | number;
-  sendNotification: (notification: { method: "notifications/progress"; params: Record<string, unknown> }) => Promise<void>;
-}
-
-/** Thrown from request handlers: the SDK sends `code` and this message (without the "MCP error" prefix) to the client. */
-class ProxyError extends Error {
-  readonly code: number;
-  readonly data?: unknown;
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
-    this.code = code;
-    if (data !== undefined) this.data = data;
-  }
-}
-
 /** Starts the proxy: it reads the client's `initialize`, launches the servers with the client's capabilities, and serves. */
 export function startProxy(options: ProxyOptions): RunningProxy {
   const proxy = new GoverningProxy(options);
@@ -148,11 +123,10 @@ class GoverningProxy {
   readonly #redact: ReadonlyMap<string, readonly RedactPath[]>;
   readonly #desk: ApprovalDesk;
   readonly #upstream: LineTransport;
-  /** One per call waiting for a human, so that a shutdown can end the wait. */
-  readonly #callControllers = new Set<AbortController>();
-  readonly #inflight = new Set<Promise<unknown>>();
+  /** What each governed call uses of the proxy; one object for all of them. */
+  readonly #host: CallHost;
   /** The tools/call requests answered without the SDK server, by JSON-RPC id, to cancel them. */
-  readonly #directCalls = new Map<string | number, CallAbort>();
+  readonly #directCalls = new Map<string | number, ProxyCall>();
   readonly #hidden = new Map<string, boolean>();
   /** Where a resource URI was last listed, to route reads and subscriptions when several servers have resources. */
   readonly #resourceOwners = new Map<string, Downstream>();
@@ -181,6 +155,12 @@ class GoverningProxy {
       log: this.#log,
     });
     this.#upstream = new LineTransport(options.input ?? process.stdin, options.output ?? process.stdout);
+    this.#host = this.#callHost(createGuard({
+      decide: options.guard.decide,
+      policy: options.guard.POLICY,
+      ...(options.agent !== undefined ? { agent: options.agent } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    }));
     let resolveReady!: () => void;
     let rejectReady!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -269,7 +249,9 @@ class GoverningProxy {
   #intercept(message: JSONRPCMessage): boolean {
     const { method, id, params } = message as { method?: unknown; id?: unknown; params?: unknown };
     if (method === "tools/call" && (typeof id === "string" || typeof id === "number") && isPlainCallParams(params) && this.#server?.transport) {
-      void this.#answerCall(id, params);
+      const call = new ProxyCall(this.#host, id, params);
+      this.#directCalls.set(id, call);
+      call.start();
       return true;
     }
     if (method === "notifications/cancelled" && id === undefined) {
@@ -280,33 +262,58 @@ class GoverningProxy {
     return false;
   }
 
-  /** One intercepted tools/call, answered the way the SDK server answers its requests (no answer once cancelled). */
-  async #answerCall(id: string | number, params: ToolCallRequest["params"]): Promise<void> {
-    const signal = new CallAbort();
-    this.#directCalls.set(id, signal);
-    const extra: ToolCallExtra = {
-      signal,
-      requestId: id,
-      sendNotification: async (notification) => {
-        if (!signal.aborted) await this.#upstream.send({ ...notification, jsonrpc: "2.0" });
+  #callHost(runtime: Runtime): CallHost {
+    const options = this.#options;
+    const audit = options.audit;
+    const waiting = new Set<AbortController>();
+    const inflight = new Set<ProxyCall>();
+    // Arrow functions and getters over `this`: the host is made once, and reads the proxy's state as it is now.
+    const self = this;
+    return {
+      runtime,
+      desk: this.#desk,
+      callTimeoutMs: timerMs(options.callTimeoutMs),
+      waiting,
+      inflight,
+      get exit() {
+        return self.#exit;
+      },
+      get clientGone() {
+        return self.#server !== undefined && self.#server.transport === undefined;
+      },
+      route: (name) => this.#routeName(name, "tool"),
+      redactFor: (server) => this.#redact.get(server) ?? [],
+      prepareAudit: (server) => {
+        try {
+          if (audit?.prepareSync) audit.prepareSync(server);
+          else if (audit?.prepare) {
+            const prepared = audit.prepare(server);
+            if (prepared) return prepared.then(() => undefined, (error: unknown) => `Audit log unavailable: ${errorMessage(error)}`);
+          }
+          return undefined;
+        } catch (error) {
+          return `Audit log unavailable: ${errorMessage(error)}`;
+        }
+      },
+      writeAudit: (record) => {
+        try {
+          if (audit?.writeSync) audit.writeSync(record);
+          else if (audit) {
+            const written = audit.write(record);
+            if (written) return written.then(() => undefined, (error: unknown) => `Audit write failed: ${errorMessage(error)}`);
+          }
+          return undefined;
+        } catch (error) {
+          return `Audit write failed: ${errorMessage(error)}`;
+        }
+      },
+      send: (message) => {
+        this.#upstream.write(message);
+      },
+      forget: (call) => {
+        if (this.#directCalls.get(call.requestId) === call) this.#directCalls.delete(call.requestId);
       },
     };
-    let response: JSONRPCMessage;
-    try {
-      const result = await this.#track(this.#callTool({ params }, extra));
-      response = { jsonrpc: "2.0", id, result };
-    } catch (error) {
-      const { code, message, data } = error as { code?: unknown; message?: unknown; data?: unknown };
-      response = {
-        jsonrpc: "2.0",
-        id,
-        error: { code: Number.isSafeInteger(code) ? (code as number) : ErrorCode.InternalError, message: typeof message === "string" ? message : "Internal error", ...(data !== undefined ? { data } : {}) },
-      };
-    } finally {
-      if (this.#directCalls.get(id) === signal) this.#directCalls.delete(id);
-    }
-    if (signal.aborted) return;
-    await this.#upstream.send(response).catch((error: unknown) => this.#log(`client: could not answer tools/call ${id}: ${errorMessage(error)}`));
   }
 
   async #refuseInitialize(initialize: JSONRPCRequest, reason: string): Promise<void> {
@@ -333,8 +340,9 @@ class GoverningProxy {
     };
     server.onclose = () => {
       // What the SDK server does for the requests it handles: a gone client cancels its calls.
-      for (const controller of this.#directCalls.values()) controller.abort();
+      const calls = [...this.#directCalls.values()];
       this.#directCalls.clear();
+      for (const call of calls) call.abort();
       this.#upstreamReady.reject(new Error("the MCP client disconnected"));
       void this.#shutdown({ code: 0, reason: this.#stopRequested ?? "the client disconnected" });
     };
@@ -348,8 +356,16 @@ class GoverningProxy {
       );
       // Registered with loose params so that the SDK's own tools/call validation (which answers
       // Invalid params, -32602) judges a malformed call, rather than a parse error (-32603).
-      server.setRequestHandler(LOOSE_CALL_TOOL_REQUEST, (request, extra) =>
-        this.#track(this.#callTool(request as unknown as ToolCallRequest, { ...extra, signal: callSignalOf(extra.signal) })),
+      server.setRequestHandler(
+        LOOSE_CALL_TOOL_REQUEST,
+        (request, extra) =>
+          new Promise((resolve, reject) => {
+            const call = new ProxyCall(this.#host, extra.requestId, request.params as ToolCallParams, { resolve, reject, sendNotification: extra.sendNotification });
+            const { signal } = extra;
+            if (signal.aborted) call.abort(signal.reason);
+            else signal.addEventListener("abort", () => call.abort(signal.reason), { once: true });
+            call.start();
+          }),
       );
     }
     if (capabilities.prompts) {
@@ -458,12 +474,6 @@ class GoverningProxy {
     return hidden;
   }
 
-  #track<T>(task: Promise<T>): Promise<T> {
-    this.#inflight.add(task);
-    void task.catch(() => undefined).finally(() => this.#inflight.delete(task));
-    return task;
-  }
-
   #routeName(exposed: string, kind: "tool" | "prompt") {
     const route = this.#router.resolve(exposed);
     if (!route) {
@@ -537,130 +547,6 @@ class GoverningProxy {
     throw lastError;
   }
 
-  /** Decide → ask a human if needed → forward → audit; refusals are tool results, failures MCP errors. */
-  async #callTool(request: ToolCallRequest, extra: ToolCallExtra): Promise<CallToolResult> {
-    if (this.#exit) throw new ProxyError(ErrorCode.InternalError, "The aegisc proxy is shutting down");
-    const route = this.#routeName(request.params.name, "tool");
-    const downstream = route.target;
-    // A forwarded call needs no signal of its own: the client's cancellation and disconnection
-    // abort extra.signal, and a server that exits rejects its pending requests.
-    const signal = extra.signal;
-    const context: CallAuditContext = { id: randomUUID(), requestId: extra.requestId, startedAt: performance.now(), redact: this.#redact.get(downstream.name) ?? [] };
-    const progressToken = request.params._meta?.progressToken;
-    let progress = 0;
-    const sendProgress =
-      progressToken === undefined
-        ? undefined
-        : (update: { progress?: number; total?: number; message?: string }) => {
-            progress = Math.max(progress + 1, update.progress ?? 0);
-            const params = { ...update, progress, progressToken };
-            void extra.sendNotification({ method: "notifications/progress", params }).catch(() => undefined);
-          };
-
-    const runtime = createGuard({
-      decide: this.#options.guard.decide,
-      policy: this.#options.guard.POLICY,
-      ...(this.#options.agent !== undefined ? { agent: this.#options.agent } : {}),
-      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
-      ...(this.#options.audit ? { audit: callAuditSink(this.#options.audit, context) } : {}),
-      approver: async (approvalRequest) => {
-        // A human may take minutes: a shutdown (for instance the server exiting) must end the wait.
-        const waiting = new AbortController();
-        const stopForwarding = extra.signal.onAbort(() => waiting.abort(extra.signal.reason));
-        this.#callControllers.add(waiting);
-        if (this.#exit || extra.signal.aborted) waiting.abort();
-        try {
-          const keepAlive = sendProgress ? { keepAlive: (message: string) => sendProgress({ message }) } : {};
-          const outcome = await this.#desk.decide(approvalRequest, { signal: waiting.signal, ...keepAlive });
-          context.approval = this.#explainAbort(outcome, extra.signal);
-          return outcome.answer === "approve";
-        } finally {
-          stopForwarding();
-          this.#callControllers.delete(waiting);
-        }
-      },
-    });
-
-    const call: ToolCall = { server: downstream.name, tool: route.name, args: request.params.arguments ?? {} };
-    let downstreamFailure: { error: ProxyError } | undefined;
-    const result = await runtime.run(
-      call,
-      async () => {
-        try {
-          if (signal.aborted) throw new Error("aborted before forwarding");
-          if (this.#exit) throw new ProxyError(ErrorCode.InternalError, `The proxy is shutting down (${this.#exit.reason})`);
-          if (!downstream.alive) throw new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} is not running`);
-          return await downstream.callTool(forwardedParams(request.params, route.name), {
-            signal,
-            timeoutMs: timerMs(this.#options.callTimeoutMs),
-            ...(sendProgress ? { onprogress: (update) => sendProgress(update) } : {}),
-          });
-        } catch (error) {
-          downstreamFailure = { error: this.#describeFailure(error, downstream, extra.signal) };
-          throw downstreamFailure.error;
-        }
-      },
-      { failureOf: mcpResultError },
-    );
-
-    switch (result.status) {
-      case "success":
-        return result.value as CallToolResult;
-      case "failed":
-        if (downstreamFailure) throw downstreamFailure.error;
-        // The server's own isError result: audited as failed, and the server's answer to give.
-        if ("value" in result) return result.value as CallToolResult;
-        // The tool ran but its record could not be written: the client must not get an unaudited result.
-        throw new ProxyError(ErrorCode.InternalError, `[aegisc] ${result.error ?? "the call failed"}`);
-      default:
-        return this.#refusal(result, call, context);
-    }
-  }
-
-  #explainAbort(outcome: ApprovalOutcome, clientSignal: CallSignal): ApprovalOutcome {
-    if (outcome.answer !== "aborted" || clientSignal.aborted) return outcome;
-    return { ...outcome, reason: `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before the call was approved` };
-  }
-
-  #describeFailure(error: unknown, downstream: Downstream, clientSignal: CallSignal): ProxyError {
-    if (clientSignal.aborted) {
-      const reason = clientSignal.reason;
-      const disconnected = this.#exit !== undefined && this.#server?.transport === undefined;
-      return new ProxyError(ErrorCode.RequestTimeout, disconnected ? "The MCP client disconnected before the call finished" : `The client cancelled the call${typeof reason === "string" && reason ? `: ${reason}` : ""}`);
-    }
-    // Checked before the shutdown: a server's exit is what shuts a single-server proxy down.
-    if (!downstream.alive && (error as { code?: unknown })?.code === ErrorCode.ConnectionClosed) {
-      return new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} exited before answering the call`);
-    }
-    if ((error as { code?: unknown })?.code === ErrorCode.RequestTimeout && timerMs(this.#options.callTimeoutMs) !== NO_TIMEOUT_MS) {
-      return new ProxyError(ErrorCode.RequestTimeout, `The server ${downstream.name} did not answer within ${timerMs(this.#options.callTimeoutMs) / 1000} s (the proxy's call timeout)`);
-    }
-    if (this.#exit) return new ProxyError(ErrorCode.InternalError, `The proxy shut down (${this.#exit?.reason ?? "stopping"}) before ${downstream.name} answered`);
-    return asProxyError(error, downstream);
-  }
-
-  #refusal(result: RunResult, call: ToolCall, context: CallAuditContext): CallToolResult {
-    const { decision } = result;
-    const policy = this.#options.guard.POLICY;
-    // Sentences are joined below; a description's own final period would double up.
-    const description = ruleDescription(decision, policy)?.replace(/[.\s]+$/, "");
-    const where = `${call.tool} on ${call.server}`;
-    let text: string;
-    if (result.status === "denied") {
-      const reason = context.approval?.reason ?? result.error ?? "Denied";
-      text = `[aegisc] ${reason}. The call to ${where} was not forwarded. Rule: ${decision.rule}, risk: ${decision.risk}.${description ? ` Rule description: ${description}.` : ""}`;
-    } else if (decision.approval === "block" && result.error === blockMessage(decision, policy)) {
-      text = `[aegisc] Blocked by policy rule ${decision.rule} (risk: ${decision.risk})${description ? `: ${description}` : ""}. The call to ${where} was not forwarded.`;
-    } else {
-      text = `[aegisc] Refused: ${result.error ?? "the call could not be governed"}. The call to ${where} was not forwarded. Rule: ${decision.rule}, risk: ${decision.risk}.`;
-    }
-    return {
-      isError: true,
-      content: [{ type: "text", text }],
-      _meta: { "aegisc/refusal": { status: result.status, rule: decision.rule, risk: decision.risk, approval: decision.approval, callId: context.id } },
-    };
-  }
-
   #onDownstreamExit(downstream: Downstream): void {
     if (this.#exit) return;
     const live = this.#live();
@@ -676,8 +562,8 @@ class GoverningProxy {
     if (this.#exit) return;
     this.#exit = exit;
     // Calls waiting for a human or for a server end now; each is still audited.
-    for (const controller of this.#callControllers) controller.abort();
-    for (let round = 0; round < 100 && this.#inflight.size > 0; round++) await Promise.allSettled([...this.#inflight]);
+    for (const controller of this.#host.waiting) controller.abort();
+    for (let round = 0; round < 100 && this.#host.inflight.size > 0; round++) await Promise.allSettled([...this.#host.inflight].map((call) => call.done));
     // Let the SDK send the answers of the calls that just finished before the connection closes.
     await new Promise((resolve) => setImmediate(resolve));
     this.#upstreamReady.reject(new Error("the proxy is shutting down"));
@@ -773,7 +659,7 @@ function combinedCapabilities(downstreams: readonly Downstream[], prefixed: bool
  * tools/call params the SDK server would accept as they are: a string name, arguments that are a
  * record, `_meta` with at most a valid progress token, and no task (which only the SDK handles).
  */
-function isPlainCallParams(params: unknown): params is ToolCallRequest["params"] {
+function isPlainCallParams(params: unknown): params is ToolCallParams {
   if (!isRecord(params) || typeof params.name !== "string" || "task" in params) return false;
   if (params.arguments !== undefined && !isRecord(params.arguments)) return false;
   const meta = params._meta;
@@ -785,25 +671,6 @@ function isPlainCallParams(params: unknown): params is ToolCallRequest["params"]
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function forwardedParams(params: Record<string, unknown> & { _meta?: Record<string, unknown> }, tool: string): Record<string, unknown> {
-  // The SDK adds its own progress token when we listen for progress; a task request is not something the proxy can govern.
-  const { _meta, task: _task, ...rest } = params;
-  const forwarded: Record<string, unknown> = { ...rest, name: tool };
-  if (_meta) {
-    const { progressToken: _token, ...meta } = _meta;
-    if (Object.keys(meta).length > 0) forwarded._meta = meta;
-  }
-  return forwarded;
-}
-
-function asProxyError(error: unknown, downstream: Downstream): ProxyError {
-  if (error instanceof ProxyError) return error;
-  const code = (error as { code?: unknown })?.code;
-  const message = errorMessage(error).replace(/^MCP error -?\d+: /, "");
-  if (typeof code === "number" && Number.isSafeInteger(code)) return new ProxyError(code, message, (error as { data?: unknown }).data);
-  return new ProxyError(ErrorCode.InternalError, `${downstream.name}: ${message}`);
 }
 
 function validImplementation(value: unknown): Implementation | undefined {
