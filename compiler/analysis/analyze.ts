@@ -3,7 +3,8 @@
 import { decide, decideWithout, precedenceOrder, ruleMatchesCall, type Decision, type ToolCall } from "../interpret.ts";
 import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
-import { andRegions, intersect, isEmptyRegion, RegionTooLarge, subtract, type Cube, type Region } from "./region.ts";
+import { passDown, PieceSet, type Pass, type Step, type Tick } from "./decided-region.ts";
+import { andRegions, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
 import { RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
 import * as Str from "./string-set.ts";
@@ -46,47 +47,21 @@ export function toToolCall(w: WitnessCall): ToolCall {
   return { server: w.server, tool: w.tool, ...(w.agent !== undefined ? { agent: w.agent } : {}), ...(w.args ? { args: w.args } : {}), ...(w.time ? { time: new Date(w.time) } : {}) };
 }
 
-/** Caps the cube comparisons spent on one rule; past it the rule is reported as not fully analysed. */
-export const STEP_BUDGET = 10_000;
+/** Caps the cube comparisons of one pass (a rule's decided calls, what removing it changes, where the modes disagree); past it the rule is reported as not fully analysed. */
+export const STEP_BUDGET = 200_000;
 /** Caps the comparisons of a whole analysis, so that `check` on a huge policy ends; what is left is reported. */
-export const TOTAL_STEP_BUDGET = 60_000;
+export const TOTAL_STEP_BUDGET = 20_000_000;
 
 class AnalysisExhausted extends Error {}
 
+/** Counts comparisons against the whole analysis's limit and a limit of its own. */
 class Budget {
   private steps = 0;
   constructor(private readonly total: { steps: number }) {}
-  tick(): void {
+  readonly tick: Tick = () => {
     if (++this.total.steps > TOTAL_STEP_BUDGET) throw new AnalysisExhausted();
     if (++this.steps > STEP_BUDGET) throw new RegionTooLarge(`more than ${STEP_BUDGET} steps`);
-  }
-}
-
-/**
- * A cube of `region` that none of `covers` touches, found depth-first: subtract the covers one
- * at a time and stop at the first fragment that survives them all. Never materializes the
- * (possibly exponential) difference, and answers "covered" only after exhausting it.
- */
-function uncovered(region: Region, covers: readonly Cube[], budget: Budget): Cube | undefined {
-  const search = (cube: Cube, relevant: readonly Cube[], from: number): Cube | undefined => {
-    for (let i = from; i < relevant.length; i++) {
-      budget.tick();
-      if (!intersect(cube, relevant[i])) continue;
-      for (const piece of subtract(cube, relevant[i])) {
-        const found = search(piece, relevant, i + 1);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    return cube;
   };
-  for (const cube of region) {
-    // Every fragment lies inside the cube, so covers that miss the cube can be dropped once, not at every level.
-    const relevant = covers.filter((c) => (budget.tick(), intersect(cube, c) !== undefined));
-    const found = search(cube, relevant, 0);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** Everything the analysis of one policy knows: regions per rule and the candidate index. */
@@ -124,15 +99,6 @@ class PolicyModel {
   }
 
   /**
-   * The cubes of those rules in `indexes` that can share a call with rule `j` (or are j): only
-   * they can cover any part of a region inside j's, so the others need not be compared at all.
-   */
-  cubesNear(indexes: readonly number[], j: number): Cube[] {
-    const near = this.candidates(j);
-    return indexes.filter((x) => x === j || near.has(x)).flatMap((x) => this.regions[x]);
-  }
-
-  /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
    * cubes (with the policy's names, then with names no rule mentions). Positive facts (a rule
    * decides some call, two rules disagree on one) are proven this way by the interpreter at
@@ -152,6 +118,65 @@ class PolicyModel {
     const w = cube && cubeWitness(cube, this.hints);
     if (!w) return { confirmed: false };
     return { witness: w, confirmed: check(toToolCall(w)) };
+  }
+}
+
+/**
+ * One combine mode: its precedence order and, built on first use, each rule's pass: its region
+ * passed down the rules before it, which says which of them take which of its calls and which
+ * calls it decides itself. Built once, a rule's decided calls answer every other question about
+ * it (what removing it changes, where the modes disagree) by passing them down other rules.
+ */
+class ModeView {
+  readonly policy: Policy;
+  readonly order: readonly number[];
+  private readonly position: ReadonlyMap<number, number>;
+  private readonly passes = new Map<number, Pass | RegionTooLarge>();
+
+  constructor(
+    readonly model: PolicyModel,
+    combine: Combine,
+    private readonly total: { steps: number },
+  ) {
+    this.policy = { ...model.policy, combine };
+    this.order = precedenceOrder(this.policy);
+    this.position = new Map(this.order.map((idx, pos) => [idx, pos]));
+  }
+
+  /** The rules that can share a call with rule i and take precedence over it, in precedence order. */
+  before(i: number): number[] {
+    const here = this.position.get(i)!;
+    return this.inOrder([...this.model.candidates(i)].filter((j) => this.position.get(j)! < here));
+  }
+
+  /** The rules that can share a call with rule i and come after it, in precedence order. */
+  after(i: number): number[] {
+    const here = this.position.get(i)!;
+    return this.inOrder([...this.model.candidates(i)].filter((j) => this.position.get(j)! > here));
+  }
+
+  private inOrder(indexes: number[]): number[] {
+    return indexes.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+  }
+
+  steps(indexes: readonly number[]): Step[] {
+    return indexes.map((index) => ({ index, region: this.model.regions[index] }));
+  }
+
+  /** Rule i's region passed down the rules before it; throws RegionTooLarge (every time) when that is too costly. */
+  pass(i: number): Pass {
+    let pass = this.passes.get(i);
+    if (!pass) {
+      try {
+        pass = passDown(this.model.regions[i], this.steps(this.before(i)), new Budget(this.total).tick);
+      } catch (e) {
+        if (!(e instanceof RegionTooLarge)) throw e;
+        pass = e;
+      }
+      this.passes.set(i, pass);
+    }
+    if (pass instanceof RegionTooLarge) throw pass;
+    return pass;
   }
 }
 
@@ -177,24 +202,21 @@ export const MAX_DIFFERING_PAIRS_PER_RULE = 5;
 export const MAX_SAME_PAIRS_PER_RULE = 2;
 
 /**
- * For each rule in `before` (precedence order), a cube of `region` it decides, if any. With
- * `limited`, stops once enough rules deciding differently and the same have been found.
+ * The rules that take some of a rule's calls (from its pass), in precedence order, each with a
+ * cube of those calls and, when one is found, a concrete call the interpreter confirms. With
+ * `limited`, only the first few that decide differently and the same.
  */
-function decidingParts(model: PolicyModel, policy: Policy, region: Region, inRegion: (call: ToolCall) => boolean, before: readonly number[], budget: Budget, limited = false, like?: Outcome): Part[] {
+function takenParts(model: PolicyModel, policy: Policy, rule: Rule, pass: Pass, limited: boolean): Part[] {
   const parts: Part[] = [];
   let differing = 0;
   let same = 0;
-  for (let k = 0; k < before.length; k++) {
+  for (const [j, cube] of pass.taken) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
-    const j = before[k];
-    const isSame = like !== undefined && sameOutcome(model.policy.rules[j], like);
+    const isSame = sameOutcome(policy.rules[j], rule);
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
-    const inter = andRegions(region, model.regions[j]);
-    if (inter.length === 0) continue;
-    const seen = model.concrete(inter, (call) => inRegion(call) && decide(policy, call).index === j);
-    const cube = seen?.cube ?? uncovered(inter, model.cubesNear(before.slice(0, k), j), budget);
-    if (!cube) continue;
-    parts.push({ index: j, cube, ...(seen ? { witness: seen.witness } : {}) });
+    const both = andRegions(model.regions[rule.index], model.regions[j]);
+    const seen = model.concrete(both, (call) => ruleMatchesCall(rule, call) && decide(policy, call).index === j);
+    parts.push({ index: j, cube: seen?.cube ?? cube, ...(seen ? { witness: seen.witness } : {}) });
     if (isSame) same++;
     else differing++;
   }
@@ -213,15 +235,15 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
     }
   }
   const total = { steps: 0 };
+  const views = new Map<Combine, ModeView>();
+  const view = (combine: Combine) => views.get(combine) ?? views.set(combine, new ModeView(model, combine, total)).get(combine)!;
   try {
     for (const combine of modes) {
-      const modePolicy: Policy = { ...policy, combine };
-      const order = precedenceOrder(modePolicy);
-      const position = new Map(order.map((idx, pos) => [idx, pos]));
+      const order = view(combine).order;
       for (const [k, index] of order.entries()) {
         if (unsatisfiable.has(index)) continue;
         try {
-          findings.push(...ruleFindings(model, modePolicy, index, order, position, total));
+          findings.push(...ruleFindings(view(combine), index, total));
         } catch (e) {
           if (e instanceof AnalysisExhausted) {
             findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k));
@@ -232,7 +254,7 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
         }
       }
     }
-    if (!policy.combineExplicit && options.modes === undefined) findings.push(...modeDependence(model, policy, unsatisfiable, total));
+    if (!policy.combineExplicit && options.modes === undefined) findings.push(...modeDependence(view("first-match"), view("strictest"), unsatisfiable, total));
   } catch (e) {
     if (!(e instanceof AnalysisExhausted)) throw e;
     findings.push(exhaustedFinding(policy.rules[0], policy.combine, 0));
@@ -271,20 +293,18 @@ function unsatisfiableFinding(rule: Rule, combine: Combine): Finding {
   };
 }
 
-function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: readonly number[], position: Map<number, number>, total: { steps: number }): Finding[] {
+function ruleFindings(view: ModeView, index: number, total: { steps: number }): Finding[] {
+  const { model, policy } = view;
   const rule = policy.rules[index];
   const combine = policy.combine;
   const budget = new Budget(total);
-  const candidates = model.candidates(index);
-  const here = position.get(index)!;
-  const before = order.filter((j) => position.get(j)! < here && candidates.has(j));
-  const after = order.filter((j) => position.get(j)! > here && candidates.has(j));
   const own = model.regions[index];
   const matches = (call: ToolCall) => ruleMatchesCall(rule, call);
+  const pass = view.pass(index);
   const decided = model.concrete(own, (call) => decide(policy, call).index === index);
-  const effective = decided?.cube ?? uncovered(own, model.cubesOf(before), budget);
+  const effective = decided?.cube ?? pass.left.first();
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
-  const parts = decidingParts(model, policy, own, matches, before, budget, effective !== undefined, rule);
+  const parts = takenParts(model, policy, rule, pass, effective !== undefined);
   const findings: Finding[] = [];
   const opaque = (...idx: number[]) => idx.some((i) => model.opaque[i]);
   const decidedBy = (j: number) => (call: ToolCall) => matches(call) && ruleMatchesCall(policy.rules[j], call) && decide(policy, call).index === j;
@@ -343,7 +363,7 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
     const winner = policy.rules[part.index];
     const { witness, confirmed } = partWitness(part);
     const same = sameOutcome(winner, rule);
-    const winnerInside = !same && uncovered(model.regions[part.index], own, budget) === undefined;
+    const winnerInside = !same && passDown(model.regions[part.index], [{ index, region: own }], budget.tick).left.size === 0;
     const kind = same ? "overlap" : winnerInside ? "generalization" : "correlation";
     const laxerWins = APPROVAL_RANK[winner.approval] < APPROVAL_RANK[rule.approval];
     const severity = same ? "info" : laxerWins && !winnerInside ? "warning" : "info";
@@ -370,7 +390,9 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   let changes = decided !== undefined && !sameOutcome(decideWithout(policy, toToolCall(decided.witness), index), rule);
   let takers: number[] = [];
   let toDefaults = false;
-  if (!changes) ({ changes, takers, toDefaults } = removalEffect(model, policy, rule, before, after, budget));
+  if (!changes) {
+    ({ changes, takers, toDefaults } = removalEffect(view, rule, pass.left, budget));
+  }
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
     const { witness, confirmed } = decided ? { witness: decided.witness, confirmed: true } : model.witness(effective, (call) => decide(policy, call).index === index);
@@ -391,38 +413,6 @@ function ruleFindings(model: PolicyModel, policy: Policy, index: number, order: 
   return findings;
 }
 
-/**
- * What removing a rule would change. Only a later rule that decides differently (or different
- * defaults) can change a decision, on calls of the rule's region that no rule before it, and no
- * later rule before that one, covers; each is checked on its own small intersection, by a
- * concrete call first. Later rules that decide the same are looked at only when nothing changes,
- * to name them in the finding.
- */
-function removalEffect(model: PolicyModel, policy: Policy, rule: Rule, before: readonly number[], after: readonly number[], budget: Budget): RemovalEffect {
-  const own = model.regions[rule.index];
-  const near = (cubes: readonly Cube[]) => cubes.filter((c) => own.some((o) => (budget.tick(), intersect(o, c) !== undefined)));
-  const beforeCubes = near(model.cubesOf(before));
-  const later = after.map((t) => ({ t, cubes: near(model.regions[t]) })).filter((x) => x.cubes.length > 0);
-  const takesSome = (k: number) => {
-    const { t, cubes } = later[k];
-    const inter = andRegions(own, cubes);
-    if (inter.length === 0) return false;
-    const takenByT = (call: ToolCall) => decide(policy, call).index === rule.index && decideWithout(policy, call, rule.index).index === t;
-    return model.concrete(inter, takenByT) !== undefined || uncovered(inter, [...beforeCubes, ...later.slice(0, k).flatMap((x) => x.cubes)], budget) !== undefined;
-  };
-  const quick = searchDownThePath(own, beforeCubes, later, (t) => (t < 0 ? sameOutcome(policy.defaults, rule) : sameOutcome(policy.rules[t], rule)), budget);
-  if (quick) return quick;
-  for (let k = 0; k < later.length; k++) if (!sameOutcome(policy.rules[later[k].t], rule) && takesSome(k)) return { changes: true, takers: [], toDefaults: false };
-  const toDefaults = uncovered(own, [...beforeCubes, ...later.flatMap((x) => x.cubes)], budget) !== undefined;
-  if (toDefaults && !sameOutcome(policy.defaults, rule)) return { changes: true, takers: [], toDefaults };
-  return { changes: false, takers: later.filter((x, k) => sameOutcome(policy.rules[x.t], rule) && takesSome(k)).map((x) => x.t), toDefaults };
-}
-
-class GaveUp extends Error {}
-
-/** Comparisons the depth-first search down the later rules may spend before the rule-by-rule checks take over. */
-const PATH_STEPS = 4_000;
-
 interface RemovalEffect {
   readonly changes: boolean;
   /** Later rules deciding the same that take some of the rule's calls. */
@@ -431,72 +421,43 @@ interface RemovalEffect {
 }
 
 /**
- * The rule's calls, less the rules before it, passed down the later rules in order piece by
- * piece: a piece reaching a rule (or the defaults, t = -1) that decides differently is a
- * change and ends the search; one reaching a rule that decides the same is that rule's. Usually
- * one path finds a change, and a rule covered by a few later ones is settled in a few steps.
- * Undefined past PATH_STEPS, leaving the answer to the rule-by-rule checks.
+ * What removing a rule would change: the calls it decides pass down the later rules in
+ * precedence order, each later rule taking what it matches of what is left. A later rule that
+ * decides differently and takes some (or defaults that differ and get some) is a change; later
+ * rules that decide the same and take some are named in the redundancy finding.
  */
-function searchDownThePath(own: Region, beforeCubes: readonly Cube[], later: readonly { t: number; cubes: readonly Cube[] }[], same: (t: number) => boolean, budget: Budget): RemovalEffect | undefined {
-  const steps = [...beforeCubes.map((cube) => ({ cube, t: -2 })), ...later.flatMap(({ t, cubes }) => cubes.map((cube) => ({ cube, t })))];
-  const takers = new Set<number>();
-  let toDefaults = false;
-  let left = PATH_STEPS;
-  const search = (cube: Cube, from: number): boolean => {
-    for (let i = from; i < steps.length; i++) {
-      if (--left < 0) throw new GaveUp();
-      budget.tick();
-      const step = steps[i];
-      if (!intersect(cube, step.cube)) continue;
-      if (step.t >= 0) {
-        if (!same(step.t)) return true;
-        takers.add(step.t);
-      }
-      return subtract(cube, step.cube).some((piece) => search(piece, i + 1));
-    }
-    toDefaults = true;
-    return !same(-1);
-  };
-  try {
-    if (own.some((cube) => search(cube, 0))) return { changes: true, takers: [], toDefaults: false };
-  } catch (e) {
-    if (e instanceof GaveUp) return undefined;
-    throw e;
-  }
-  return { changes: false, takers: later.map((x) => x.t).filter((t) => takers.has(t)), toDefaults };
+function removalEffect(view: ModeView, rule: Rule, decided: PieceSet, budget: Budget): RemovalEffect {
+  const policy = view.policy;
+  const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
+  const { left, taken } = passDown(decided, view.steps(view.after(rule.index)), budget.tick, differs);
+  if ([...taken.keys()].some(differs)) return { changes: true, takers: [], toDefaults: false };
+  const toDefaults = left.size > 0;
+  return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers: [...taken.keys()], toDefaults };
 }
 
 /** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
-function modeDependence(model: PolicyModel, policy: Policy, unsatisfiable: ReadonlySet<number>, total: { steps: number }): Finding[] {
-  const fm = precedenceOrder({ ...policy, combine: "first-match" });
-  const st = precedenceOrder({ ...policy, combine: "strictest" });
-  const stPolicy: Policy = { ...policy, combine: "strictest" };
-  const fmPolicy: Policy = { ...policy, combine: "first-match" };
-  const fmPos = new Map(fm.map((idx, pos) => [idx, pos]));
-  const stPos = new Map(st.map((idx, pos) => [idx, pos]));
+function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: ReadonlySet<number>, total: { steps: number }): Finding[] {
+  const model = fmView.model;
+  const policy = model.policy;
+  const stPolicy = stView.policy;
+  const fmPolicy = fmView.policy;
   const findings: Finding[] = [];
-  for (const r of fm) {
+  for (const r of fmView.order) {
     if (unsatisfiable.has(r)) continue;
     const rule = policy.rules[r];
-    const candidates = model.candidates(r);
-    const fmBefore = fm.filter((j) => fmPos.get(j)! < fmPos.get(r)! && candidates.has(j));
-    const stBefore = st.filter((j) => stPos.get(j)! < stPos.get(r)! && candidates.has(j));
-    const budget = new Budget(total);
+    const differs = (s: number) => !sameOutcome(policy.rules[s], rule);
     try {
-      // On calls first-match gives to r, strictest picks the first rule in its own order that matches: r or one before it.
-      let reported = 0;
-      for (let k = 0; k < stBefore.length && reported < MAX_DIFFERING_PAIRS_PER_RULE; k++) {
-        const s = stBefore[k];
+      // The calls first-match gives to r, passed down the rules strictest puts before r: whoever takes some decides them there.
+      const decided = fmView.pass(r).left;
+      let differing = 0;
+      const { taken } = passDown(decided, stView.steps(stView.before(r)), new Budget(total).tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
+      for (const [s, cube] of taken) {
+        if (!differs(s)) continue;
         const other = policy.rules[s];
-        if (sameOutcome(other, rule)) continue;
-        const inter = andRegions(model.regions[r], model.regions[s]);
-        if (inter.length === 0) continue;
         const disagree = (call: ToolCall) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s;
-        const seen = model.concrete(inter, disagree);
-        const cube = seen?.cube ?? uncovered(inter, model.cubesNear([...fmBefore, ...stBefore.slice(0, k)], s), budget);
-        if (!cube) continue;
+        // A concrete call from the first cubes of the pair reads better than one from deep in the pass.
+        const seen = model.concrete(andRegions(model.regions[r], model.regions[s]), disagree);
         const { witness, confirmed } = seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree);
-        reported++;
         findings.push({
           kind: "mode-dependent",
           severity: "warning",
@@ -533,11 +494,10 @@ export function blocksEveryCall(policy: Policy, target: { server: string; tool: 
     ...(target.agent !== undefined ? { agent: Str.exactly(target.agent) } : {}),
   };
   const order = precedenceOrder(policy);
-  const budget = new Budget({ steps: 0 });
   try {
-    const parts = decidingParts(model, policy, [cube], (call) => call.tool === target.tool && call.server === target.server, order, budget);
-    if (parts.some((p) => policy.rules[p.index].approval !== "block")) return false;
-    return policy.defaults.approval === "block" || uncovered([cube], model.cubesOf(order), budget) === undefined;
+    const { left, taken } = passDown([cube], order.map((index) => ({ index, region: model.regions[index] })), new Budget({ steps: 0 }).tick);
+    if ([...taken.keys()].some((j) => policy.rules[j].approval !== "block")) return false;
+    return policy.defaults.approval === "block" || left.size === 0;
   } catch (e) {
     if (e instanceof RegionTooLarge) return false;
     throw e;

@@ -85,7 +85,8 @@ function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<stri
 
 let productMemo = new WeakMap<DFA, WeakMap<DFA, DFA>>();
 /** Emptiness and products per canonical list of part ids; cleared per analysis and when they grow past their caps. */
-let emptinessMemo = new Map<string, boolean>();
+/** Per key: a member, true when empty, false when not empty but no member is known. */
+let emptinessMemo = new Map<string, string | boolean>();
 let productLangs = new Map<string, Lang>();
 const MAX_EMPTINESS_MEMO = 200_000;
 const MAX_PRODUCT_LANGS = 2_000;
@@ -246,7 +247,37 @@ export function and(a: StringSet, b: StringSet): StringSet {
     return words.length === finite.include.size ? single(finite) : exactly(...words);
   }
   for (const p of parts) if (p.complement && parts.includes(p.complement)) return NO_STRINGS;
-  return { parts };
+  const out: StringSet = { parts };
+  // A member of one side that the other side accepts is a member of both: emptiness is then
+  // settled by one membership test, where a cube subtraction would otherwise search afresh for
+  // every new conjunction (each piece adds one complement to its parent's set).
+  const fromA = knownMember(a);
+  if (fromA !== undefined && has(b, fromA)) knownMembers.set(out, fromA);
+  else {
+    const fromB = knownMember(b);
+    if (fromB !== undefined && has(a, fromB)) knownMembers.set(out, fromB);
+    else if (fromA !== undefined && y.length <= 2) {
+      // a is not empty, so an empty result most often has one of b's parts disjoint from one part:
+      // a few memoized pair tests, where a search of the whole conjunction would fail slowly.
+      for (const q of y) if (!x.includes(q)) for (const p of parts) if (p !== q && disjointPair(p, q)) return NO_STRINGS;
+    }
+  }
+  return out;
+}
+
+/** Members found for sets, weakly held: a set's member is inherited by its intersections that accept it. */
+const knownMembers = new WeakMap<StringSet, string>();
+
+function knownMember(set: StringSet): string | undefined {
+  const known = knownMembers.get(set);
+  if (known !== undefined) return known;
+  if (set.parts.length === 1) {
+    const w = shortestOf(set.parts[0]);
+    return w !== undefined && hasLang(set.parts[0], w) ? w : undefined;
+  }
+  const memo = emptinessMemo.get(keyOf(set));
+  if (typeof memo === "string") knownMembers.set(set, memo);
+  return typeof memo === "string" ? memo : undefined;
 }
 
 function isEmptyLang(l: Lang): boolean {
@@ -273,15 +304,17 @@ function isEmptyLang(l: Lang): boolean {
 export function isEmpty(set: StringSet): boolean {
   if (set.parts.length === 0) return false;
   if (set.parts.length === 1) return isEmptyLang(set.parts[0]);
+  if (knownMembers.has(set)) return false;
   const key = keyOf(set);
-  let empty = emptinessMemo.get(key);
-  if (empty === undefined) {
+  let answer = emptinessMemo.get(key);
+  if (answer === undefined) {
     // A member found by trying short words of the parts proves non-emptiness without any product.
-    empty = candidateMember(set) === undefined && (hasDisjointPair(set) || productIsEmpty(set));
+    answer = candidateMember(set) ?? (hasDisjointPair(set) || productIsEmpty(set));
     if (emptinessMemo.size >= MAX_EMPTINESS_MEMO) emptinessMemo = new Map();
-    emptinessMemo.set(key, empty);
+    emptinessMemo.set(key, answer);
   }
-  return empty;
+  if (typeof answer === "string") knownMembers.set(set, answer);
+  return answer === true;
 }
 
 /**
@@ -378,6 +411,11 @@ export function isSubset(a: StringSet, b: StringSet): boolean {
 /** Whether the set is a plain list of words (exact names): such dimensions are the cheapest to intersect. */
 export function isWordList(set: StringSet): boolean {
   return set.parts.length === 1 && set.parts[0].dfa === null;
+}
+
+/** The words of a plain word list, or undefined when the set is not one. */
+export function wordsOf(set: StringSet): ReadonlySet<string> | undefined {
+  return isWordList(set) ? set.parts[0].include : undefined;
 }
 
 /** Characters a witness prefers, so that examples read well: letters, digits, `_-.`, then anything printable. */

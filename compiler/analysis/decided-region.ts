@@ -1,0 +1,194 @@
+// The calls each rule decides in one combine mode (its region less the rules before it), as indexed disjoint cubes that every question about the rule shares.
+
+import { intersect, RegionTooLarge, subtract, type Cube, type Region } from "./region.ts";
+import * as Str from "./string-set.ts";
+
+/** Counts cube comparisons; throws (the caller's error) once a limit is passed. */
+export type Tick = () => void;
+
+/**
+ * A union of disjoint cubes, indexed by tool name: most rules name one tool exactly, so a cube
+ * that names one meets only the pieces naming it and the few "open" pieces whose tool set is a
+ * glob. Subtracting a rule with an exact name from a `*` rule then touches one piece, not all.
+ */
+export class PieceSet {
+  /** Pieces whose tool set is exactly one name, by that name. */
+  private readonly named = new Map<string, Cube[]>();
+  /** Every other piece. */
+  private readonly open: Cube[] = [];
+  private count = 0;
+
+  constructor(cubes: Iterable<Cube> = []) {
+    for (const c of cubes) this.add(c);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The pieces, open ones first, then by name in the order names were first seen. */
+  cubes(): Cube[] {
+    const out = [...this.open];
+    for (const list of this.named.values()) out.push(...list);
+    return out;
+  }
+
+  first(): Cube | undefined {
+    if (this.open.length > 0) return this.open[0];
+    for (const list of this.named.values()) if (list.length > 0) return list[0];
+    return undefined;
+  }
+
+  private add(c: Cube): void {
+    const words = c.tool && Str.wordsOf(c.tool);
+    if (!words) {
+      this.open.push(c);
+      this.count++;
+      return;
+    }
+    for (const w of words) {
+      const piece = words.size === 1 ? c : { ...c, tool: Str.exactly(w) };
+      const list = this.named.get(w);
+      if (list) list.push(piece);
+      else this.named.set(w, [piece]);
+      this.count++;
+    }
+  }
+
+  /**
+   * Moves the given names out of the open pieces into pieces of their own, so that later
+   * subtracting rules with those exact names never touches (and never lengthens) an open
+   * piece's tool set: `* \ {a} \ {b} …` would grow by one complement per rule.
+   */
+  splitNames(names: ReadonlySet<string>, tick: Tick): void {
+    if (names.size === 0 || this.open.length === 0) return;
+    const open = this.open.splice(0);
+    this.count -= open.length;
+    for (const piece of open) {
+      const inside: string[] = [];
+      for (const w of names) {
+        tick();
+        if (!piece.tool || Str.has(piece.tool, w)) inside.push(w);
+      }
+      if (inside.length === 0) {
+        this.add(piece);
+        continue;
+      }
+      const rest = intersect(piece, { ...piece, tool: Str.not(Str.exactly(...inside)) });
+      if (rest) this.add(rest);
+      for (const w of inside) {
+        const one = intersect(piece, { ...piece, tool: Str.exactly(w) });
+        if (one) this.add(one);
+      }
+    }
+  }
+
+  /** The pieces that can meet a cube: those naming one of its tools (all named ones when it names none), and the open ones. */
+  private *near(c: Cube): Generator<Cube[]> {
+    yield this.open;
+    const words = c.tool && Str.wordsOf(c.tool);
+    if (words) {
+      for (const w of words) {
+        const list = this.named.get(w);
+        if (list) yield list;
+      }
+    } else yield* this.named.values();
+  }
+
+  /** A cube of calls both in this set and in `c`, if any. */
+  meet(c: Cube, tick: Tick): Cube | undefined {
+    for (const list of this.near(c)) {
+      for (const piece of list) {
+        tick();
+        const both = intersect(piece, c);
+        if (both) return both;
+      }
+    }
+    return undefined;
+  }
+
+  /** A cube of calls in this set and in any cube of `region`, if any. */
+  meetRegion(region: Region, tick: Tick): Cube | undefined {
+    for (const c of region) {
+      const both = this.meet(c, tick);
+      if (both) return both;
+    }
+    return undefined;
+  }
+
+  /** A cube of calls in both sets, if any. */
+  meetSet(other: PieceSet, tick: Tick): Cube | undefined {
+    const [small, large] = this.count <= other.count ? [this, other] : [other, this];
+    for (const c of small.cubes()) {
+      const both = large.meet(c, tick);
+      if (both) return both;
+    }
+    return undefined;
+  }
+
+  /** Removes the calls of `c`; answers with a cube of those this set held, if it held any. */
+  remove(c: Cube, tick: Tick): Cube | undefined {
+    let taken: Cube | undefined;
+    const replaced: Cube[] = [];
+    for (const list of this.near(c)) {
+      for (let i = 0; i < list.length; i++) {
+        tick();
+        const both = intersect(list[i], c);
+        if (!both) continue;
+        taken ??= both;
+        replaced.push(...subtract(list[i], c));
+        list[i] = list[list.length - 1];
+        list.pop();
+        this.count--;
+        i--;
+      }
+    }
+    for (const piece of replaced) this.add(piece);
+    if (this.count > MAX_PIECES) throw new RegionTooLarge(`more than ${MAX_PIECES} pieces`);
+    return taken;
+  }
+}
+
+/** Beyond this many pieces a set of calls is not followed further: the question is reported as not fully analysed. */
+export const MAX_PIECES = 3_000;
+
+/** A rule as a step of a pass: its index and its region. */
+export interface Step {
+  readonly index: number;
+  readonly region: Region;
+}
+
+export interface Pass {
+  /** The calls no step took. */
+  readonly left: PieceSet;
+  /** Each step that took some calls, in the order of the steps, with a cube of the calls it took. */
+  readonly taken: ReadonlyMap<number, Cube>;
+}
+
+/**
+ * Passes a set of calls down rules in precedence order, each rule taking what it matches of
+ * what is left: who decides which of the calls, and which calls fall through. `stop` ends the
+ * pass early once a taker answers the question. Names that steps spell out exactly are split
+ * off first, so that such a step touches only its own pieces.
+ */
+export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick: Tick, stop?: (index: number) => boolean): Pass {
+  const left = new PieceSet(calls instanceof PieceSet ? calls.cubes() : calls);
+  const names = new Set<string>();
+  for (const step of steps) {
+    for (const c of step.region) {
+      const words = c.tool && Str.wordsOf(c.tool);
+      if (words) for (const w of words) names.add(w);
+    }
+  }
+  left.splitNames(names, tick);
+  const taken = new Map<number, Cube>();
+  for (const step of steps) {
+    if (left.size === 0) break;
+    for (const c of step.region) {
+      const cube = left.remove(c, tick);
+      if (cube && !taken.has(step.index)) taken.set(step.index, cube);
+    }
+    if (taken.has(step.index) && stop?.(step.index)) break;
+  }
+  return { left, taken };
+}
