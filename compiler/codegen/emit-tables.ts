@@ -2,7 +2,7 @@
 
 import type { CodeBlockWriter } from "ts-morph";
 import { APPROVAL_RANK, RISK_RANK, type Policy } from "../ir/types.ts";
-import { classifyGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob } from "../semantics/glob.ts";
+import { classifyGlob, compileGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob } from "../semantics/glob.ts";
 import type { ExprEmitter, Hoisted } from "./expr-emitter.ts";
 import { identifier, numberLiteral, stringLiteral } from "./literals.ts";
 import type { ModuleBody } from "./module-body.ts";
@@ -109,6 +109,7 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
   const agents = new Interned();
   const residualIds = new Interned();
   const columns: number[] = [];
+  const withoutAgent: number[] = [];
   for (const rule of policy.rules) {
     const residual = exprs.residual(rule);
     columns.push(
@@ -118,12 +119,17 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       APPROVAL_RANK[rule.approval] * 4 + (RISK_RANK[rule.risk] - 1),
       residual === undefined ? -1 : residualIds.id(residual),
     );
+    if (rule.agent.source !== "*") {
+      // A call without an agent id is matched as the agent `*` (see interpret.ts), which the pattern settles here.
+      const conditions = exprs.conditions(rule);
+      withoutAgent.push(rule.index, !compileGlob(rule.agent.source).test("*") ? -2 : conditions === undefined ? -1 : residualIds.id(conditions));
+    }
   }
   const toolMatchers = tools.items.map((p) => matcherLiteral(p, hoisted));
   const serverMatchers = servers.items.map((p) => matcherLiteral(p, hoisted));
   const descriptions = policy.rules.filter((r) => r.description !== undefined).map((r) => `[${numberLiteral(r.index)}, ${stringLiteral(r.description!)}]`);
-  // Classified names and tool × server outcomes are remembered; the bounds keep hostile streams of new names from
-  // growing memory. A tool is typically called on a few servers, unknown tools on any: eight outcomes per name.
+  // Classified names and the outcomes of tool class × server class pairs are remembered; the bounds keep hostile
+  // streams of new names from growing memory. Eight outcomes per name leave room for every class meeting several others.
   const memoLimit = 4096 + 2 * (tools.items.length + servers.items.length);
   const outcomeLimit = 8 * memoLimit;
 
@@ -138,6 +144,8 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       writeArray(w, "const RULE_NAMES: readonly string[]", policy.rules.map((r) => stringLiteral(r.name)));
       w.writeLine("/** Per rule, in file order: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */");
       writeArray(w, "const RULE_COLUMNS: readonly number[]", columns.map(numberLiteral));
+      w.writeLine("/** For the rules with an agent pattern: the rule, then its residual test for calls without an agent id (-1 none, -2 never matches). */");
+      writeArray(w, "const WITHOUT_AGENT: readonly number[]", withoutAgent.map(numberLiteral));
       if (descriptions.length > 0) {
         w.writeLine(`const RULE_DESCRIPTIONS: ReadonlyMap<number, string> = new Map<number, string>([`);
         for (const d of descriptions) w.writeLine(`  ${d},`);
@@ -179,6 +187,7 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       w.writeLine("  serverPatterns: SERVER_PATTERNS,");
       w.writeLine("  serverMatchers: SERVER_MATCHERS,");
       w.writeLine("  columns: RULE_COLUMNS,");
+      w.writeLine("  withoutAgent: WITHOUT_AGENT,");
       w.writeLine("  residualTest,");
       w.writeLine("  decisions: DECISIONS,");
       w.writeLine("  fallback: DEFAULT_DECISION,");

@@ -172,11 +172,15 @@ export class ExprEmitter {
     return conjunction(this.residualParts(rule));
   }
 
+  /** A rule's conditions alone (its test for a call without an agent id when its agent pattern accepts `*`), or undefined. */
+  conditions(rule: Rule): string | undefined {
+    return rule.when.kind === "const" && rule.when.value ? undefined : this.expr(rule.when);
+  }
+
   private residualParts(rule: Rule): (string | undefined)[] {
     // Aegis skips the agent test for `*`; `agent` is already the call's agent or "*" when it has none.
     const agent = rule.agent.source !== "*" ? this.glob(classifyGlob(rule.agent.source), "agent") : undefined;
-    const when = rule.when.kind === "const" && rule.when.value ? undefined : this.expr(rule.when);
-    return [agent, when];
+    return [agent, this.conditions(rule)];
   }
 }
 

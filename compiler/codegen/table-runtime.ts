@@ -1,6 +1,6 @@
 // The indexed decision engine of table-mode guard modules. emit-tables copies this file verbatim (without `export`),
 // so it holds only types and function declarations (the module calls it before this text), imports nothing, keeps no
-// module state, and type-checks in strict mode against ES2022 alone. Decisions (D) must be objects without a `test0`.
+// module state, and type-checks in strict mode against ES2022 alone.
 
 /**
  * How one tool or server pattern is matched, as the compiler classified it: `0` exact (the pattern
@@ -46,6 +46,12 @@ export interface TableSpec<D, C> {
   readonly serverMatchers: readonly GlobMatcher[];
   /** Five numbers per rule in file order: tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
   readonly columns: readonly number[];
+  /**
+   * For the rules with an agent pattern, pairs of numbers: the rule, then its residual test for a
+   * call without an agent id (matched as the literal agent `*`): the conditions alone, -1 for none,
+   * or -2 when the agent pattern rejects `*`, so that such calls never run agent tests.
+   */
+  readonly withoutAgent: readonly number[];
   readonly residualTest: ResidualTest<C>;
   /** The decision of each rule (file order), and of no rule. */
   readonly decisions: readonly D[];
@@ -53,95 +59,81 @@ export interface TableSpec<D, C> {
   readonly firstMatch: boolean;
   /** Tool and server names remembered before the memos start over, bounding memory on hostile inputs. */
   readonly memoLimit: number;
-  /** Tool × server outcomes remembered before they start over. */
+  /** Tool class × server class outcomes remembered before they start over. */
   readonly outcomeLimit: number;
 }
 
 /** A rule as the engine sees it once its tool (or, for `*`-tool rules, its server) is known to match. */
-export interface Candidate<D> {
+export interface Candidate {
   /** Precedence position: the candidate with the lowest position that matches decides. */
   readonly position: number;
   /** The server pattern the call's server must match, -1 for `*` (or when already known to match). */
   readonly serverPattern: number;
   /** The residual test to run, -1 for none. */
   readonly test: number;
-  readonly decision: D;
-}
-
-/**
- * What is left to decide for one tool on one server: the residual tests of the rules that match
- * both, in precedence order, each with the decision it gives when it passes, then the decision
- * when none passes. Most plans hold one or two tests, so those are fields of this one object.
- */
-export interface Plan<D> {
-  readonly test0: number;
-  readonly decision0: D;
-  /** -1 when the plan has a single test. */
-  readonly test1: number;
-  readonly decision1: D;
-  /** Tests after the second and their decisions, or null. */
-  readonly moreTests: readonly number[] | null;
-  readonly moreDecisions: readonly D[] | null;
-  readonly otherwise: D;
-}
-
-/** What a tool on a server comes to: its decision when no test remains, else a plan. */
-export type Outcome<D> = D | Plan<D>;
-
-/**
- * What a server name selects: the patterns it matches and the `*`-tool rules that apply to it.
- * Servers that select the same are one class, numbered, so that outcomes are kept per class.
- */
-export interface ServerClass<D> {
-  readonly id: number;
-  /** Which start of the memos the class belongs to (ids are reused after a start over). */
-  readonly epoch: number;
-  readonly patterns: Int32Array;
-  readonly candidates: readonly Candidate<D>[];
-  /** The outcome for tools that no tool pattern names (only `*`-tool rules apply), shared by all of them. */
-  readonly otherTools: Outcome<D>;
-  /** Outcomes by tool name (named tools only), so that a call usually needs one lookup after the server's. */
-  readonly byTool: Memo<Outcome<D>>;
+  /** The residual test for calls without an agent id: -1 for none, -2 when the rule never matches them. */
+  readonly testWithoutAgent: number;
+  /** Index of the rule's decision in `decisions`. */
+  readonly decision: number;
 }
 
 /** What a tool name selects: the rules whose tool pattern (other than `*`) accepts it, in precedence order. Names that select the same are one class. */
-export interface ToolClass<D> {
-  /** -1 for the class of tools that no tool pattern names. */
+export interface ToolClass {
   readonly id: number;
-  readonly epoch: number;
-  readonly candidates: readonly Candidate<D>[];
+  readonly candidates: readonly Candidate[];
 }
 
+/** What a server name selects: the patterns it matches and the `*`-tool rules that apply to it. Servers that select the same are one class. */
+export interface ServerClass {
+  readonly id: number;
+  readonly patterns: Int32Array;
+  readonly candidates: readonly Candidate[];
+}
+
+/**
+ * The indexed tables. Outcomes are small integers rather than objects: `~i` for `decisions[i]`,
+ * or the offset of a plan in `planData`, so that what a call reads on its way to a decision is
+ * two dictionary probes (the names' class ids) and one slot of a typed array, not a chain of
+ * objects that a stream of calls keeps pushing out of the cache.
+ */
 export interface DecisionTables<D, C> {
   readonly tool: GlobIndex;
   readonly server: GlobIndex;
   /** Candidates of the rules with each tool pattern, in precedence order; empty for `*`. */
-  readonly byToolPattern: readonly (readonly Candidate<D>[])[];
+  readonly byToolPattern: readonly (readonly Candidate[])[];
   /** Candidates of the `*`-tool rules with each server pattern, in precedence order. */
-  readonly anyToolByServerPattern: readonly (readonly Candidate<D>[])[];
-  readonly anyToolAnyServer: readonly Candidate<D>[];
-  readonly fallback: D;
+  readonly anyToolByServerPattern: readonly (readonly Candidate[])[];
+  readonly anyToolAnyServer: readonly Candidate[];
+  /** The decision of each rule (file order), then the default decision. */
+  readonly decisions: readonly D[];
+  /** The default decision's index in `decisions`. */
+  readonly fallback: number;
   readonly residualTest: ResidualTest<C>;
-  toolMemo: Memo<ToolClass<D>>;
-  serverMemo: Memo<ServerClass<D>>;
-  /** Classes by what they select (the candidates' positions, and for servers the patterns matched). */
-  toolClasses: Map<string, ToolClass<D>>;
-  serverClasses: Map<string, ServerClass<D>>;
-  /** Plans by the positions of the rules they consist of. */
-  plans: Map<string, Plan<D>>;
-  epoch: number;
-  /** Names in the memos since they last started over. */
-  names: number;
+  /** Class id by name: -1 for tools that no tool pattern names. */
+  toolIds: Memo<number>;
+  serverIds: Memo<number>;
+  /** Classes by what they select (the candidates' positions, and for servers the patterns matched), and by id. */
+  toolClasses: Map<string, ToolClass>;
+  toolClassList: ToolClass[];
+  serverClasses: Map<string, ServerClass>;
+  serverClassList: ServerClass[];
+  /** Per server class and agent mode (`id * 2 + 1` without an agent id): the outcome of tools that no tool pattern names. */
+  serverOther: number[];
   /**
-   * Outcomes by (tool class, server class), open addressing over the two ids, three entries per
-   * slot (tool class id or -1 for free, server class id, outcome) so that a probe reads one cache
-   * line: a few hundred classes of each make a few thousand pairs, a small table where a
-   * dictionary per tool or per server would spread over far more memory (and cache misses).
+   * Plans: each a run of (residual test, decision index) pairs in precedence order, ended by
+   * (-1, decision when no test passes). Pairs of classes that come to the same plan share it.
    */
-  pairs: (number | Outcome<D>)[];
+  planData: number[];
+  plans: Map<string, number>;
+  /**
+   * Outcomes by (tool class, server class, agent mode): open addressing over the key
+   * `tool << 16 | server << 1 | withoutAgent`, two entries per slot (key or -1 for free, outcome).
+   */
+  pairs: Int32Array;
   pairShift: number;
   pairCount: number;
-  outcomes: number;
+  /** Names in the memos since they last started over. */
+  names: number;
   readonly memoLimit: number;
   readonly outcomeLimit: number;
 }
@@ -205,20 +197,24 @@ export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables
   for (let i = 0; i < count; i++) order.push(i);
   // `strictest` is a first match over rules sorted by outcome (block > approve > auto, then risk), ties in file order.
   if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3] - columns[a * 5 + 3] || a - b);
-  const byToolPattern: Candidate<D>[][] = spec.toolPatterns.map(() => []);
-  const anyToolByServerPattern: Candidate<D>[][] = spec.serverPatterns.map(() => []);
-  const anyToolAnyServer: Candidate<D>[] = [];
+  const withoutAgent = new Map<number, number>();
+  for (let i = 0; i < spec.withoutAgent.length; i += 2) withoutAgent.set(spec.withoutAgent[i], spec.withoutAgent[i + 1]);
+  const byToolPattern: Candidate[][] = spec.toolPatterns.map(() => []);
+  const anyToolByServerPattern: Candidate[][] = spec.serverPatterns.map(() => []);
+  const anyToolAnyServer: Candidate[] = [];
   for (let position = 0; position < count; position++) {
     const rule = order[position];
     const toolPattern = columns[rule * 5];
     const serverPattern = columns[rule * 5 + 1];
     const test = columns[rule * 5 + 4];
+    const testWithoutAgent = withoutAgent.get(rule) ?? test;
     const serverIsAny = spec.serverMatchers[serverPattern] === 1;
-    const decision = spec.decisions[rule];
-    if (spec.toolMatchers[toolPattern] !== 1) byToolPattern[toolPattern].push({ position, serverPattern: serverIsAny ? -1 : serverPattern, test, decision });
+    if (spec.toolMatchers[toolPattern] !== 1) {
+      byToolPattern[toolPattern].push({ position, serverPattern: serverIsAny ? -1 : serverPattern, test, testWithoutAgent, decision: rule });
+    }
     // `*`-tool rules are found through the server, which they are then known to match.
-    else if (serverIsAny) anyToolAnyServer.push({ position, serverPattern: -1, test, decision });
-    else anyToolByServerPattern[serverPattern].push({ position, serverPattern: -1, test, decision });
+    else if (serverIsAny) anyToolAnyServer.push({ position, serverPattern: -1, test, testWithoutAgent, decision: rule });
+    else anyToolByServerPattern[serverPattern].push({ position, serverPattern: -1, test, testWithoutAgent, decision: rule });
   }
   const t: DecisionTables<D, C> = {
     tool: buildGlobIndex(spec.toolMatchers, spec.toolPatterns),
@@ -226,19 +222,22 @@ export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables
     byToolPattern,
     anyToolByServerPattern,
     anyToolAnyServer,
-    fallback: spec.fallback,
+    decisions: [...spec.decisions, spec.fallback],
+    fallback: count,
     residualTest: spec.residualTest,
-    toolMemo: newMemo(),
-    serverMemo: newMemo(),
+    toolIds: newMemo(),
+    serverIds: newMemo(),
     toolClasses: new Map(),
+    toolClassList: [],
     serverClasses: new Map(),
+    serverClassList: [],
+    serverOther: [],
+    planData: [],
     plans: new Map(),
-    epoch: 0,
-    names: 0,
-    pairs: [],
+    pairs: new Int32Array(0),
     pairShift: 0,
     pairCount: 0,
-    outcomes: 0,
+    names: 0,
     memoLimit: spec.memoLimit,
     outcomeLimit: spec.outcomeLimit,
   };
@@ -246,82 +245,90 @@ export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables
   return t;
 }
 
-/** An empty outcome table of 2^bits slots; it doubles when half full. */
+/** An empty outcome table of 2^bits slots. */
 function emptyPairs<D, C>(t: DecisionTables<D, C>, bits: number): void {
-  t.pairs = new Array<number | Outcome<D>>(3 << bits).fill(-1);
+  t.pairs = new Int32Array(2 << bits).fill(-1);
   t.pairShift = 32 - bits;
   t.pairCount = 0;
 }
-
 
 function newMemo<V>(): Memo<V> {
   return Object.create(null) as Memo<V>;
 }
 
 /**
- * Forgets every name, class and outcome. Names are remembered up to a bound (tools and servers
- * together), outcomes too, so that hostile streams of new names cannot grow memory without end.
+ * Forgets every name, class, plan and outcome. Names are remembered up to a bound (tools and
+ * servers together), outcomes too, so that hostile streams of new names cannot grow memory
+ * without end. Callers classify afresh afterwards: ids and outcomes from before mean nothing now.
  */
 function startOver<D, C>(t: DecisionTables<D, C>): void {
-  t.toolMemo = newMemo();
-  t.serverMemo = newMemo();
+  t.toolIds = newMemo();
+  t.serverIds = newMemo();
   t.toolClasses = new Map();
+  t.toolClassList = [];
   t.serverClasses = new Map();
+  t.serverClassList = [];
+  t.serverOther = [];
+  t.planData = [];
   t.plans = new Map();
-  t.epoch++;
   t.names = 0;
   emptyPairs(t, 10);
-  t.outcomes = 0;
 }
 
 /** Candidates in precedence order, cut after the first one that always decides (nothing after it can win). */
-function untilDecisive<D>(candidates: Candidate<D>[]): Candidate<D>[] {
+function untilDecisive(candidates: Candidate[]): Candidate[] {
   candidates.sort((a, b) => a.position - b.position);
+  // A rule without a test has no agent pattern either, so it decides with or without an agent id.
   const cut = candidates.findIndex((c) => c.serverPattern < 0 && c.test < 0);
   return cut < 0 ? candidates : candidates.slice(0, cut + 1);
 }
 
-function positions<D>(candidates: readonly Candidate<D>[]): string {
+function positions(candidates: readonly Candidate[]): string {
   return candidates.map((c) => c.position).join(",");
 }
 
-/** The class of a tool name not seen before (or forgotten). Long names are classified each time rather than filling memory. */
-export function newToolClass<D, C>(t: DecisionTables<D, C>, tool: string): ToolClass<D> {
-  const found: Candidate<D>[] = [];
+/** The class id of a tool name not in the memo (-1 when no tool pattern names it). Long names are classified each time rather than filling memory. */
+export function classifyTool<D, C>(t: DecisionTables<D, C>, tool: string): number {
+  const found: Candidate[] = [];
   for (const id of matchingPatterns(t.tool, tool)) for (const c of t.byToolPattern[id]) found.push(c);
-  const candidates = untilDecisive(found);
-  const key = positions(candidates);
-  if (t.names >= t.memoLimit) startOver(t);
-  let tc = t.toolClasses.get(key);
-  if (tc === undefined) {
-    tc = { id: candidates.length === 0 ? -1 : t.toolClasses.size, epoch: t.epoch, candidates };
-    t.toolClasses.set(key, tc);
+  let id = -1;
+  if (found.length > 0) {
+    const candidates = untilDecisive(found);
+    const key = positions(candidates);
+    let tc = t.toolClasses.get(key);
+    if (tc === undefined) {
+      tc = { id: t.toolClassList.length, candidates };
+      t.toolClasses.set(key, tc);
+      t.toolClassList.push(tc);
+    }
+    id = tc.id;
   }
   if (tool.length <= 256) {
-    t.toolMemo[tool] = tc;
+    t.toolIds[tool] = id;
     t.names++;
   }
-  return tc;
+  return id;
 }
 
-/** The class of a server name not seen before (or forgotten). */
-export function newServerClass<D, C>(t: DecisionTables<D, C>, server: string): ServerClass<D> {
+/** The class id of a server name not in the memo. */
+export function classifyServer<D, C>(t: DecisionTables<D, C>, server: string): number {
   const patterns = Int32Array.from(matchingPatterns(t.server, server));
-  const all: Candidate<D>[] = [...t.anyToolAnyServer];
+  const all: Candidate[] = [...t.anyToolAnyServer];
   for (const id of patterns) for (const c of t.anyToolByServerPattern[id]) all.push(c);
   const candidates = untilDecisive(all);
   const key = `${patterns.join(",")}|${positions(candidates)}`;
-  if (t.names >= t.memoLimit) startOver(t);
   let sc = t.serverClasses.get(key);
   if (sc === undefined) {
-    sc = { id: t.serverClasses.size, epoch: t.epoch, patterns, candidates, otherTools: merge(t, [], patterns, candidates), byTool: newMemo() };
+    sc = { id: t.serverClassList.length, patterns, candidates };
     t.serverClasses.set(key, sc);
+    t.serverClassList.push(sc);
+    t.serverOther.push(merge(t, [], sc, 0), merge(t, [], sc, 1));
   }
   if (server.length <= 256) {
-    t.serverMemo[server] = sc;
+    t.serverIds[server] = sc.id;
     t.names++;
   }
-  return sc;
+  return sc.id;
 }
 
 function hasPattern(patterns: Int32Array, id: number): boolean {
@@ -331,135 +338,133 @@ function hasPattern(patterns: Int32Array, id: number): boolean {
 
 /**
  * Merges a tool's candidates (keeping those whose server pattern the server matches) with the
- * server's `*`-tool candidates in precedence order, up to the first that needs no further test.
+ * server's `*`-tool candidates in precedence order, up to the first that needs no further test,
+ * and returns the outcome: a decision when no test remains, else a plan.
  */
-function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate<D>[], patterns: Int32Array, byServer: readonly Candidate<D>[]): Outcome<D> {
+function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate[], sc: ServerClass, withoutAgent: number): number {
+  const byServer = sc.candidates;
   const tests: number[] = [];
-  const decisions: D[] = [];
-  // The positions of the rules a plan tests and of the one that decides otherwise name it.
+  const decisions: number[] = [];
+  // The rules a plan tests, with their tests (which differ without an agent id), and the one that decides otherwise name it.
   let key = "";
   let otherwise = t.fallback;
   let i = 0;
   let j = 0;
   while (i < byTool.length || j < byServer.length) {
-    let c: Candidate<D>;
+    let c: Candidate;
     if (j === byServer.length || (i < byTool.length && byTool[i].position < byServer[j].position)) {
       c = byTool[i++];
-      if (c.serverPattern >= 0 && !hasPattern(patterns, c.serverPattern)) continue;
+      if (c.serverPattern >= 0 && !hasPattern(sc.patterns, c.serverPattern)) continue;
     } else {
       c = byServer[j++];
     }
-    key += `${c.position},`;
-    if (c.test < 0) {
+    const test = withoutAgent === 1 ? c.testWithoutAgent : c.test;
+    if (test === -2) continue;
+    key += `${c.position}:${test},`;
+    if (test < 0) {
       otherwise = c.decision;
       break;
     }
-    tests.push(c.test);
+    tests.push(test);
     decisions.push(c.decision);
   }
-  if (tests.length === 0) return otherwise;
-  // Many pairs of classes come to the same plan; sharing it keeps fewer objects in the cache.
+  if (tests.length === 0) return ~otherwise;
   const known = t.plans.get(key);
   if (known !== undefined) return known;
-  const more = tests.length > 2;
-  const plan: Plan<D> = {
-    test0: tests[0],
-    decision0: decisions[0],
-    test1: tests.length > 1 ? tests[1] : -1,
-    decision1: tests.length > 1 ? decisions[1] : otherwise,
-    moreTests: more ? tests.slice(2) : null,
-    moreDecisions: more ? decisions.slice(2) : null,
-    otherwise,
-  };
-  t.plans.set(key, plan);
-  return plan;
+  const offset = t.planData.length;
+  for (let k = 0; k < tests.length; k++) t.planData.push(tests[k], decisions[k]);
+  t.planData.push(-1, otherwise);
+  t.plans.set(key, offset);
+  return offset;
 }
 
-/** Where the outcome of tool class `a` on server class `b` is, or would go, in `t.pairs` (a multiplicative hash, then the next free slot). */
-function pairSlot<D, C>(t: DecisionTables<D, C>, a: number, b: number): number {
+/** Where key `key` is, or would go, in `t.pairs` (a multiplicative hash, then the next free slot). */
+function pairSlot<D, C>(t: DecisionTables<D, C>, key: number): number {
   const pairs = t.pairs;
-  let k = (Math.imul(Math.imul(a, 0x9e3779b1) ^ b, 0x85ebca77) >>> t.pairShift) * 3;
+  const mask = pairs.length - 2;
+  let k = (Math.imul(key, 0x9e3779b1) >>> t.pairShift) << 1;
   for (;;) {
     const x = pairs[k];
-    if (x === -1 || (x === a && pairs[k + 1] === b)) return k;
-    k += 3;
-    if (k === pairs.length) k = 0;
+    if (x === -1 || x === key) return k;
+    k = (k + 2) & mask;
   }
 }
 
-/** Merges and keeps the outcome of a tool class on a server class, the first time they meet. */
-export function newOutcome<D, C>(t: DecisionTables<D, C>, tc: ToolClass<D>, sc: ServerClass<D>): Outcome<D> {
-  const outcome = merge(t, tc.candidates, sc.patterns, sc.candidates);
-  // A class from before the memos started over (during this call) must not be kept under an id now reused.
-  if (tc.epoch !== t.epoch || sc.epoch !== t.epoch) return outcome;
-  if (t.outcomes >= t.outcomeLimit) {
+/**
+ * The outcome of a call whose tool or server name is not in the memos (or is too long to be
+ * kept), and of a pair of classes met for the first time. Starting over, when a bound is
+ * reached, happens before anything is classified, so that the ids used together are of one start.
+ */
+export function slowOutcome<D, C>(t: DecisionTables<D, C>, tool: string, server: string, withoutAgent: number): number {
+  // Class ids stay below 2^15, so that two of them and the agent mode make one non-negative 31-bit key.
+  if (t.names + 2 > t.memoLimit || t.toolClassList.length >= 0x7fff || t.serverClassList.length >= 0x7fff || t.pairCount >= t.outcomeLimit) {
     startOver(t);
-    return outcome;
   }
-  t.outcomes++;
-  // The table doubles when half its slots (three entries each) are taken.
-  if ((t.pairCount + 1) * 6 > t.pairs.length) {
+  const s = t.serverIds[server] ?? classifyServer(t, server);
+  const c = t.toolIds[tool] ?? classifyTool(t, tool);
+  if (c < 0) return t.serverOther[(s << 1) | withoutAgent];
+  const key = (c << 16) | (s << 1) | withoutAgent;
+  let k = pairSlot(t, key);
+  if (t.pairs[k] === key) return t.pairs[k + 1];
+  const outcome = merge(t, t.toolClassList[c].candidates, t.serverClassList[s], withoutAgent);
+  // Linear probing stays short up to three quarters full; past that the table doubles.
+  if ((t.pairCount + 1) * 8 > t.pairs.length * 3) {
     const old = t.pairs;
     const count = t.pairCount;
     emptyPairs(t, 33 - t.pairShift);
-    for (let k = 0; k < old.length; k += 3) {
-      if (old[k] === -1) continue;
-      const to = pairSlot(t, old[k] as number, old[k + 1] as number);
-      t.pairs[to] = old[k];
-      t.pairs[to + 1] = old[k + 1];
-      t.pairs[to + 2] = old[k + 2];
+    for (let o = 0; o < old.length; o += 2) {
+      if (old[o] === -1) continue;
+      const to = pairSlot(t, old[o]);
+      t.pairs[to] = old[o];
+      t.pairs[to + 1] = old[o + 1];
     }
     t.pairCount = count;
+    k = pairSlot(t, key);
   }
+  t.pairs[k] = key;
+  t.pairs[k + 1] = outcome;
   t.pairCount++;
-  const k = pairSlot(t, tc.id, sc.id);
-  t.pairs[k] = tc.id;
-  t.pairs[k + 1] = sc.id;
-  t.pairs[k + 2] = outcome;
-  return outcome;
-}
-
-/** The outcome of a tool on a server class where it was not called before (or was forgotten). */
-export function toolOutcome<D, C>(t: DecisionTables<D, C>, sc: ServerClass<D>, tool: string): Outcome<D> {
-  const tc = t.toolMemo[tool] ?? newToolClass(t, tool);
-  // Tools that no tool pattern names get the server's own outcome, and nothing is kept per name for them.
-  if (tc.id < 0) return sc.otherTools;
-  // Classes from before the memos started over (during this call) are merged afresh and nothing is kept.
-  if (tc.epoch !== t.epoch || sc.epoch !== t.epoch) return merge(t, tc.candidates, sc.patterns, sc.candidates);
-  const k = pairSlot(t, tc.id, sc.id);
-  const outcome = t.pairs[k] === -1 ? newOutcome(t, tc, sc) : (t.pairs[k + 2] as Outcome<D>);
-  if (sc.epoch === t.epoch && tool.length <= 256) {
-    if (t.outcomes >= t.outcomeLimit) startOver(t);
-    else {
-      t.outcomes++;
-      sc.byTool[tool] = outcome;
-    }
-  }
   return outcome;
 }
 
 /**
- * The decision for a call: the server's class, and the tool's outcome on it (a dictionary lookup
- * each; names no tool pattern accepts go through the tool memo to the server class's own
- * outcome), then, only when some rule that matches both still has an agent test or conditions,
- * those tests in precedence order up to the first that passes. Nothing is allocated once a tool
- * has been seen on a server.
+ * The decision for a call: the class ids of its server and tool (a dictionary probe each, on
+ * the interned names), the outcome of the pair (or the server class's, for tools that no tool
+ * pattern names), then, only when some rule that matches still has an agent test or conditions,
+ * those tests in precedence order up to the first that passes. Calls without an agent id have
+ * outcomes of their own, in which rules with an agent pattern are already settled. Nothing is
+ * allocated once a tool class has met a server class.
  */
 export function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
-  const sc = t.serverMemo[server] ?? newServerClass(t, server);
-  const outcome = sc.byTool[tool] ?? toolOutcome(t, sc, tool);
-  // Decisions have no `test0`, so one load tells a decision from a plan.
-  const test0 = (outcome as Plan<D>).test0;
-  if (test0 === undefined) return outcome as D;
-  const plan = outcome as Plan<D>;
-  if (t.residualTest(test0, tool, server, agent, args, call)) return plan.decision0;
-  const test1 = plan.test1;
-  if (test1 < 0) return plan.otherwise;
-  if (t.residualTest(test1, tool, server, agent, args, call)) return plan.decision1;
-  const more = plan.moreTests;
-  if (more !== null) {
-    const decisions = plan.moreDecisions!;
-    for (let k = 0; k < more.length; k++) if (t.residualTest(more[k], tool, server, agent, args, call)) return decisions[k];
+  const withoutAgent = agent === "*" ? 1 : 0;
+  const s = t.serverIds[server];
+  const c = t.toolIds[tool];
+  let outcome: number;
+  if (s === undefined || c === undefined) outcome = slowOutcome(t, tool, server, withoutAgent);
+  else if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent];
+  else {
+    const key = (c << 16) | (s << 1) | withoutAgent;
+    const pairs = t.pairs;
+    const mask = pairs.length - 2;
+    let k = (Math.imul(key, 0x9e3779b1) >>> t.pairShift) << 1;
+    for (;;) {
+      const x = pairs[k];
+      if (x === key) {
+        outcome = pairs[k + 1];
+        break;
+      }
+      if (x === -1) {
+        outcome = slowOutcome(t, tool, server, withoutAgent);
+        break;
+      }
+      k = (k + 2) & mask;
+    }
   }
-  return plan.otherwise;
+  if (outcome < 0) return t.decisions[~outcome];
+  // Read once: a test that calls back into this guard may start the tables over, which replaces (never changes) this array.
+  const plan = t.planData;
+  for (let k = outcome; ; k += 2) {
+    const test = plan[k];
+    if (test < 0 || t.residualTest(test, tool, server, agent, args, call)) return t.decisions[plan[k + 1]];
+  }
 }

@@ -82,6 +82,38 @@ test("more distinct names than the memo holds, and names too long to remember, s
   assertSameDecisions(guard, policy, calls);
 });
 
+test("calls without an agent id, with an empty one and with the agent `*` decide as the interpreter, whichever agent patterns accept `*`", async () => {
+  for (const combine of ["strictest", "first-match"] as const) {
+    const policy = compilePolicyText(
+      `
+rules:
+  - { name: bots, match: { type: "read_*", agent: "bot-*" }, approval: block, risk_level: critical }
+  - { name: one-char, match: { type: "read_*", agent: "?" }, approval: block, risk_level: high, conditions: { param_gt: { size: 10 } } }
+  - { name: star-set, match: { type: read_file, agent: "[*]" }, approval: approve, risk_level: critical }
+  - { name: not-a, match: { target: "prod-*", agent: "[!a]*" }, approval: block, conditions: { param_eq: { mode: w } } }
+  - { name: ops-cond, match: { agent: "ops" }, approval: approve, risk_level: high, conditions: { param_lt: { size: 5 } } }
+  - { name: reads, match: { type: "read_*" }, approval: auto }
+`,
+      { combine },
+    );
+    const guard = await load(policy);
+    const calls: ToolCall[] = [];
+    for (const agent of [undefined, "", "*", "bot-1", "?", "a", "ops", "x"]) {
+      for (const tool of ["read_file", "read_x", "write_file"]) {
+        for (const server of ["prod-fs", "dev-fs"]) {
+          for (const args of [undefined, { size: 3 }, { size: 20, mode: "w" }]) {
+            const call: ToolCall = { tool, server };
+            if (agent !== undefined) call.agent = agent;
+            if (args) call.args = args;
+            calls.push(call);
+          }
+        }
+      }
+    }
+    assertSameDecisions(guard, policy, calls);
+  }
+});
+
 test("names that are Object.prototype keys or array indices are ordinary names to the memos", async () => {
   const policy = compilePolicyText(`
 rules:
