@@ -21,6 +21,14 @@ interface Lang {
   /** Memoized: the complement, and a short member ("" stands for the empty word, null for none). */
   complement?: Lang;
   shortest?: string | null;
+  /** For a glob of literals and stars: its leading and trailing literals and those between, in order. */
+  glob?: GlobShape;
+}
+
+interface GlobShape {
+  readonly first: string;
+  readonly inner: readonly string[];
+  readonly last: string;
 }
 
 /**
@@ -195,7 +203,16 @@ export function fromGlob(pattern: string): StringSet {
   const tokens = parseGlob(pattern);
   if (tokens.every((t) => t.t === "lit")) set = exactly(tokens.map((t) => (t as { s: string }).s).join(""));
   else if (tokens.length === 1 && tokens[0].t === "star") set = ALL_STRINGS;
-  else set = fromRegexSource(tokens.map(tokenSource).join(""), "su");
+  else {
+    set = fromRegexSource(tokens.map(tokenSource).join(""), "su");
+    if (tokens.every((t) => t.t === "lit" || t.t === "star") && set.parts.length === 1) {
+      const lits = tokens.map((t) => (t.t === "lit" ? t.s : undefined));
+      const first = lits[0] ?? "";
+      const last = lits.length > 1 ? (lits[lits.length - 1] ?? "") : "";
+      const inner = lits.slice(lits[0] === undefined ? 0 : 1, lits.length > 1 && lits[lits.length - 1] !== undefined ? -1 : undefined).filter((x): x is string => x !== undefined);
+      set.parts[0].glob = { first, inner, last };
+    }
+  }
   globCache.set(pattern, set);
   return set;
 }
@@ -349,7 +366,10 @@ function candidateMember(set: StringSet): string | undefined {
   const middle: string[] = [];
   const last: string[] = [];
   for (const p of set.parts) {
-    const w = shortestOf(p);
+    let w = shortestOf(p);
+    // Shortest words end in a letter after a separator to read well (`slack_a`); joined, the bare `slack_` nests in `slack_search_`.
+    const bare = w?.slice(0, -1);
+    if (bare !== undefined && /[_\-./:]$/.test(bare) && hasLang(p, bare)) w = bare;
     if (w === undefined || w === "" || first.includes(w) || middle.includes(w) || last.includes(w)) continue;
     const open = (x: string) => hasLang(p, x);
     (!open(`\u0001${w}`) ? first : !open(`${w}\u0001`) ? last : middle).push(w);
@@ -358,9 +378,13 @@ function candidateMember(set: StringSet): string | undefined {
   const absorbed = (group: string[]) => group.filter((w) => !group.some((o) => o !== w && o.length > w.length && o.includes(w)));
   const shortest = [...absorbed(first), ...absorbed(middle), ...absorbed(last)];
   const tried = new Set<string>();
+  // Globs of literals and stars meet in one word: the longest leading literal, every inner one, the longest trailing one.
+  const shapes = set.parts.flatMap((p) => (p.glob ? [p.glob] : []));
+  const longest = (xs: string[]) => xs.reduce((a, b) => (b.length > a.length ? b : a), "");
+  const joined = shapes.length > 1 ? [longest(shapes.map((g) => g.first)), ...shapes.flatMap((g) => g.inner), longest(shapes.map((g) => g.last))] : [];
   // Each guess also padded, to step out of suffix and prefix globs the set excludes.
   const attempt = (w: string) => PADS.map((pad) => [w, `${w}${pad}`, `${pad}${w}`, `${pad}${w}${pad}`]).flat().find((x) => !tried.has(x) && (tried.add(x), has(set, x)));
-  const guesses = [() => [""], () => shortest, () => [shortest.join("")], () => shortest.flatMap((a) => shortest.filter((b) => b !== a).map((b) => a + b))];
+  const guesses = [() => [""], () => (joined.length ? [joined.join(""), joined.join("x")] : []), () => shortest, () => [shortest.join("")], () => shortest.flatMap((a) => shortest.filter((b) => b !== a).map((b) => a + b))];
   for (const guess of guesses) {
     for (const w of guess()) {
       const found = attempt(w);
