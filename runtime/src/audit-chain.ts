@@ -33,6 +33,45 @@ function withPrev(record: object, prev: string): string {
   return `${json.length > 2 ? `${json.slice(0, -1)},` : "{"}"prev":${JSON.stringify(prev)}}`;
 }
 
+/** What a sink appends: a line that is sealed once the previous line's hash is known. */
+export interface AuditLineSeal {
+  seal(prev: string): { line: string; hash: string };
+}
+
+/**
+ * A record serialized and hashed in two parts: its leading fields as soon as they are known
+ * (the proxy knows all but a call's outcome once it has forwarded the call, and has time then),
+ * the rest and `prev` when the line is written. SHA-256 takes its input in pieces, so the
+ * head's hashing is done ahead too. seal() gives the line sealAuditLine({ ...head, ...tail },
+ * prev) gives, as long as no tail key is a head key, `prev` or `hash`.
+ */
+export class PresealedRecord implements AuditLineSeal {
+  /** The head's JSON without its closing brace. */
+  readonly #head: string;
+  readonly #hash: crypto.Hash;
+  /** The tail's members without braces, "" for none. */
+  #tail = "";
+
+  constructor(head: object) {
+    this.#head = toJson(head).slice(0, -1);
+    this.#hash = crypto.createHash("sha256").update(this.#head, "utf8");
+  }
+
+  /** The record's remaining fields, in order, after the head's. */
+  complete(tail: object): this {
+    const json = toJson(tail);
+    this.#tail = json.length > 2 ? json.slice(1, -1) : "";
+    return this;
+  }
+
+  seal(prev: string): { line: string; hash: string } {
+    const comma = this.#head.length > 1 ? "," : "";
+    const rest = `${comma}${this.#tail ? `${this.#tail},` : ""}"prev":${JSON.stringify(prev)}`;
+    const hash = this.#hash.update(`${rest}}`, "utf8").digest("hex");
+    return { line: `${this.#head}${rest},"hash":"${hash}"}`, hash };
+  }
+}
+
 /** The hash to continue a chain from, given the last line of an existing file. */
 export function chainHashOf(line: string): string {
   try {

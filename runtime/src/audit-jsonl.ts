@@ -4,7 +4,7 @@ import { accessSync, appendFileSync, closeSync, constants, fdatasyncSync, fstatS
 import { access, appendFile, mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
-import { GENESIS_HASH, chainHashOf, sealAuditLine } from "./audit-chain.ts";
+import { GENESIS_HASH, chainHashOf, sealAuditLine, type AuditLineSeal } from "./audit-chain.ts";
 import type { AuditRecord, AuditSink } from "./types.ts";
 
 export interface JsonlAuditOptions {
@@ -34,6 +34,8 @@ export interface JsonlAuditSink extends AuditSink {
   prepareSync?(server: string): void;
   /** Sync mode only: write() as one synchronous step, throwing where write() rejects. */
   writeSync?(record: AuditRecord): void;
+  /** Sync mode only: writeSync() for a line the caller seals itself (a PresealedRecord), in `server`'s file. */
+  appendSync?(server: string, line: AuditLineSeal): void;
   /** Closes the files the sink keeps open (sync mode); a later call opens them again. */
   close(): Promise<void>;
 }
@@ -143,9 +145,10 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     else accessSync(state.path, constants.W_OK);
   };
 
-  const writeNow = (record: AuditRecord): void => {
-    const state = syncChainFor(record.server);
-    const { bytes, hash } = sealedBytes(record, state);
+  const appendNow = (server: string, record: AuditRecord | undefined, seal: AuditLineSeal | undefined): void => {
+    const state = syncChainFor(server);
+    const { line, hash } = seal ? seal.seal(state.lastHash) : sealAuditLine(record as AuditRecord, state.lastHash);
+    const bytes = lineBytes(line, state);
     // One append per whole line: O_APPEND keeps concurrent writers from splitting it.
     if (state.fd !== undefined) {
       writeFully(state.fd, bytes);
@@ -160,7 +163,13 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
   return {
     dir,
     fileFor,
-    ...(options.sync ? { prepareSync: prepareNow, writeSync: writeNow } : {}),
+    ...(options.sync
+      ? {
+          prepareSync: prepareNow,
+          writeSync: (record: AuditRecord) => appendNow(record.server, record, undefined),
+          appendSync: (server: string, line: AuditLineSeal) => appendNow(server, undefined, line),
+        }
+      : {}),
     async prepare(server) {
       if (options.sync) return prepareNow(server);
       const state = await chainFor(server);
@@ -174,7 +183,7 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
       });
     },
     async write(record) {
-      if (options.sync) return writeNow(record);
+      if (options.sync) return appendNow(record.server, record, undefined);
       const state = await chainFor(record.server);
       await enqueue(state, async () => {
         const { bytes, hash } = sealedBytes(record, state);
@@ -205,7 +214,11 @@ function newChainState(path: string): ChainState {
 
 function sealedBytes(record: AuditRecord, state: ChainState): { bytes: Buffer; hash: string } {
   const { line, hash } = sealAuditLine(record, state.lastHash);
-  return { bytes: Buffer.from(`${state.needsNewline ? "\n" : ""}${line}\n`, "utf8"), hash };
+  return { bytes: lineBytes(line, state), hash };
+}
+
+function lineBytes(line: string, state: ChainState): Buffer {
+  return Buffer.from(`${state.needsNewline ? "\n" : ""}${line}\n`, "utf8");
 }
 
 function appended(state: ChainState, bytes: Buffer, hash: string): void {

@@ -22,7 +22,8 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter, isBlank } from "./line-transport.
  * `failed` is called, once, unless the proxy cancels the call first.
  */
 export interface ForwardedCall {
-  answered(result: CallToolResult): void;
+  /** `text`, when given, is `result` as the server wrote it (the same JSON value), to pass on as it is. */
+  answered(result: CallToolResult, text?: string): void;
   failed(error: unknown): void;
   /** The client asked for progress: the server is asked for it too, and it goes to progress(). */
   readonly progressWanted: boolean;
@@ -208,6 +209,7 @@ class ServerTransport implements Transport {
   }
 
   #onLine(line: string): void {
+    if (this.#forwarded.size > 0 && this.#takeAnswerText(line)) return;
     if (isBlank(line)) return;
     let parsed: unknown;
     try {
@@ -227,6 +229,46 @@ class ServerTransport implements Transport {
     } catch (error) {
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /**
+   * An answer to one of the proxy's own requests in the form SDK servers write it,
+   * `{"result":R,"jsonrpc":"2.0","id":"aegisc-N"}` (or with `result` last): only R is parsed, and
+   * its text is passed on to the client as it is, instead of parsing the whole line and
+   * serializing the result again. R parsing alone means R is one JSON value, so the line is
+   * exactly that three-member object. Anything else, or a result of another shape, takes the
+   * general way below (the line is then parsed whole).
+   */
+  #takeAnswerText(line: string): boolean {
+    let id: string;
+    let text: string;
+    if (line.startsWith(RESULT_FIRST)) {
+      const at = line.lastIndexOf(ID_LAST);
+      const digits = at + ID_LAST.length;
+      if (at < 0 || !line.endsWith('"}') || !isDigits(line, digits, line.length - 2)) return false;
+      id = line.slice(digits - ID_PREFIX.length, line.length - 2);
+      text = line.slice(RESULT_FIRST.length, at);
+    } else if (line.startsWith(ID_FIRST)) {
+      const end = line.indexOf(RESULT_LAST, ID_FIRST.length);
+      if (end < 0 || !line.endsWith("}") || !isDigits(line, ID_FIRST.length, end)) return false;
+      id = line.slice(ID_FIRST.length - ID_PREFIX.length, end);
+      text = line.slice(end + RESULT_LAST.length, line.length - 1);
+    } else {
+      return false;
+    }
+    const call = this.#forwarded.get(id);
+    if (!call) return false;
+    let result: unknown;
+    try {
+      result = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (!isPlainCallResult(result)) return false;
+    this.#forwarded.delete(id);
+    this.#disarm(id);
+    call.answered(result, text);
+    return true;
   }
 
   /** An answer or progress for one of the proxy's own requests: handled here, and kept from the SDK client. */
@@ -275,6 +317,22 @@ class ServerTransport implements Transport {
     this.cancel(id, "Request timed out");
     call.failed(McpError.fromError(ErrorCode.RequestTimeout, "Request timed out", { timeout: ms }));
   }
+}
+
+const ID_PREFIX = "aegisc-";
+const RESULT_FIRST = '{"result":';
+const ID_LAST = ',"jsonrpc":"2.0","id":"aegisc-';
+const ID_FIRST = '{"jsonrpc":"2.0","id":"aegisc-';
+const RESULT_LAST = '","result":';
+
+/** Whether text[start, end) is one or more ASCII digits. */
+function isDigits(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** A response's outcome for its call: the SDK client's checks of a tools/call answer, by hand for the usual shapes. */

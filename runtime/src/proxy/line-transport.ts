@@ -167,6 +167,13 @@ export class LineTransport implements Transport {
     return true;
   }
 
+  /** write() for a message that is JSON text already (one line, no newline). */
+  writeText(json: string): boolean {
+    if (this.#closed) return false;
+    this.#write(json + "\n");
+    return true;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

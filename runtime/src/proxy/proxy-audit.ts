@@ -43,10 +43,17 @@ export function callAuditSink(shared: AuditSink, context: CallAuditContext, now:
 }
 
 export function proxyAuditRecord(record: AuditRecord, context: CallAuditContext, now: number): ProxyAuditRecord {
+  return addProxyAuditOutcome(proxyAuditHead(record, context), record, context, now);
+}
+
+/**
+ * The leading fields of proxyAuditRecord's record, everything up to the outcome (`status`
+ * onwards), which the proxy knows once a call is forwarded: it serializes them then, while the
+ * server works (see PresealedRecord). Only `record`'s fields before `status` are read.
+ */
+export function proxyAuditHead(record: AuditRecord, context: CallAuditContext): ProxyAuditRecord {
   const { args, redacted } = context.redact.length > 0 ? redactArgs(record.args, context.redact) : { args: record.args, redacted: undefined };
   const { approval } = context;
-  // A denial's reason says who or what denied it, more precisely than the runtime's generic text.
-  const error = record.status === "denied" && approval?.reason ? approval.reason : record.error;
   // Filled in the order of the audit format's fields (they are serialized in this order), one
   // key at a time: spreading optional parts in cost a copy of the record each.
   const out = { time: record.time, id: context.id } as ProxyAuditRecord;
@@ -64,11 +71,20 @@ export function proxyAuditRecord(record: AuditRecord, context: CallAuditContext,
     out.via = approval.via;
     out.answer = approval.answer;
   }
-  out.status = record.status;
-  if (error !== undefined) out.error = error;
-  out.durationMs = Math.round((now - context.startedAt) * 1000) / 1000;
-  if (record.policy !== undefined) out.policy = record.policy;
   return out;
+}
+
+/** Adds the outcome fields of proxyAuditRecord's record (`status` onwards) to `out`, after the head's. */
+export function addProxyAuditOutcome<T extends object>(out: T, outcome: Pick<AuditRecord, "status" | "error" | "policy">, context: CallAuditContext, now: number): T & ProxyAuditRecord {
+  const record = out as T & ProxyAuditRecord;
+  const { approval } = context;
+  // A denial's reason says who or what denied it, more precisely than the runtime's generic text.
+  const error = outcome.status === "denied" && approval?.reason ? approval.reason : outcome.error;
+  record.status = outcome.status;
+  if (error !== undefined) record.error = error;
+  record.durationMs = Math.round((now - context.startedAt) * 1000) / 1000;
+  if (outcome.policy !== undefined) record.policy = outcome.policy;
+  return record;
 }
 
 /**

@@ -6,7 +6,8 @@ import { DENIED_BY_HUMAN, blockMessage, errorMessage, ruleDescription, type Runt
 import type { Decision, HumanDecision, RunStatus, ToolCall } from "../types.ts";
 import type { ApprovalDesk, ApprovalOutcome } from "./approval-desk.ts";
 import type { Downstream, ForwardedCall } from "./downstream.ts";
-import { proxyAuditRecord, type ProxyAuditRecord } from "./proxy-audit.ts";
+import type { PresealedRecord } from "../audit-chain.ts";
+import { addProxyAuditOutcome, proxyAuditHead, proxyAuditRecord, type CallAuditContext, type ProxyAuditRecord } from "./proxy-audit.ts";
 import type { RedactPath } from "./redact.ts";
 
 /** setTimeout's ceiling: "no timeout" for SDK requests, whose default would be 60 s. */
@@ -56,12 +57,18 @@ export interface CallHost {
   prepareAudit(server: string): string | undefined | Promise<string | undefined>;
   /** The sink's write: an error message when the record could not be written. */
   writeAudit(record: ProxyAuditRecord): string | undefined | Promise<string | undefined>;
+  /** A record's head serialized and hashed now, when the sink appends such records (the JSONL sink's sync mode). */
+  presealAudit(head: ProxyAuditRecord): PresealedRecord | undefined;
+  /** Appends a presealed record; an error message when it could not be written. */
+  appendAudit(server: string, record: PresealedRecord): string | undefined;
   /** Calls waiting for a human, so that a shutdown can end the wait. */
   readonly waiting: Set<AbortController>;
   /** Calls not yet answered, so that a shutdown can wait for their audit records. */
   readonly inflight: Set<ProxyCall>;
   /** Writes a message to the client. */
   send(message: JSONRPCMessage): void;
+  /** Writes a message to the client that is JSON text already. */
+  sendText(json: string): void;
   /** The call is over: the proxy forgets it (its cancellation has nothing left to stop). */
   forget(call: ProxyCall): void;
 }
@@ -108,6 +115,9 @@ export class ProxyCall implements ForwardedCall {
   #abortReason: unknown;
   #progress = 0;
   #auditId?: string;
+  #auditContext?: CallAuditContext;
+  /** The audit record's head, serialized while the server works on the call. */
+  #preseal?: PresealedRecord;
   #over = false;
   #done?: { promise: Promise<void>; resolve: () => void };
 
@@ -168,7 +178,7 @@ export class ProxyCall implements ForwardedCall {
 
   // ForwardedCall: the server's answer.
 
-  answered(result: CallToolResult): void {
+  answered(result: CallToolResult, text?: string): void {
     this.#forwardId = undefined;
     let failure: string | undefined;
     try {
@@ -176,7 +186,7 @@ export class ProxyCall implements ForwardedCall {
     } catch (error) {
       failure = `Could not classify the result: ${errorMessage(error)}`;
     }
-    this.#finish(failure === undefined ? "success" : "failed", failure, result);
+    this.#finish(failure === undefined ? "success" : "failed", failure, result, undefined, text);
   }
 
   failed(error: unknown): void {
@@ -239,6 +249,8 @@ export class ProxyCall implements ForwardedCall {
       const id = downstream.forward(forwardedParams(this.#params, this.#tool), this, host.callTimeoutMs);
       if (id !== undefined) {
         this.#forwardId = id;
+        // The request is on its way: what the record's head needs is done while the server works.
+        this.#preseal = host.presealAudit(proxyAuditHead(this.#baseRecord("success"), this.#context()));
         return;
       }
       failure = McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed");
@@ -267,31 +279,54 @@ export class ProxyCall implements ForwardedCall {
   }
 
   /** Audits the call, then answers: what could not be audited is withheld, as run() withholds it. */
-  #finish(status: RunStatus, error: string | undefined, value?: CallToolResult, thrown?: ProxyError): void {
+  #finish(status: RunStatus, error: string | undefined, value?: CallToolResult, thrown?: ProxyError, text?: string): void {
     const host = this.#host;
-    const { call, decision, now } = this.#decided as Decided;
-    const record = proxyAuditRecord(
-      host.runtime.auditRecord(now, call, decision, status, this.#human, error),
-      { id: this.#callId(), requestId: this.requestId, startedAt: this.#startedAt, redact: host.redactFor(call.server), ...(this.#approval ? { approval: this.#approval } : {}) },
-      performance.now(),
-    );
-    const written = host.writeAudit(record);
-    if (typeof written === "object") void written.then((auditError) => this.#conclude(status, decision, error, value, thrown, auditError));
-    else this.#conclude(status, decision, error, value, thrown, written);
+    const { call, decision } = this.#decided as Decided;
+    let written: string | undefined | Promise<string | undefined>;
+    if (this.#preseal) {
+      const outcome = addProxyAuditOutcome({}, { status, ...(error !== undefined ? { error } : {}), ...(host.runtime.policy ? { policy: host.runtime.policy.hash } : {}) }, this.#context(), performance.now());
+      written = host.appendAudit(call.server, this.#preseal.complete(outcome));
+    } else {
+      written = host.writeAudit(proxyAuditRecord(this.#baseRecord(status, error), this.#context(), performance.now()));
+    }
+    if (typeof written === "object") void written.then((auditError) => this.#conclude(status, decision, error, value, thrown, auditError, text));
+    else this.#conclude(status, decision, error, value, thrown, written, text);
   }
 
-  #conclude(status: RunStatus, decision: Decision, error: string | undefined, value: CallToolResult | undefined, thrown: ProxyError | undefined, auditError: string | undefined): void {
+  /** The runtime's record of the call, as run() would write it. */
+  #baseRecord(status: RunStatus, error?: string) {
+    const { call, decision, now } = this.#decided as Decided;
+    return this.#host.runtime.auditRecord(now, call, decision, status, this.#human, error);
+  }
+
+  #context(): CallAuditContext {
+    if (this.#auditContext) return this.#auditContext;
+    const server = (this.#decided as Decided).call.server;
+    const context: CallAuditContext = { id: this.#callId(), requestId: this.requestId, startedAt: this.#startedAt, redact: this.#host.redactFor(server) };
+    if (this.#approval) context.approval = this.#approval;
+    return (this.#auditContext = context);
+  }
+
+  #conclude(
+    status: RunStatus,
+    decision: Decision,
+    error: string | undefined,
+    value: CallToolResult | undefined,
+    thrown: ProxyError | undefined,
+    auditError: string | undefined,
+    text: string | undefined,
+  ): void {
     switch (status) {
       case "success":
         // The tool ran but its record could not be written: the client must not get an unaudited result.
-        if (auditError === undefined) this.#answer(value as CallToolResult);
+        if (auditError === undefined) this.#answer(value as CallToolResult, text);
         else this.#fail(new ProxyError(ErrorCode.InternalError, `[aegisc] ${auditError}`));
         return;
       case "failed":
         if (thrown) this.#fail(thrown);
         else if (auditError !== undefined) this.#fail(new ProxyError(ErrorCode.InternalError, `[aegisc] ${error !== undefined ? `${error}; ${auditError}` : auditError}`));
         // The server's own isError result: audited as failed, and the server's answer to give.
-        else this.#answer(value as CallToolResult);
+        else this.#answer(value as CallToolResult, text);
         return;
       default:
         this.#refuse(status, decision, auditError === undefined ? error : `${error}; ${auditError}`);
@@ -332,11 +367,15 @@ export class ProxyCall implements ForwardedCall {
     else this.#host.send({ jsonrpc: "2.0", method: "notifications/progress", params });
   }
 
-  #answer(result: CallToolResult): void {
+  /** `text` is the result as the server wrote it, passed on as it is (see ServerTransport). */
+  #answer(result: CallToolResult, text?: string): void {
     if (!this.#close()) return;
     if (this.#sdk) this.#sdk.resolve(result);
     // Once cancelled, the request gets no answer, as the SDK server does it.
-    else if (!this.#aborted) this.#host.send({ jsonrpc: "2.0", id: this.requestId, result });
+    else if (!this.#aborted) {
+      if (text !== undefined) this.#host.sendText(`{"jsonrpc":"2.0","id":${JSON.stringify(this.requestId)},"result":${text}}`);
+      else this.#host.send({ jsonrpc: "2.0", id: this.requestId, result });
+    }
     this.#done?.resolve();
   }
 

@@ -40,6 +40,7 @@ import {
   type Notification,
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
+import { PresealedRecord, type AuditLineSeal } from "../audit-chain.ts";
 import { createGuard, errorMessage, type Runtime } from "../runtime.ts";
 import type { AuditRecord, AuditSink, GuardModule } from "../types.ts";
 import { RememberedApprovals } from "./approval-binding.ts";
@@ -62,9 +63,16 @@ export interface ProxyOptions {
   servers: readonly DownstreamSpec[];
   /**
    * Where governed calls are recorded; with `fileFor` (the JSONL sink) each file is locked to this
-   * proxy. With `prepareSync` and `writeSync` (the JSONL sink's sync mode) a call waits for no promise.
+   * proxy. With `prepareSync`, `writeSync` and `appendSync` (the JSONL sink's sync mode) a call
+   * waits for no promise, and its record is serialized while the server works.
    */
-  audit?: AuditSink & { fileFor?(server: string): string; close?(): Promise<void>; prepareSync?(server: string): void; writeSync?(record: AuditRecord): void };
+  audit?: AuditSink & {
+    fileFor?(server: string): string;
+    close?(): Promise<void>;
+    prepareSync?(server: string): void;
+    writeSync?(record: AuditRecord): void;
+    appendSync?(server: string, line: AuditLineSeal): void;
+  };
   /** When the client cannot show an elicitation form: deny (default), or prompt on the controlling terminal. */
   approval?: ApprovalFallback;
   /** How long a human may take to answer; default 10 minutes; 0 for no limit. */
@@ -307,8 +315,20 @@ class GoverningProxy {
           return `Audit write failed: ${errorMessage(error)}`;
         }
       },
+      presealAudit: (head) => (audit?.appendSync ? new PresealedRecord(head) : undefined),
+      appendAudit: (server, record) => {
+        try {
+          audit?.appendSync?.(server, record);
+          return undefined;
+        } catch (error) {
+          return `Audit write failed: ${errorMessage(error)}`;
+        }
+      },
       send: (message) => {
         this.#upstream.write(message);
+      },
+      sendText: (json) => {
+        this.#upstream.writeText(json);
       },
       forget: (call) => {
         if (this.#directCalls.get(call.requestId) === call) this.#directCalls.delete(call.requestId);
