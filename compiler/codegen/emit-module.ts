@@ -21,8 +21,8 @@ export interface EmitOptions {
 
 export function emitGuardModule(policy: Policy, options: EmitOptions = {}): string {
   const hoisted = new Hoisted();
-  const exprs = new ExprEmitter(hoisted);
   const modulePlan = planModule(policy, options.strategy ?? "auto");
+  const exprs = new ExprEmitter(hoisted, modulePlan.strategy === "tables");
   // Bodies are rendered first, so the hoisted constants and support functions they need are known before writing.
   const body = modulePlan.strategy === "straight" ? straightBody(policy, modulePlan.plan, exprs) : tablesBody(policy, exprs, hoisted);
 

@@ -76,8 +76,11 @@ export const RESIDUAL_CHUNK = 32;
 const PARAMS = "tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall";
 
 /** The agent tests and conditions of the rules (shared by rules whose code is identical), by id, as `residualTest(id, …)`. */
-function writeResidualTests(w: CodeBlockWriter, codes: readonly string[]): void {
+function writeResidualTests(w: CodeBlockWriter, codes: readonly string[], temps: ReadonlyMap<string, number>): void {
   const writeSwitch = (from: number, to: number) => {
+    // The temporaries the inlined fast paths read operands into (see ExprEmitter).
+    const count = Math.max(0, ...codes.slice(from, to).map((code) => temps.get(code) ?? 0));
+    if (count > 0) w.writeLine(`let ${Array.from({ length: count }, (_, i) => `v${i}: unknown`).join(", ")};`);
     w.write("switch (id)").block(() => {
       for (let id = from; id < to; id++) w.writeLine(`case ${numberLiteral(id)}: return ${codes[id]};`);
     });
@@ -108,6 +111,11 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
   const servers = new Interned();
   const agents = new Interned();
   const residualIds = new Interned();
+  const temps = new Map<string, number>();
+  const residualId = (code: string) => {
+    temps.set(code, exprs.temps);
+    return residualIds.id(code);
+  };
   const columns: number[] = [];
   const withoutAgent: number[] = [];
   for (const rule of policy.rules) {
@@ -117,12 +125,12 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       servers.id(rule.server.source),
       agents.id(rule.agent.source),
       APPROVAL_RANK[rule.approval] * 4 + (RISK_RANK[rule.risk] - 1),
-      residual === undefined ? -1 : residualIds.id(residual),
+      residual === undefined ? -1 : residualId(residual),
     );
     if (rule.agent.source !== "*") {
       // A call without an agent id is matched as the agent `*` (see interpret.ts), which the pattern settles here.
       const conditions = exprs.conditions(rule);
-      withoutAgent.push(rule.index, !compileGlob(rule.agent.source).test("*") ? -2 : conditions === undefined ? -1 : residualIds.id(conditions));
+      withoutAgent.push(rule.index, !compileGlob(rule.agent.source).test("*") ? -2 : conditions === undefined ? -1 : residualId(conditions));
     }
   }
   const toolMatchers = tools.items.map((p) => matcherLiteral(p, hoisted));
@@ -200,7 +208,7 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       w.writeLine("return decideIndexed(TABLES, tool, server, agent, args, call);");
     },
     writeFunctions: (w) => {
-      writeResidualTests(w, residualIds.items);
+      writeResidualTests(w, residualIds.items, temps);
       w.blankLine();
       w.writeLine("// The indexed decision engine, copied from aegisc's codegen/table-runtime.ts so that the module has no imports.");
       w.blankLine();

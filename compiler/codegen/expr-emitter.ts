@@ -19,12 +19,35 @@ export class Hoisted {
   }
 }
 
-/** Emits expressions over the locals of a bucket function: tool, server, agent, args, call. */
+/**
+ * Emits expressions over the locals of a bucket function: tool, server, agent, args, call.
+ *
+ * With `inline`, the commonest conditions test the usual operand type in the expression itself
+ * (the fast paths of fast-support.ts, written out) and call a helper only for other types: the
+ * table form's residual tests are cases of large `switch` functions, where V8 does not inline
+ * the helpers a case calls (each call site runs too rarely), so a call would be paid every time.
+ * Operands are then read once into temporaries `v0`, `v1`, … that the enclosing function
+ * declares: `temps` says how many the last top-level expression (rule, residual, conditions) used.
+ */
 export class ExprEmitter {
   readonly support = new Set<string>();
   /** Whether the module needs `HAS_OWN` (Object.prototype.hasOwnProperty) for reads of `args`. */
   usesHasOwn = false;
-  constructor(private readonly hoisted: Hoisted) {}
+  temps = 0;
+  constructor(
+    private readonly hoisted: Hoisted,
+    private readonly inline = false,
+  ) {}
+
+  private temp(): string {
+    return `v${this.temps++}`;
+  }
+
+  /** `fast` for an operand of type `type` (read once into a temporary, which TypeScript narrows), else `slow`. */
+  private byType(operand: string, type: "number" | "string", fast: (v: string) => string, slow: (v: string) => string): string {
+    const v = this.temp();
+    return `(${v} = ${operand}, typeof ${v} === ${stringLiteral(type)} ? ${fast(v)} : ${slow(v)})`;
+  }
 
   use(name: string): string {
     this.support.add(name);
@@ -38,10 +61,11 @@ export class ExprEmitter {
       case "exact":
         return `${subject} === ${stringLiteral(test.text)}`;
       case "prefix":
-        return `${subject}.startsWith(${stringLiteral(test.prefix)})`;
+        return this.inline ? startsWithCode(subject, test.prefix) : `${subject}.startsWith(${stringLiteral(test.prefix)})`;
       case "suffix":
-        return `${subject}.endsWith(${stringLiteral(test.suffix)})`;
+        return this.inline ? endsWithCode(subject, test.suffix, 0) : `${subject}.endsWith(${stringLiteral(test.suffix)})`;
       case "prefix-suffix":
+        if (this.inline) return `${subject}.length >= ${test.prefix.length + test.suffix.length} && ${startsWithCode(subject, test.prefix)} && ${endsWithCode(subject, test.suffix, 0)}`;
         return `${subject}.length >= ${test.prefix.length + test.suffix.length} && ${subject}.startsWith(${stringLiteral(test.prefix)}) && ${subject}.endsWith(${stringLiteral(test.suffix)})`;
       case "contains":
         return `${subject}.includes(${stringLiteral(test.text)})`;
@@ -84,7 +108,11 @@ export class ExprEmitter {
       case "compare":
         return this.compare(e.op, this.path(e.path), e.value);
       case "contains":
-        if (typeof e.value === "string") return `${this.use("containsText")}(${this.path(e.path)}, ${stringLiteral(e.value)})`;
+        if (typeof e.value === "string") {
+          const text = stringLiteral(e.value);
+          if (this.inline) return this.byType(this.path(e.path), "string", (v) => `${v}.includes(${text})`, (v) => `${this.use("containsOperand")}(${v}, ${text})`);
+          return `${this.use("containsText")}(${this.path(e.path)}, ${text})`;
+        }
         return `${this.use("containsOperand")}(${this.path(e.path)}, ${this.literal(e.value)})`;
       case "matches": {
         const literal = literalRegex(e.pattern, e.flags);
@@ -92,6 +120,7 @@ export class ExprEmitter {
         const re = this.hoisted.constant("PATTERN_", "RegExp", `new RegExp(${stringLiteral(e.pattern)}, ${stringLiteral(e.flags)})`);
         if (literal !== undefined) {
           // Strings (the usual operand) are searched without the regex; other values still go through their Python string form.
+          if (this.inline) return this.byType(this.path(e.path), "string", (v) => literalSearchCode(v, literal), (v) => `${this.use("matchesOperand")}(${re}, ${v})`);
           return `${this.use("matchesLiteral")}(${re}, ${this.path(e.path)}, ${stringLiteral(literal.text)}, ${literal.start ? "true" : "false"}, ${numberLiteral(literal.end)})`;
         }
         return `${this.use(e.operand === "string" ? "stringMatches" : "matchesOperand")}(${re}, ${this.path(e.path)})`;
@@ -143,6 +172,10 @@ export class ExprEmitter {
   private compare(op: CompareOp, operand: string, value: Value): string {
     if (typeof value === "number") {
       const fast = { ">": "numberAbove", ">=": "numberAtLeast", "<": "numberBelow", "<=": "numberAtMost", "==": "numberEquals", "!=": undefined }[op];
+      if (fast !== undefined && this.inline) {
+        const limit = numberLiteral(value);
+        return this.byType(operand, "number", (v) => `${v} ${op === "==" ? "===" : op} ${limit}`, (v) => `${this.use("compareOperand")}(${stringLiteral(op)}, ${v}, ${limit})`);
+      }
       if (fast !== undefined) return `${this.use(fast)}(${operand}, ${numberLiteral(value)})`;
     } else if (typeof value === "string") {
       // Python's == between a string and anything but an equal string is false, so === says it all.
@@ -153,6 +186,7 @@ export class ExprEmitter {
   }
 
   private stringSearch(operand: string, literal: LiteralSearch): string {
+    if (this.inline) return this.byType(operand, "string", (v) => literalSearchCode(v, literal), () => "false");
     return `${this.use("stringMatchesLiteral")}(${operand}, ${stringLiteral(literal.text)}, ${literal.start ? "true" : "false"}, ${numberLiteral(literal.end)})`;
   }
 
@@ -163,24 +197,27 @@ export class ExprEmitter {
 
   /** The full test of a rule, or undefined when it always matches. */
   rule(rule: Rule, testTool: boolean): string | undefined {
+    this.temps = 0;
     const tool = testTool ? this.glob(classifyGlob(rule.tool.source), "tool") : undefined;
     return conjunction([tool, this.glob(classifyGlob(rule.server.source), "server"), ...this.residualParts(rule)]);
   }
 
   /** What remains of a rule's test once its tool and server are known to match (agent and conditions), or undefined. */
   residual(rule: Rule): string | undefined {
+    this.temps = 0;
     return conjunction(this.residualParts(rule));
   }
 
   /** A rule's conditions alone (its test for a call without an agent id when its agent pattern accepts `*`), or undefined. */
   conditions(rule: Rule): string | undefined {
+    this.temps = 0;
     return rule.when.kind === "const" && rule.when.value ? undefined : this.expr(rule.when);
   }
 
   private residualParts(rule: Rule): (string | undefined)[] {
     // Aegis skips the agent test for `*`; `agent` is already the call's agent or "*" when it has none.
     const agent = rule.agent.source !== "*" ? this.glob(classifyGlob(rule.agent.source), "agent") : undefined;
-    return [agent, this.conditions(rule)];
+    return [agent, rule.when.kind === "const" && rule.when.value ? undefined : this.expr(rule.when)];
   }
 }
 
@@ -243,6 +280,37 @@ export function literalRegex(pattern: string, flags: string): LiteralSearch | un
   }
   // With the u flag a lone surrogate never matches half of a pair; includes() would.
   return LONE_SURROGATE.test(text) ? undefined : { text, start, end };
+}
+
+/** literalSearch (fast-support.ts) of the string `s` (an expression without side effects), written out for one literal. */
+export function literalSearchCode(s: string, literal: LiteralSearch): string {
+  const text = literal.text;
+  const n = text.length;
+  if (literal.end === 0) return literal.start ? startsWithCode(s, text) : `${s}.includes(${stringLiteral(text)})`;
+  if (literal.end === 1) return literal.start ? `${s} === ${stringLiteral(text)}` : endsWithCode(s, text, 0);
+  // Python's `$` also accepts the text right before a final "\n".
+  if (literal.start) return `(${s} === ${stringLiteral(text)} || (${s}.length === ${n + 1} && ${s}.charCodeAt(${n}) === 10 && ${startsWithCode(s, text)}))`;
+  return `(${endsWithCode(s, text, 0)} || (${s}.length > ${n} && ${s}.charCodeAt(${s}.length - 1) === 10 && ${endsWithCode(s, text, 1)}))`;
+}
+
+/** Literals up to this many UTF-16 units are compared unit by unit, which costs a fraction of a startsWith/endsWith call. */
+const UNIT_COMPARE_MAX = 16;
+
+/** `s.startsWith(text)`. */
+function startsWithCode(s: string, text: string): string {
+  if (text.length === 0) return "true";
+  if (text.length > UNIT_COMPARE_MAX) return `${s}.startsWith(${stringLiteral(text)})`;
+  const units = Array.from({ length: text.length }, (_, i) => `${s}.charCodeAt(${i}) === ${text.charCodeAt(i)}`);
+  return `(${s}.length >= ${text.length} && ${units.join(" && ")})`;
+}
+
+/** `s.endsWith(text, s.length - before)`, for `before` 0 or 1 (the caller has checked that `s` is longer than `text` when 1). */
+function endsWithCode(s: string, text: string, before: 0 | 1): string {
+  const end = before === 0 ? `${s}.length` : `${s}.length - 1`;
+  if (text.length === 0) return "true";
+  if (text.length > UNIT_COMPARE_MAX) return `${s}.endsWith(${stringLiteral(text)}${before === 0 ? "" : `, ${end}`})`;
+  const units = Array.from({ length: text.length }, (_, i) => `${s}.charCodeAt(${s}.length - ${text.length - i + before}) === ${text.charCodeAt(i)}`);
+  return before === 0 ? `(${s}.length >= ${text.length} && ${units.join(" && ")})` : `(${units.join(" && ")})`;
 }
 
 function conjunction(tests: readonly (string | undefined)[]): string | undefined {

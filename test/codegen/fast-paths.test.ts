@@ -2,7 +2,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { literalRegex } from "../../compiler/codegen/expr-emitter.ts";
+import { literalRegex, literalSearchCode, type LiteralSearch } from "../../compiler/codegen/expr-emitter.ts";
 import * as fast from "../../compiler/codegen/fast-support.ts";
 import { compareOperand, containsOperand, matchesOperand, stringMatches } from "../../compiler/semantics/support.ts";
 import { translatePythonRegex } from "../../compiler/semantics/python-regex.ts";
@@ -60,6 +60,20 @@ test("regexes that are only literal text are recognized, and searching by text a
     const re = new RegExp(pattern, flags);
     for (const s of [...subjects, 5, null]) {
       assert.is(fast.stringMatchesLiteral(s, literal.text, literal.start, literal.end), stringMatches(re, s), `/${pattern}/${flags} on ${JSON.stringify(s)}`);
+    }
+  }
+});
+
+test("the literal search the table form writes out (unit by unit for short texts) agrees with literalSearch", () => {
+  const texts = ["", "a", "/etc/", ".pem", "abc", "\n", "a\nb", "😀", "x".repeat(16), "x".repeat(17), "/data/reports/q3.csv/".repeat(2)];
+  const strings = [...subjects, "x".repeat(15), "x".repeat(16), "x".repeat(17), "x".repeat(17) + "\n", "y" + "x".repeat(17), "/data/reports/q3.csv/".repeat(2) + "\n"];
+  for (const text of texts) {
+    for (const start of [false, true]) {
+      for (const end of [0, 1, 2] as const) {
+        const literal: LiteralSearch = { text, start, end };
+        const search = new Function("s", `return ${literalSearchCode("s", literal)};`) as (s: string) => boolean;
+        for (const s of strings) assert.is(search(s), fast.literalSearch(s, text, start, end), `${JSON.stringify(literal)} on ${JSON.stringify(s)}`);
+      }
     }
   }
 });

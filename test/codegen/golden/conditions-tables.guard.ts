@@ -141,11 +141,12 @@ function decideCall(call: ToolCall): Decision {
 
 /** Agent tests and conditions once a rule's tool and server match, by id (shared by the rules whose code is identical). */
 function residualTest(id: number, tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): boolean {
+  let v0: unknown, v1: unknown, v2: unknown;
   switch (id) {
-    case 0: return agent.startsWith("bot-") && (compareOperand("==", (HAS_OWN.call(args, "mode") ? args["mode"] : undefined), VALUE_0) && numberAbove((HAS_OWN.call(args, "size") ? args["size"] : undefined), 100));
-    case 1: return (numberBelow((HAS_OWN.call(args, "n") ? args["n"] : undefined), 1.5) && numberAtLeast((HAS_OWN.call(args, "m") ? args["m"] : undefined), 0) && numberAtMost((HAS_OWN.call(args, "m") ? args["m"] : undefined), 10));
-    case 2: return GLOB_1.test(agent) && (containsText((HAS_OWN.call(args, "tags") ? args["tags"] : undefined), "secret") && matchesOperand(PATTERN_2, (HAS_OWN.call(args, "path") ? args["path"] : undefined)));
-    case 3: return (containsText((HAS_OWN.call(args, "tags") ? args["tags"] : undefined), "secret") && matchesOperand(PATTERN_2, (HAS_OWN.call(args, "path") ? args["path"] : undefined)));
+    case 0: return (agent.length >= 4 && agent.charCodeAt(0) === 98 && agent.charCodeAt(1) === 111 && agent.charCodeAt(2) === 116 && agent.charCodeAt(3) === 45) && (compareOperand("==", (HAS_OWN.call(args, "mode") ? args["mode"] : undefined), VALUE_0) && (v0 = (HAS_OWN.call(args, "size") ? args["size"] : undefined), typeof v0 === "number" ? v0 > 100 : compareOperand(">", v0, 100)));
+    case 1: return ((v0 = (HAS_OWN.call(args, "n") ? args["n"] : undefined), typeof v0 === "number" ? v0 < 1.5 : compareOperand("<", v0, 1.5)) && (v1 = (HAS_OWN.call(args, "m") ? args["m"] : undefined), typeof v1 === "number" ? v1 >= 0 : compareOperand(">=", v1, 0)) && (v2 = (HAS_OWN.call(args, "m") ? args["m"] : undefined), typeof v2 === "number" ? v2 <= 10 : compareOperand("<=", v2, 10)));
+    case 2: return GLOB_1.test(agent) && ((v0 = (HAS_OWN.call(args, "tags") ? args["tags"] : undefined), typeof v0 === "string" ? v0.includes("secret") : containsOperand(v0, "secret")) && matchesOperand(PATTERN_2, (HAS_OWN.call(args, "path") ? args["path"] : undefined)));
+    case 3: return ((v0 = (HAS_OWN.call(args, "tags") ? args["tags"] : undefined), typeof v0 === "string" ? v0.includes("secret") : containsOperand(v0, "secret")) && matchesOperand(PATTERN_2, (HAS_OWN.call(args, "path") ? args["path"] : undefined)));
     case 4: return (callMinuteOfDay(call.time) >= 1080 && callMinuteOfDay(call.time) < 1380 && DAYS_3.includes(callIsoWeekday(call.time)));
     case 5: return semanticMatch(KEYWORDS_4, semanticTokens(tool, server, args));
   }
@@ -819,29 +820,4 @@ function callMinuteOfDay(time: unknown): number {
 /** ISO weekday of a call's time (or now) in UTC, 0 when the time is invalid. */
 function callIsoWeekday(time: unknown): number {
   return utcIsoWeekday(callTimeMs(time));
-}
-
-/** `compareOperand(">", actual, limit)` for a number `limit`. */
-function numberAbove(actual: unknown, limit: number): boolean {
-  return typeof actual === "number" ? actual > limit : compareOperand(">", actual, limit);
-}
-
-/** `compareOperand(">=", actual, limit)` for a number `limit`. */
-function numberAtLeast(actual: unknown, limit: number): boolean {
-  return typeof actual === "number" ? actual >= limit : compareOperand(">=", actual, limit);
-}
-
-/** `compareOperand("<", actual, limit)` for a number `limit`. */
-function numberBelow(actual: unknown, limit: number): boolean {
-  return typeof actual === "number" ? actual < limit : compareOperand("<", actual, limit);
-}
-
-/** `compareOperand("<=", actual, limit)` for a number `limit`. */
-function numberAtMost(actual: unknown, limit: number): boolean {
-  return typeof actual === "number" ? actual <= limit : compareOperand("<=", actual, limit);
-}
-
-/** `containsOperand(actual, text)` for a string `text`. */
-function containsText(actual: unknown, text: string): boolean {
-  return typeof actual === "string" ? actual.includes(text) : containsOperand(actual, text);
 }

@@ -140,13 +140,14 @@ function decideCall(call: ToolCall): Decision {
 
 /** Agent tests and conditions once a rule's tool and server match, by id (shared by the rules whose code is identical). */
 function residualTest(id: number, tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): boolean {
+  let v0: unknown;
   switch (id) {
-    case 0: return ((textTest("startsWith", (HAS_OWN.call(args, "path") ? args["path"] : undefined), "/data/") && numberAtMost((HAS_OWN.call(args, "head") ? args["head"] : undefined), 100)) || textTest("endsWith", (HAS_OWN.call(args, "path") ? args["path"] : undefined), ".csv") || stringMatches(GLOB_0, (HAS_OWN.call(args, "path") ? args["path"] : undefined)));
+    case 0: return ((textTest("startsWith", (HAS_OWN.call(args, "path") ? args["path"] : undefined), "/data/") && (v0 = (HAS_OWN.call(args, "head") ? args["head"] : undefined), typeof v0 === "number" ? v0 <= 100 : compareOperand("<=", v0, 100))) || textTest("endsWith", (HAS_OWN.call(args, "path") ? args["path"] : undefined), ".csv") || stringMatches(GLOB_0, (HAS_OWN.call(args, "path") ? args["path"] : undefined)));
     case 1: return (inValues(tool, VALUES_1, false) && !(server === "prod-fs") && inValues((HAS_OWN.call(args, "mode") ? args["mode"] : undefined), VALUES_2, true));
-    case 2: return (ownValue((HAS_OWN.call(args, "items") ? args["items"] : undefined), 0) === "x" && compareOperand(">=", lengthOf((HAS_OWN.call(args, "items") ? args["items"] : undefined)), 2) && existsValue((HAS_OWN.call(args, "force") ? args["force"] : undefined)) && compareOperand("!=", (HAS_OWN.call(args, "odd key") ? args["odd key"] : undefined), 1) && containsText((HAS_OWN.call(args, "content") ? args["content"] : undefined), "DRAFT"));
+    case 2: return (ownValue((HAS_OWN.call(args, "items") ? args["items"] : undefined), 0) === "x" && compareOperand(">=", lengthOf((HAS_OWN.call(args, "items") ? args["items"] : undefined)), 2) && existsValue((HAS_OWN.call(args, "force") ? args["force"] : undefined)) && compareOperand("!=", (HAS_OWN.call(args, "odd key") ? args["odd key"] : undefined), 1) && (v0 = (HAS_OWN.call(args, "content") ? args["content"] : undefined), typeof v0 === "string" ? v0.includes("DRAFT") : containsOperand(v0, "DRAFT")));
     case 3: return stringMatches(PATTERN_3, (HAS_OWN.call(args, "path") ? args["path"] : undefined));
     case 4: return (minuteInWindow(zonedClock(call.time, "America/New_York").minute, 1320, 360) || DAYS_4.includes(zonedClock(call.time, "America/New_York").weekday) || (zonedClock(call.time, "America/New_York").minute >= 720 && zonedClock(call.time, "America/New_York").minute < 780));
-    case 5: return agent.startsWith("bot-") && (textTest("startsWith", (call.agent ?? ""), "bot-") && differsFromText((call.agent ?? ""), ""));
+    case 5: return (agent.length >= 4 && agent.charCodeAt(0) === 98 && agent.charCodeAt(1) === 111 && agent.charCodeAt(2) === 116 && agent.charCodeAt(3) === 45) && (textTest("startsWith", (call.agent ?? ""), "bot-") && differsFromText((call.agent ?? ""), ""));
     case 6: return (callMinuteOfDay(call.time) >= 1080 && DAYS_5.includes(callIsoWeekday(call.time)));
   }
   return false;
@@ -825,17 +826,7 @@ function zonedClock(time: unknown, zone: string): { minute: number; weekday: num
   }
 }
 
-/** `compareOperand("<=", actual, limit)` for a number `limit`. */
-function numberAtMost(actual: unknown, limit: number): boolean {
-  return typeof actual === "number" ? actual <= limit : compareOperand("<=", actual, limit);
-}
-
 /** `compareOperand("!=", actual, text)` for a string `text`: Python's `!=` between a string and anything else is true. */
 function differsFromText(actual: unknown, text: string): boolean {
   return actual !== undefined && actual !== null && actual !== text;
-}
-
-/** `containsOperand(actual, text)` for a string `text`. */
-function containsText(actual: unknown, text: string): boolean {
-  return typeof actual === "string" ? actual.includes(text) : containsOperand(actual, text);
 }
