@@ -124,7 +124,11 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
   // Sync mode needs no queue: every step is one synchronous run, so two can never interleave.
   // It also spares the proxy a dozen promise hops per call on its way to the client's answer.
   const syncChains = new Map<string, ChainState>();
+  // The server asked about last (a proxy usually governs one), found without two map lookups.
+  let lastServer: string | undefined;
+  let lastState: ChainState | undefined;
   const syncChainFor = (server: string): ChainState => {
+    if (server === lastServer && lastState) return lastState;
     const path = fileFor(server);
     let state = syncChains.get(path);
     if (!state) {
@@ -134,6 +138,8 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
       syncChains.set(path, opening);
       state = opening;
     }
+    lastServer = server;
+    lastState = state;
     return state;
   };
 
@@ -148,16 +154,20 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
   const appendNow = (server: string, record: AuditRecord | undefined, seal: AuditLineSeal | undefined): void => {
     const state = syncChainFor(server);
     const { line, hash } = seal ? seal.seal(state.lastHash) : sealAuditLine(record as AuditRecord, state.lastHash);
-    const bytes = lineBytes(line, state);
+    const text = `${state.needsNewline ? "\n" : ""}${line}\n`;
+    let length: number;
     // One append per whole line: O_APPEND keeps concurrent writers from splitting it.
     if (state.fd !== undefined) {
-      writeFully(state.fd, bytes);
+      length = writeTextFully(state.fd, text);
       if (options.fsync) fdatasyncSync(state.fd);
     } else {
       // The file could not be reopened (prepare said so); this fails the same way, or writes if it got fixed.
-      appendFileSync(state.path, bytes);
+      appendFileSync(state.path, text);
+      length = Buffer.byteLength(text);
     }
-    appended(state, bytes, hash);
+    state.size += length;
+    state.lastHash = hash;
+    state.needsNewline = false;
   };
 
   return {
@@ -204,6 +214,7 @@ export function jsonlAudit(options: JsonlAuditOptions): JsonlAuditSink {
     async close() {
       for (const state of syncChains.values()) closeFd(state);
       syncChains.clear();
+      lastServer = lastState = undefined;
     },
   };
 }
@@ -231,6 +242,14 @@ function appended(state: ChainState, bytes: Buffer, hash: string): void {
 function writeFully(fd: number, bytes: Buffer): void {
   let offset = 0;
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+/** writeFully for text, without a Buffer of its own unless the write falls short; returns the bytes written. */
+function writeTextFully(fd: number, text: string): number {
+  const written = writeSync(fd, text);
+  const length = Buffer.byteLength(text);
+  if (written < length) writeFully(fd, Buffer.from(text, "utf8").subarray(written));
+  return length;
 }
 
 function closeFd(state: ChainState): void {

@@ -66,7 +66,8 @@ export function ruleDescription(decision: Decision, policy?: PolicyInfo): string
   return rule && rule.name === decision.rule ? rule.description || undefined : undefined;
 }
 
-export type Decided = { call: ToolCall; decision: Decision; error?: undefined } | { call?: ToolCall; decision: Decision; error: string };
+/** What decideNow() and check() find; `now` is the time decided at, when the clock was read. */
+export type Decided = ({ call: ToolCall; decision: Decision; error?: undefined } | { call?: ToolCall; decision: Decision; error: string }) & { now?: Date };
 
 export class Runtime {
   readonly policy?: PolicyInfo;
@@ -162,16 +163,14 @@ export class Runtime {
    * most calls without a promise): reads the clock and decides, failing closed as run() does.
    * Without `call` (a malformed call) or `now` (a broken clock), run() refuses without auditing.
    */
-  decideNow(call: ToolCall): Decided & { now?: Date } {
+  decideNow(call: ToolCall): Decided {
     let now: Date;
     try {
       now = this.#now();
     } catch (error) {
       return { decision: ERROR_DECISION, error: `Clock failed: ${errorMessage(error)}` };
     }
-    const decided: Decided & { now?: Date } = this.#decideSafely(call, now);
-    decided.now = now;
-    return decided;
+    return this.#decideSafely(call, now);
   }
 
   /** The audit record run() writes for a call decided at `now`. */
@@ -201,7 +200,7 @@ export class Runtime {
 
   #decideSafely(call: ToolCall, now: Date | undefined): Decided {
     const malformedCall = malformedCallReason(call);
-    if (malformedCall !== undefined) return { decision: ERROR_DECISION, error: `Malformed tool call: ${malformedCall}` };
+    if (malformedCall !== undefined) return { decision: ERROR_DECISION, error: `Malformed tool call: ${malformedCall}`, now };
     const governed: ToolCall = { ...call };
     if (governed.agent === undefined) {
       if (this.agent !== undefined) governed.agent = this.agent;
@@ -211,10 +210,10 @@ export class Runtime {
       if (governed.time === undefined) governed.time = now ?? this.#now();
       const decision: unknown = this.#decide(governed);
       const malformed = malformedDecisionReason(decision);
-      if (malformed !== undefined) return { call: governed, decision: ERROR_DECISION, error: `Policy returned a malformed decision: ${malformed}` };
-      return { call: governed, decision: decision as Decision };
+      if (malformed !== undefined) return { call: governed, decision: ERROR_DECISION, error: `Policy returned a malformed decision: ${malformed}`, now };
+      return { call: governed, decision: decision as Decision, now };
     } catch (error) {
-      return { call: governed, decision: ERROR_DECISION, error: `Policy evaluation failed: ${errorMessage(error)}` };
+      return { call: governed, decision: ERROR_DECISION, error: `Policy evaluation failed: ${errorMessage(error)}`, now };
     }
   }
 
