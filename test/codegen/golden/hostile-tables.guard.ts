@@ -534,40 +534,48 @@ function pairSlot<D, C>(t: DecisionTables<D, C>, key: number): number {
 }
 
 /**
- * The outcome of a call whose tool or server name is not in the memos (or is too long to be
- * kept), and of a pair of classes met for the first time. Starting over, when a bound is
+ * The decision for a call whose tool or server name is not in the memos (or is too long to be
+ * kept), or whose pair of classes meets for the first time. Starting over, when a bound is
  * reached, happens before anything is classified, so that the ids used together are of one start.
+ * All of it is one function: V8 inlines a callee only up to a size, and this path, hot only while
+ * the memos fill, should not take the hot path's place in its caller.
  */
-function slowOutcome<D, C>(t: DecisionTables<D, C>, tool: string, server: string, withoutAgent: number): number {
+function decideSlow<D, C>(t: DecisionTables<D, C>, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
+  const withoutAgent = agent === "*" ? 1 : 0;
   // Class ids stay below 2^15, so that two of them and the agent mode make one non-negative 31-bit key.
   if (t.names + 2 > t.memoLimit || t.toolClassList.length >= 0x7fff || t.serverClassList.length >= 0x7fff || t.pairCount >= t.outcomeLimit) {
     startOver(t);
   }
   const s = t.serverIds[server] ?? classifyServer(t, server);
   const c = t.toolIds[tool] ?? classifyTool(t, tool);
-  if (c < 0) return t.serverOther[(s << 1) | withoutAgent];
-  const key = (c << 16) | (s << 1) | withoutAgent;
-  let k = pairSlot(t, key);
-  if (t.pairs[k] === key) return t.pairs[k + 1];
-  const outcome = merge(t, t.toolClassList[c].candidates, t.serverClassList[s], withoutAgent);
-  // Linear probing stays short up to three quarters full; past that the table doubles.
-  if ((t.pairCount + 1) * 8 > t.pairs.length * 3) {
-    const old = t.pairs;
-    const count = t.pairCount;
-    emptyPairs(t, 33 - t.pairShift);
-    for (let o = 0; o < old.length; o += 2) {
-      if (old[o] === -1) continue;
-      const to = pairSlot(t, old[o]);
-      t.pairs[to] = old[o];
-      t.pairs[to + 1] = old[o + 1];
+  let outcome: number;
+  if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent];
+  else {
+    const key = (c << 16) | (s << 1) | withoutAgent;
+    let k = pairSlot(t, key);
+    if (t.pairs[k] === key) outcome = t.pairs[k + 1];
+    else {
+      outcome = merge(t, t.toolClassList[c].candidates, t.serverClassList[s], withoutAgent);
+      // Linear probing stays short up to three quarters full; past that the table doubles.
+      if ((t.pairCount + 1) * 8 > t.pairs.length * 3) {
+        const old = t.pairs;
+        const count = t.pairCount;
+        emptyPairs(t, 33 - t.pairShift);
+        for (let o = 0; o < old.length; o += 2) {
+          if (old[o] === -1) continue;
+          const to = pairSlot(t, old[o]);
+          t.pairs[to] = old[o];
+          t.pairs[to + 1] = old[o + 1];
+        }
+        t.pairCount = count;
+        k = pairSlot(t, key);
+      }
+      t.pairs[k] = key;
+      t.pairs[k + 1] = outcome;
+      t.pairCount++;
     }
-    t.pairCount = count;
-    k = pairSlot(t, key);
   }
-  t.pairs[k] = key;
-  t.pairs[k + 1] = outcome;
-  t.pairCount++;
-  return outcome;
+  return outcome < 0 ? t.decisions[~outcome] : runPlan(t, t.planData, outcome, tool, server, agent, args, call);
 }
 
 /**
@@ -582,31 +590,36 @@ function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: stri
   const withoutAgent = agent === "*" ? 1 : 0;
   const s = t.serverIds[server];
   const c = t.toolIds[tool];
-  let outcome: number;
-  if (s === undefined || c === undefined) outcome = slowOutcome(t, tool, server, withoutAgent);
-  else if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent];
-  else {
-    const key = (c << 16) | (s << 1) | withoutAgent;
-    const pairs = t.pairs;
-    const mask = pairs.length - 2;
-    let k = (Math.imul(key, 0x9e3779b1) >>> t.pairShift) << 1;
-    for (;;) {
-      const x = pairs[k];
-      if (x === key) {
-        outcome = pairs[k + 1];
-        break;
+  // Outcomes are at least -(rules + 1), so this marks one not in the tables yet; the slow path has a single call site.
+  let outcome = -0x40000000;
+  if (s !== undefined && c !== undefined) {
+    if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent];
+    else {
+      const key = (c << 16) | (s << 1) | withoutAgent;
+      const pairs = t.pairs;
+      const mask = pairs.length - 2;
+      for (let k = (Math.imul(key, 0x9e3779b1) >>> t.pairShift) << 1; ; k = (k + 2) & mask) {
+        const x = pairs[k];
+        if (x === key) {
+          outcome = pairs[k + 1];
+          break;
+        }
+        if (x === -1) break;
       }
-      if (x === -1) {
-        outcome = slowOutcome(t, tool, server, withoutAgent);
-        break;
-      }
-      k = (k + 2) & mask;
     }
   }
+  if (outcome === -0x40000000) return decideSlow(t, tool, server, agent, args, call);
   if (outcome < 0) return t.decisions[~outcome];
-  // Read once: a test that calls back into this guard may start the tables over, which replaces (never changes) this array.
-  const plan = t.planData;
-  for (let k = outcome; ; k += 2) {
+  return runPlan(t, t.planData, outcome, tool, server, agent, args, call);
+}
+
+/**
+ * The tests of the plan at `offset` in precedence order, up to the first that passes. `plan` is
+ * read by the caller, once: a test that calls back into this guard may start the tables over,
+ * which replaces (never changes) the array.
+ */
+function runPlan<D, C>(t: DecisionTables<D, C>, plan: readonly number[], offset: number, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
+  for (let k = offset; ; k += 2) {
     const test = plan[k];
     if (test < 0 || t.residualTest(test, tool, server, agent, args, call)) return t.decisions[plan[k + 1]];
   }
