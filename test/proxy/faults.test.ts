@@ -205,6 +205,17 @@ test("two proxies cannot write the same audit file: the second one says which pr
   await first.close();
 });
 
+test("a server command that cannot start, or a server that exits at once: the client's initialize is answered with an error", async () => {
+  for (const command of [["/no/such/command"], [process.execPath, "-e", "process.exit(3)"]]) {
+    const failed = await inProcessProxy(["--policy", policy, "--server-name", "dev-fake", "--audit-dir", fresh(), "--", ...command]).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    assert.instance(failed, Error, command.join(" "));
+    assert.match(String(failed?.message), /no server could be started/);
+  }
+});
+
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
