@@ -263,7 +263,9 @@ export function and(a: StringSet, b: StringSet): StringSet {
     const words = [...finite.include].filter((w) => parts.every((p) => p === finite || hasLang(p, w)));
     return words.length === finite.include.size ? single(finite) : exactly(...words);
   }
-  for (const p of parts) if (p.complement && parts.includes(p.complement)) return NO_STRINGS;
+  // A part and its complement: complements pair both ways, so only the shorter side's parts need looking up.
+  const [fewer, more] = x.length <= y.length ? [x, y] : [y, x];
+  for (const p of fewer) if (p.complement && (more.includes(p.complement) || fewer.includes(p.complement))) return NO_STRINGS;
   const out: StringSet = { parts };
   // A member of one side that the other side accepts is a member of both: emptiness is then
   // settled by one membership test, where a cube subtraction would otherwise search afresh for
