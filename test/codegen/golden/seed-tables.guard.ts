@@ -581,8 +581,9 @@ function decideSlow<D, C>(t: DecisionTables<D, C>, tool: string, server: string,
  */
 function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
   const withoutAgent = agent === "*" ? 1 : 0;
-  const s = t.serverIds[server];
+  // The tool's probe first: its dictionary is the larger, and the server's can run while the tool's waits on memory.
   const c = t.toolIds[tool];
+  const s = t.serverIds[server];
   // Outcomes are at least -(rules + 1), so this marks one not in the tables yet; the slow path has a single call site.
   let outcome = -0x40000000;
   if (s !== undefined && c !== undefined) {
