@@ -1,0 +1,73 @@
+// passDown and PieceSet: a region passed down rules in order ends as exactly the calls none of them takes, each taker with a cube it took, checked on random calls.
+
+import fc from "fast-check";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { passDown, PieceSet } from "../../compiler/analysis/decided-region.ts";
+import { UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
+import * as Str from "../../compiler/analysis/string-set.ts";
+
+const TOOLS = ["read_file", "read_dir", "write_file", "move_file", "x"];
+const SERVERS = ["prod-fs", "dev-fs", "prod-db", "local"];
+const TOOL_PATTERNS = ["*", "read_*", "*_file", "write_file", "read_file", "x", "*e*"];
+const SERVER_PATTERNS = ["*", "prod-*", "*-fs", "local"];
+
+const cube = (tool: string, server: string): Cube => ({
+  ...UNIVERSE,
+  ...(tool === "*" ? {} : { tool: Str.fromGlob(tool) }),
+  ...(server === "*" ? {} : { server: Str.fromGlob(server) }),
+});
+const contains = (c: Cube, tool: string, server: string) => (!c.tool || Str.has(c.tool, tool)) && (!c.server || Str.has(c.server, server));
+const noLimit = () => {};
+
+test("what is left is what no step matches; each step takes what is left of its calls", () => {
+  const pattern = fc.record({ tool: fc.constantFrom(...TOOL_PATTERNS), server: fc.constantFrom(...SERVER_PATTERNS) });
+  fc.assert(
+    fc.property(pattern, fc.array(pattern, { maxLength: 8 }), (own, rules) => {
+      const region = [cube(own.tool, own.server)];
+      const steps = rules.map((r, index) => ({ index, region: [cube(r.tool, r.server)] }));
+      const { left, taken } = passDown(region, steps, noLimit);
+      for (const tool of TOOLS) {
+        for (const server of SERVERS) {
+          if (!contains(region[0], tool, server)) {
+            assert.not.ok(left.cubes().some((c) => contains(c, tool, server)), `${tool}@${server} is outside the region`);
+            continue;
+          }
+          const taker = steps.find((s) => contains(s.region[0], tool, server));
+          assert.is(left.cubes().some((c) => contains(c, tool, server)), taker === undefined, `${tool}@${server} left over`);
+          if (taker) assert.ok(taken.has(taker.index), `step ${taker.index} takes ${tool}@${server}`);
+        }
+      }
+      // A taker's cube lies in both the region and the step, and the takers come in step order.
+      for (const [index, c] of taken) {
+        const name = Str.witness(c.tool ?? Str.ALL_STRINGS)!;
+        const server = Str.witness(c.server ?? Str.ALL_STRINGS)!;
+        assert.ok(contains(region[0], name, server) && contains(steps[index].region[0], name, server));
+      }
+      const order = [...taken.keys()];
+      assert.equal(order, [...order].sort((a, b) => a - b));
+    }),
+    { numRuns: 300, seed: 7 },
+  );
+});
+
+test("a rule with an exact name touches only that name's pieces: an open piece keeps one complement", () => {
+  const steps = ["a", "b", "c", "d"].map((name, index) => ({ index, region: [cube(name, "*")] }));
+  const { left } = passDown([UNIVERSE], steps, noLimit);
+  assert.is(left.size, 1);
+  const rest = left.first()!;
+  assert.is(rest.tool!.parts.length, 1);
+  for (const name of ["a", "b", "c", "d"]) assert.not.ok(Str.has(rest.tool!, name));
+  assert.ok(Str.has(rest.tool!, "e"));
+});
+
+test("meet finds common calls and nothing else", () => {
+  const set = new PieceSet([cube("read_*", "prod-*"), cube("write_file", "*")]);
+  assert.ok(set.meet(cube("read_file", "prod-db"), noLimit));
+  assert.not.ok(set.meet(cube("read_file", "dev-fs"), noLimit));
+  assert.ok(set.meetRegion([cube("move_file", "*"), cube("write_file", "local")], noLimit));
+  assert.not.ok(set.meetSet(new PieceSet([cube("move_file", "*")]), noLimit));
+  assert.ok(set.meetSet(new PieceSet([cube("*", "prod-fs")]), noLimit));
+});
+
+test.run();
