@@ -470,14 +470,16 @@ function langWitness(set: Lang): string | undefined {
   // The shortest word is excluded: look for another, one word set at a time, trying readable characters first.
   let seen = 0;
   for (const ws of set.dfa.wordSets()) {
-    const pickFrom = (cs: { ranges: readonly { min: number; max: number }[] }, k: number): number[] => {
+    // The k-th choice of each position, wrapping around within the position's own characters: a
+    // position with fewer choices than k must not step outside its set (`[ab]b` has one `b`).
+    const pickFrom = (cs: { ranges: readonly { min: number; max: number }[] }, k: number): number => {
       const nice = NICE.filter((c) => cs.ranges.some((r) => c >= r.min && c <= r.max));
-      const out = [...nice.slice(k, k + 3)];
-      if (out.length === 0) out.push(clampToScalar(cs.ranges[0].min + k));
-      return out;
+      if (nice.length > 0) return nice[k % nice.length];
+      const first = cs.ranges[0];
+      return clampToScalar(first.min + (k % (first.max - first.min + 1)));
     };
     for (let k = 0; k < 4; k++) {
-      const word = fromWord(ws.map((cs) => pickFrom(cs, k)[0] ?? cs.ranges[0].min));
+      const word = fromWord(ws.map((cs) => pickFrom(cs, k)));
       if (!set.exclude.has(word) && hasLang(set, word)) return word;
     }
     if (++seen > set.exclude.size + 8) break;

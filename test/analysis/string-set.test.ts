@@ -106,4 +106,12 @@ test("conjunctions of many globs and negated globs: emptiness is sound and every
   );
 });
 
+test("a witness past an excluded shortest word stays inside each position's characters", () => {
+  // Found by the property above (seed -155778744): `bb` is the only member, and the search for one
+  // used to step from `b` to `c` in the second position, which has only `b`.
+  const set = [Str.not(Str.fromGlob("ab")), Str.not(Str.fromGlob("a")), Str.fromGlob("[ab]b")].reduce(Str.and);
+  assert.not.ok(Str.isEmpty(set));
+  assert.is(Str.witness(set), "bb");
+});
+
 test.run();
