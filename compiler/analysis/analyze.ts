@@ -94,15 +94,16 @@ class PolicyModel {
     return set;
   }
 
-  cubesOf(indexes: readonly number[]): Cube[] {
-    return indexes.flatMap((j) => this.regions[j]);
+  /** The rules as steps of a pass: each index with its region. */
+  steps(indexes: readonly number[]): Step[] {
+    return indexes.map((index) => ({ index, region: this.regions[index] }));
   }
 
   /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
-   * cubes (with the policy's names, then with names no rule mentions). Positive facts (a rule
-   * decides some call, two rules disagree on one) are proven this way by the interpreter at
-   * the cost of a few decisions; the exhaustive subtraction is left to the negative ones.
+   * cubes (with the policy's names, then with names no rule mentions). Findings show these in
+   * preference to a witness of a cube from deep in a pass, which reads worse; a call found here
+   * is also confirmed by the interpreter.
    */
   concrete(region: Region, check: (call: ToolCall) => boolean): ConcreteCall | undefined {
     for (const cube of region.slice(0, CONCRETE_CUBES)) {
@@ -159,16 +160,12 @@ class ModeView {
     return indexes.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
   }
 
-  steps(indexes: readonly number[]): Step[] {
-    return indexes.map((index) => ({ index, region: this.model.regions[index] }));
-  }
-
   /** Rule i's region passed down the rules before it; throws RegionTooLarge (every time) when that is too costly. */
   pass(i: number): Pass {
     let pass = this.passes.get(i);
     if (!pass) {
       try {
-        pass = passDown(this.model.regions[i], this.steps(this.before(i)), new Budget(this.total).tick);
+        pass = passDown(this.model.regions[i], this.model.steps(this.before(i)), new Budget(this.total).tick);
       } catch (e) {
         if (!(e instanceof RegionTooLarge)) throw e;
         pass = e;
@@ -193,7 +190,7 @@ interface ConcreteCall {
   readonly witness: WitnessCall;
 }
 
-/** Cubes of a region whose witnesses are tried before any subtraction. */
+/** Cubes of a region whose witnesses are tried for a readable, confirmed example. */
 const CONCRETE_CUBES = 3;
 const NO_HINTS: WitnessHints = { tools: [], servers: [], agents: [] };
 
@@ -429,7 +426,7 @@ interface RemovalEffect {
 function removalEffect(view: ModeView, rule: Rule, decided: PieceSet, budget: Budget): RemovalEffect {
   const policy = view.policy;
   const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
-  const { left, taken } = passDown(decided, view.steps(view.after(rule.index)), budget.tick, differs);
+  const { left, taken } = passDown(decided, view.model.steps(view.after(rule.index)), budget.tick, differs);
   if ([...taken.keys()].some(differs)) return { changes: true, takers: [], toDefaults: false };
   const toDefaults = left.size > 0;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers: [...taken.keys()], toDefaults };
@@ -450,7 +447,7 @@ function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: Reado
       // The calls first-match gives to r, passed down the rules strictest puts before r: whoever takes some decides them there.
       const decided = fmView.pass(r).left;
       let differing = 0;
-      const { taken } = passDown(decided, stView.steps(stView.before(r)), new Budget(total).tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
+      const { taken } = passDown(decided, model.steps(stView.before(r)), new Budget(total).tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
       for (const [s, cube] of taken) {
         if (!differs(s)) continue;
         const other = policy.rules[s];
@@ -495,7 +492,7 @@ export function blocksEveryCall(policy: Policy, target: { server: string; tool: 
   };
   const order = precedenceOrder(policy);
   try {
-    const { left, taken } = passDown([cube], order.map((index) => ({ index, region: model.regions[index] })), new Budget({ steps: 0 }).tick);
+    const { left, taken } = passDown([cube], model.steps(order), new Budget({ steps: 0 }).tick);
     if ([...taken.keys()].some((j) => policy.rules[j].approval !== "block")) return false;
     return policy.defaults.approval === "block" || left.size === 0;
   } catch (e) {

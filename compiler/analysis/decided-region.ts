@@ -95,37 +95,6 @@ export class PieceSet {
     } else yield* this.named.values();
   }
 
-  /** A cube of calls both in this set and in `c`, if any. */
-  meet(c: Cube, tick: Tick): Cube | undefined {
-    for (const list of this.near(c)) {
-      for (const piece of list) {
-        tick();
-        const both = intersect(piece, c);
-        if (both) return both;
-      }
-    }
-    return undefined;
-  }
-
-  /** A cube of calls in this set and in any cube of `region`, if any. */
-  meetRegion(region: Region, tick: Tick): Cube | undefined {
-    for (const c of region) {
-      const both = this.meet(c, tick);
-      if (both) return both;
-    }
-    return undefined;
-  }
-
-  /** A cube of calls in both sets, if any. */
-  meetSet(other: PieceSet, tick: Tick): Cube | undefined {
-    const [small, large] = this.count <= other.count ? [this, other] : [other, this];
-    for (const c of small.cubes()) {
-      const both = large.meet(c, tick);
-      if (both) return both;
-    }
-    return undefined;
-  }
-
   /** Removes the calls of `c`; answers with a cube of those this set held, if it held any. */
   remove(c: Cube, tick: Tick): Cube | undefined {
     let taken: Cube | undefined;

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { passDown, PieceSet } from "../../compiler/analysis/decided-region.ts";
+import { passDown } from "../../compiler/analysis/decided-region.ts";
 import { UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
 import * as Str from "../../compiler/analysis/string-set.ts";
 
@@ -59,15 +59,6 @@ test("a rule with an exact name touches only that name's pieces: an open piece k
   assert.is(rest.tool!.parts.length, 1);
   for (const name of ["a", "b", "c", "d"]) assert.not.ok(Str.has(rest.tool!, name));
   assert.ok(Str.has(rest.tool!, "e"));
-});
-
-test("meet finds common calls and nothing else", () => {
-  const set = new PieceSet([cube("read_*", "prod-*"), cube("write_file", "*")]);
-  assert.ok(set.meet(cube("read_file", "prod-db"), noLimit));
-  assert.not.ok(set.meet(cube("read_file", "dev-fs"), noLimit));
-  assert.ok(set.meetRegion([cube("move_file", "*"), cube("write_file", "local")], noLimit));
-  assert.not.ok(set.meetSet(new PieceSet([cube("move_file", "*")]), noLimit));
-  assert.ok(set.meetSet(new PieceSet([cube("*", "prod-fs")]), noLimit));
 });
 
 test.run();
