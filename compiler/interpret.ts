@@ -197,9 +197,23 @@ export function decideWithout(policy: Policy, call: ToolCall, skip: number): Dec
   }
 }
 
-/** The first rule in precedence order, other than `skip`, that matches; else the defaults. */
-function firstMatch(policy: Policy, env: Env, skip: number): Decision {
-  let order = orderCache.get(policy);
+/**
+ * What the policy decides on a call when only the given rules (in precedence order) can match
+ * it, skipping `skip`: the analysis checks its witnesses this way, since a call of a rule's
+ * region can match only the rules whose tool and server patterns meet that rule's.
+ */
+export function decideAmong(policy: Policy, call: ToolCall, order: readonly number[], skip = -1): Decision {
+  try {
+    const env = toEnv(call);
+    return env ? firstMatch(policy, env, skip, order) : INVALID_CALL_DECISION;
+  } catch {
+    return ERROR_DECISION;
+  }
+}
+
+/** The first rule in precedence order (of all rules, or of those given), other than `skip`, that matches; else the defaults. */
+function firstMatch(policy: Policy, env: Env, skip: number, among?: readonly number[]): Decision {
+  let order = among ?? orderCache.get(policy);
   if (!order) orderCache.set(policy, (order = precedenceOrder(policy)));
   for (const i of order) {
     const rule = policy.rules[i];

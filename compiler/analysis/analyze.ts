@@ -1,9 +1,9 @@
 // The anomaly classifier: for each combine mode, which rules can never decide, which are redundant, which overlap, each with a witness call.
 
-import { decide, decideWithout, precedenceOrder, ruleMatchesCall, type Decision, type ToolCall } from "../interpret.ts";
+import { decideAmong, precedenceOrder, ruleMatchesCall, type Decision, type ToolCall } from "../interpret.ts";
 import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
-import { passDown, PieceSet, type Pass, type Step, type Tick } from "./decided-region.ts";
+import { passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
 import { andRegions, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
 import { RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
@@ -32,6 +32,12 @@ export interface Finding {
 export interface AnalysisOptions {
   /** Modes to analyse; by default the policy's own, plus mode-dependence when `combine:` is not stated. */
   readonly modes?: readonly Combine[];
+  /**
+   * Pass every rule's whole region down the rules before it, instead of asking earlier rules one
+   * at a time once a rule is seen to decide some call: slower, with the same findings (tests
+   * hold the two routes to that).
+   */
+  readonly passEveryRule?: boolean;
 }
 
 interface Outcome {
@@ -100,6 +106,23 @@ class PolicyModel {
   }
 
   /**
+   * The steps of a pass of `calls` down the given rules, leaving out rules whose tool pattern
+   * matches none of the calls' tool names when every cube of the calls names its tools exactly:
+   * a pass of a few named calls then visits the few rules that can take them, not all.
+   */
+  stepsFor(calls: Region, indexes: readonly number[]): Step[] {
+    const names = new Set<string>();
+    for (const c of calls) {
+      const words = c.tool && Str.wordsOf(c.tool);
+      if (!words) return this.steps(indexes);
+      for (const w of words) names.add(w);
+    }
+    const near = new Set<number>();
+    for (const w of names) for (const j of this.index.rulesForName(w)) near.add(j);
+    return this.steps(indexes.filter((j) => near.has(j)));
+  }
+
+  /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
    * cubes (with the policy's names, then with names no rule mentions). Findings show these in
    * preference to a witness of a cube from deep in a pass, which reads worse; a call found here
@@ -133,11 +156,14 @@ class ModeView {
   readonly order: readonly number[];
   private readonly position: ReadonlyMap<number, number>;
   private readonly passes = new Map<number, Pass | RegionTooLarge>();
+  /** Rules found to decide no call in this mode: they take no calls from any later rule. */
+  readonly silent = new Set<number>();
 
   constructor(
     readonly model: PolicyModel,
     combine: Combine,
     private readonly total: { steps: number },
+    readonly passEveryRule = false,
   ) {
     this.policy = { ...model.policy, combine };
     this.order = precedenceOrder(this.policy);
@@ -159,6 +185,18 @@ class ModeView {
   private inOrder(indexes: number[]): number[] {
     return indexes.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
   }
+
+  /**
+   * What this mode decides on a call inside rule i's region (without rule `skip`): only i and
+   * the rules that can share a call with it can match such a call, so only they are tried,
+   * which keeps checking a witness cheap in a policy of thousands of rules.
+   */
+  decideNear(i: number, call: ToolCall, skip = -1): Decision {
+    let order = this.nearOrder.get(i);
+    if (!order) this.nearOrder.set(i, (order = this.inOrder([...this.model.candidates(i), i])));
+    return decideAmong(this.policy, call, order, skip);
+  }
+  private readonly nearOrder = new Map<number, number[]>();
 
   /** Rule i's region passed down the rules before it; throws RegionTooLarge (every time) when that is too costly. */
   pass(i: number): Pass {
@@ -199,21 +237,30 @@ export const MAX_DIFFERING_PAIRS_PER_RULE = 5;
 export const MAX_SAME_PAIRS_PER_RULE = 2;
 
 /**
- * The rules that take some of a rule's calls (from its pass), in precedence order, each with a
- * cube of those calls and, when one is found, a concrete call the interpreter confirms. With
- * `limited`, only the first few that decide differently and the same.
+ * The rules that take some of a rule's calls, in precedence order, each with a cube of those
+ * calls and, when one is found, a concrete call the interpreter confirms. With `limited`, only
+ * the first few that decide differently and the same. From a full pass when one is given;
+ * otherwise each earlier rule is asked on its own, which for a rule that decides some calls
+ * (and so needs only its first few overlaps) is far cheaper than passing all its calls down.
  */
-function takenParts(model: PolicyModel, policy: Policy, rule: Rule, pass: Pass, limited: boolean): Part[] {
+function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited: boolean, tick: Tick): Part[] {
+  const { model, policy } = view;
   const parts: Part[] = [];
   let differing = 0;
   let same = 0;
-  for (const [j, cube] of pass.taken) {
+  const candidates = from ? [...from.taken.keys()] : view.before(rule.index);
+  for (const [k, j] of candidates.entries()) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
     const isSame = sameOutcome(policy.rules[j], rule);
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
+    if (view.silent.has(j)) continue;
     const both = andRegions(model.regions[rule.index], model.regions[j]);
-    const seen = model.concrete(both, (call) => ruleMatchesCall(rule, call) && decide(policy, call).index === j);
-    parts.push({ index: j, cube: seen?.cube ?? cube, ...(seen ? { witness: seen.witness } : {}) });
+    if (both.length === 0) continue;
+    const seen = model.concrete(both, (call) => ruleMatchesCall(rule, call) && view.decideNear(rule.index, call).index === j);
+    // Without a concrete call, j takes some only if the rules before it leave some of the common calls.
+    const cube = seen?.cube ?? from?.taken.get(j) ?? remainder(both, model.stepsFor(both, candidates.slice(0, k)), tick).first();
+    if (!cube) continue;
+    parts.push({ index: j, cube, ...(seen ? { witness: seen.witness } : {}) });
     if (isSame) same++;
     else differing++;
   }
@@ -233,7 +280,7 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
   }
   const total = { steps: 0 };
   const views = new Map<Combine, ModeView>();
-  const view = (combine: Combine) => views.get(combine) ?? views.set(combine, new ModeView(model, combine, total)).get(combine)!;
+  const view = (combine: Combine) => views.get(combine) ?? views.set(combine, new ModeView(model, combine, total, options.passEveryRule)).get(combine)!;
   try {
     for (const combine of modes) {
       const order = view(combine).order;
@@ -297,14 +344,17 @@ function ruleFindings(view: ModeView, index: number, total: { steps: number }): 
   const budget = new Budget(total);
   const own = model.regions[index];
   const matches = (call: ToolCall) => ruleMatchesCall(rule, call);
-  const pass = view.pass(index);
-  const decided = model.concrete(own, (call) => decide(policy, call).index === index);
-  const effective = decided?.cube ?? pass.left.first();
+  const decidesHere = (call: ToolCall) => matches(call) && view.decideNear(index, call).index === index;
+  // A call the rule is confirmed to decide settles that it decides some; only otherwise is its whole region passed down.
+  const decided = model.concrete(own, decidesHere);
+  const pass = decided && !view.passEveryRule ? undefined : view.pass(index);
+  const effective = decided?.cube ?? pass?.left.first();
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
-  const parts = takenParts(model, policy, rule, pass, effective !== undefined);
+  if (!effective) view.silent.add(index);
+  const parts = takenParts(view, rule, pass, effective !== undefined, budget.tick);
   const findings: Finding[] = [];
   const opaque = (...idx: number[]) => idx.some((i) => model.opaque[i]);
-  const decidedBy = (j: number) => (call: ToolCall) => matches(call) && ruleMatchesCall(policy.rules[j], call) && decide(policy, call).index === j;
+  const decidedBy = (j: number) => (call: ToolCall) => matches(call) && ruleMatchesCall(policy.rules[j], call) && view.decideNear(index, call).index === j;
   // A part found by a concrete call already has its witness, confirmed by the interpreter.
   const partWitness = (p: Part) => (p.witness ? { witness: p.witness, confirmed: true } : model.witness(p.cube, decidedBy(p.index)));
 
@@ -384,15 +434,15 @@ function ruleFindings(view: ModeView, index: number, total: { steps: number }): 
 
   // Downward redundancy: what it decides, the rules after it (or the defaults) would decide the same.
   // One call the rule decides, decided differently without it, settles the question at once.
-  let changes = decided !== undefined && !sameOutcome(decideWithout(policy, toToolCall(decided.witness), index), rule);
+  let changes = decided !== undefined && !sameOutcome(view.decideNear(index, toToolCall(decided.witness), index), rule);
   let takers: number[] = [];
   let toDefaults = false;
   if (!changes) {
-    ({ changes, takers, toDefaults } = removalEffect(view, rule, pass.left, budget));
+    ({ changes, takers, toDefaults } = removalEffect(view, rule, view.pass(index).left, budget));
   }
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
-    const { witness, confirmed } = decided ? { witness: decided.witness, confirmed: true } : model.witness(effective, (call) => decide(policy, call).index === index);
+    const { witness, confirmed } = decided ? { witness: decided.witness, confirmed: true } : model.witness(effective, decidesHere);
     const names = [...others.map(q), ...(toDefaults ? ["the defaults"] : [])];
     findings.push({
       kind: "redundant",
@@ -432,29 +482,65 @@ function removalEffect(view: ModeView, rule: Rule, decided: PieceSet, budget: Bu
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers: [...taken.keys()], toDefaults };
 }
 
+interface Disagreement {
+  /** The rule strictest lets decide where first-match lets r decide. */
+  readonly s: number;
+  /** Such a call, and whether the interpreter confirms it. */
+  readonly witness?: WitnessCall;
+  readonly confirmed: boolean;
+}
+
+/**
+ * The first few rules, in strictest's order, that strictest lets decide some calls that
+ * first-match gives to rule r, with a different outcome. A rule first-match is seen to give a
+ * call is asked about each such rule on its own (the calls both match, less those the rules
+ * before r in first-match or before s in strictest take); otherwise the calls r decides under
+ * first-match (often none) are passed down strictest's order once.
+ */
+function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick): Disagreement[] {
+  const model = fmView.model;
+  const policy = model.policy;
+  const rule = policy.rules[r];
+  const differs = (s: number) => !sameOutcome(policy.rules[s], rule);
+  const stBefore = stView.before(r);
+  const disagree = (s: number) => (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideNear(r, call).index === r && stView.decideNear(r, call).index === s;
+  const out: Disagreement[] = [];
+  // A concrete call from the first cubes of the pair reads better than one from deep in a pass.
+  const add = (s: number, seen: ConcreteCall | undefined, cube: Cube) => out.push({ s, ...(seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree(s))) });
+  const fmDecides = model.concrete(model.regions[r], (call) => ruleMatchesCall(rule, call) && fmView.decideNear(r, call).index === r);
+  if (!fmDecides || fmView.passEveryRule) {
+    let differing = 0;
+    const { taken } = passDown(fmView.pass(r).left, model.steps(stBefore), tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
+    for (const [s, cube] of taken) {
+      if (differs(s)) add(s, model.concrete(andRegions(model.regions[r], model.regions[s]), disagree(s)), cube);
+    }
+    return out;
+  }
+  const fmBefore = fmView.before(r);
+  for (const [k, s] of stBefore.entries()) {
+    if (out.length >= MAX_DIFFERING_PAIRS_PER_RULE) break;
+    if (!differs(s)) continue;
+    const both = andRegions(model.regions[r], model.regions[s]);
+    if (both.length === 0) continue;
+    const seen = model.concrete(both, disagree(s));
+    const cube = seen?.cube ?? remainder(both, model.stepsFor(both, [...new Set([...fmBefore, ...stBefore.slice(0, k)])]), tick).first();
+    if (cube) add(s, seen, cube);
+  }
+  return out;
+}
+
 /** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
 function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: ReadonlySet<number>, total: { steps: number }): Finding[] {
   const model = fmView.model;
   const policy = model.policy;
-  const stPolicy = stView.policy;
-  const fmPolicy = fmView.policy;
   const findings: Finding[] = [];
   for (const r of fmView.order) {
     if (unsatisfiable.has(r)) continue;
     const rule = policy.rules[r];
-    const differs = (s: number) => !sameOutcome(policy.rules[s], rule);
+    const tick = new Budget(total).tick;
     try {
-      // The calls first-match gives to r, passed down the rules strictest puts before r: whoever takes some decides them there.
-      const decided = fmView.pass(r).left;
-      let differing = 0;
-      const { taken } = passDown(decided, model.steps(stView.before(r)), new Budget(total).tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
-      for (const [s, cube] of taken) {
-        if (!differs(s)) continue;
+      for (const { s, witness, confirmed } of disagreements(fmView, stView, r, tick)) {
         const other = policy.rules[s];
-        const disagree = (call: ToolCall) => decide(fmPolicy, call).index === r && decide(stPolicy, call).index === s;
-        // A concrete call from the first cubes of the pair reads better than one from deep in the pass.
-        const seen = model.concrete(andRegions(model.regions[r], model.regions[s]), disagree);
-        const { witness, confirmed } = seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree);
         findings.push({
           kind: "mode-dependent",
           severity: "warning",

@@ -16,6 +16,8 @@ export class PieceSet {
   private readonly named = new Map<string, Cube[]>();
   /** Every other piece. */
   private readonly open: Cube[] = [];
+  /** Names moved out of the open pieces: no open piece holds them, now or after any removal. */
+  private readonly splitOff = new Set<string>();
   private count = 0;
 
   constructor(cubes: Iterable<Cube> = []) {
@@ -61,6 +63,7 @@ export class PieceSet {
    * piece's tool set: `* \ {a} \ {b} …` would grow by one complement per rule.
    */
   splitNames(names: ReadonlySet<string>, tick: Tick): void {
+    for (const w of names) this.splitOff.add(w);
     if (names.size === 0 || this.open.length === 0) return;
     const open = this.open.splice(0);
     this.count -= open.length;
@@ -84,22 +87,29 @@ export class PieceSet {
   }
 
   /** The pieces that can meet a cube: those naming one of its tools (all named ones when it names none), and the open ones. */
-  private *near(c: Cube): Generator<Cube[]> {
-    yield this.open;
+  private *near(c: Cube, tick: Tick): Generator<Cube[]> {
     const words = c.tool && Str.wordsOf(c.tool);
     if (words) {
+      // Open pieces were cut free of split-off names and every piece made from them stays so.
+      if ([...words].some((w) => !this.splitOff.has(w))) yield this.open;
       for (const w of words) {
         const list = this.named.get(w);
         if (list) yield list;
       }
-    } else yield* this.named.values();
+      return;
+    }
+    yield this.open;
+    for (const [w, list] of this.named) {
+      tick();
+      if (!c.tool || Str.has(c.tool, w)) yield list;
+    }
   }
 
   /** Removes the calls of `c`; answers with a cube of those this set held, if it held any. */
   remove(c: Cube, tick: Tick): Cube | undefined {
     let taken: Cube | undefined;
     const replaced: Cube[] = [];
-    for (const list of this.near(c)) {
+    for (const list of this.near(c, tick)) {
       for (let i = 0; i < list.length; i++) {
         tick();
         const both = intersect(list[i], c);
@@ -160,4 +170,20 @@ export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick:
     if (taken.has(step.index) && stop?.(step.index)) break;
   }
   return { left, taken };
+}
+
+/**
+ * The calls that none of the steps matches, when who takes what does not matter: steps whose
+ * tools are patterns go first, without splitting names off, since one of them often takes
+ * everything; steps naming their tools exactly go last and touch only their own names.
+ */
+export function remainder(calls: Region, steps: readonly Step[], tick: Tick): PieceSet {
+  const named = (step: Step) => step.region.every((c) => c.tool !== undefined && Str.wordsOf(c.tool) !== undefined);
+  const patterns = steps.filter((step) => !named(step));
+  const left = new PieceSet(calls);
+  for (const step of patterns) {
+    if (left.size === 0) return left;
+    for (const c of step.region) left.remove(c, tick);
+  }
+  return passDown(left, steps.filter(named), tick).left;
 }

@@ -54,6 +54,22 @@ export class RuleIndex {
     this.sortedReversed = [...this.exact.keys()].map(reverse).sort();
   }
 
+  /** The rules whose tool pattern matches `name`, in file order. */
+  rulesForName(name: string): readonly number[] {
+    let out = this.byName.get(name);
+    if (!out) {
+      const found = new Set<number>([...(this.exact.get(name) ?? []), ...this.anyTool]);
+      for (let n = 0; n <= name.length; n++) {
+        for (const j of this.prefixes.get(name.slice(0, n)) ?? []) found.add(j);
+        for (const j of this.suffixes.get(name.slice(name.length - n)) ?? []) found.add(j);
+      }
+      for (const j of this.otherGlobs) if (Str.has(Str.fromGlob(this.rules[j].tool.source), name)) found.add(j);
+      this.byName.set(name, (out = [...found].sort((a, b) => a - b)));
+    }
+    return out;
+  }
+  private readonly byName = new Map<string, number[]>();
+
   /** Rules other than `i` whose tool and server patterns can both match a call that rule i matches. */
   candidates(i: number): number[] {
     const rule = this.rules[i];

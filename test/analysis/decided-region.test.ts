@@ -1,9 +1,9 @@
-// passDown and PieceSet: a region passed down rules in order ends as exactly the calls none of them takes, each taker with a cube it took, checked on random calls.
+// passDown, remainder and PieceSet: a region passed down rules ends as exactly the calls none of them takes, each taker with a cube it took, checked on random calls.
 
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { passDown } from "../../compiler/analysis/decided-region.ts";
+import { passDown, remainder } from "../../compiler/analysis/decided-region.ts";
 import { UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
 import * as Str from "../../compiler/analysis/string-set.ts";
 
@@ -48,6 +48,24 @@ test("what is left is what no step matches; each step takes what is left of its 
       assert.equal(order, [...order].sort((a, b) => a - b));
     }),
     { numRuns: 300, seed: 7 },
+  );
+});
+
+test("remainder, which takes pattern rules before named ones, leaves exactly the calls no step matches", () => {
+  const pattern = fc.record({ tool: fc.constantFrom(...TOOL_PATTERNS), server: fc.constantFrom(...SERVER_PATTERNS) });
+  fc.assert(
+    fc.property(pattern, fc.array(pattern, { maxLength: 8 }), (own, rules) => {
+      const region = [cube(own.tool, own.server)];
+      const steps = rules.map((r, index) => ({ index, region: [cube(r.tool, r.server)] }));
+      const left = remainder(region, steps, noLimit).cubes();
+      for (const tool of TOOLS) {
+        for (const server of SERVERS) {
+          const kept = contains(region[0], tool, server) && !steps.some((s) => contains(s.region[0], tool, server));
+          assert.is(left.some((c) => contains(c, tool, server)), kept, `${tool}@${server}`);
+        }
+      }
+    }),
+    { numRuns: 300, seed: 11 },
   );
 });
 
