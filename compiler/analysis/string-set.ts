@@ -4,7 +4,23 @@ import { DFA, FAIterators, getIntersectionIterator, JS, NFA, type ReadonlyWord, 
 import { escapeRegExpLiteral, parseGlob, type GlobToken } from "../semantics/glob.ts";
 
 const MAX_CHAR = 0x10ffff;
-const toWord = (s: string): number[] => Array.from(s, (c) => c.codePointAt(0)!);
+/** Code points of a string; tool and server names are tested again and again, so the last few thousand are kept. */
+function toWord(s: string): number[] {
+  let word = wordCache.get(s);
+  if (!word) {
+    word = [];
+    for (let i = 0; i < s.length; i++) {
+      const c = s.codePointAt(i)!;
+      word.push(c);
+      if (c > 0xffff) i++;
+    }
+    if (wordCache.size >= MAX_CACHED_WORDS) wordCache.clear();
+    wordCache.set(s, word);
+  }
+  return word;
+}
+const wordCache = new Map<string, number[]>();
+const MAX_CACHED_WORDS = 20_000;
 const fromWord = (w: ReadonlyWord): string => String.fromCodePoint(...w);
 
 /**
@@ -150,9 +166,9 @@ function productDfa(a: DFA, b: DFA): DFA {
   return out;
 }
 
-function hasLang(l: Lang, s: string, word?: readonly number[]): boolean {
+function hasLang(l: Lang, s: string): boolean {
   if (l.exclude.has(s)) return false;
-  return l.include.has(s) || (l.dfa !== null && l.dfa.test(word ?? toWord(s)));
+  return l.include.has(s) || (l.dfa !== null && l.dfa.test(toWord(s)));
 }
 
 /** The intersection of two base languages as one, with its automaton built. */
@@ -234,9 +250,8 @@ function tokenSource(tok: GlobToken): string {
 }
 
 export function has(set: StringSet, s: string): boolean {
-  if (set.parts.length === 0) return true;
-  const word = toWord(s);
-  return set.parts.every((p) => hasLang(p, s, word));
+  for (const p of set.parts) if (!hasLang(p, s)) return false;
+  return true;
 }
 
 export function not(set: StringSet): StringSet {
@@ -266,7 +281,7 @@ export function and(a: StringSet, b: StringSet): StringSet {
   // A part and its complement: complements pair both ways, so only the shorter side's parts need looking up.
   const [fewer, more] = x.length <= y.length ? [x, y] : [y, x];
   for (const p of fewer) if (p.complement && (more.includes(p.complement) || fewer.includes(p.complement))) return NO_STRINGS;
-  const out: StringSet = { parts };
+  const out: StringSet = { parts: withoutIdleComplements(parts) };
   // A member of one side that the other side accepts is a member of both: emptiness is then
   // settled by one membership test, where a cube subtraction would otherwise search afresh for
   // every new conjunction (each piece adds one complement to its parent's set).
@@ -282,6 +297,27 @@ export function and(a: StringSet, b: StringSet): StringSet {
     }
   }
   return out;
+}
+
+/**
+ * Drops the complements of globs that cannot meet a glob the set requires: `*_file` and
+ * not `*_issue` is `*_file`. A piece of a long pass gets one complement per pattern rule
+ * before it, and most of those rules name other prefixes or suffixes; kept, they would make
+ * every membership test and every emptiness search of the piece walk them all.
+ */
+function withoutIdleComplements(parts: Lang[]): Lang[] {
+  const required = parts.filter((p) => p.glob);
+  if (required.length === 0) return parts;
+  const kept = parts.filter((q) => {
+    const excluded = q.complement?.glob;
+    return !excluded || !required.some((p) => shapesDisjoint(p.glob!, excluded));
+  });
+  return kept.length === parts.length ? parts : kept;
+}
+
+/** Whether two globs of literals and stars share no string: their leading or their trailing literals conflict. */
+function shapesDisjoint(a: GlobShape, b: GlobShape): boolean {
+  return (!a.first.startsWith(b.first) && !b.first.startsWith(a.first)) || (!a.last.endsWith(b.last) && !b.last.endsWith(a.last));
 }
 
 /** Members found for sets, weakly held: a set's member is inherited by its intersections that accept it. */

@@ -114,4 +114,16 @@ test("a witness past an excluded shortest word stays inside each position's char
   assert.is(Str.witness(set), "bb");
 });
 
+test("a complement of a glob that cannot meet a required glob is dropped, and one that can is kept", () => {
+  const file = Str.fromGlob("*_file");
+  const dropped = Str.and(file, Str.not(Str.fromGlob("*_issue")));
+  assert.is(dropped.parts.length, 1, "`*_issue` shares no name with `*_file`");
+  assert.ok(Str.has(dropped, "read_file"));
+  const kept = Str.and(Str.and(file, Str.not(Str.fromGlob("read_*"))), Str.not(Str.fromGlob("*e_file")));
+  assert.is(kept.parts.length, 3, "`read_*` and `*e_file` both meet `*_file`");
+  assert.not.ok(Str.has(kept, "read_file") || Str.has(kept, "move_file"));
+  assert.ok(Str.has(kept, "get_file"));
+  assert.is(Str.and(Str.fromGlob("github_*"), Str.not(Str.fromGlob("slack_*"))).parts.length, 1);
+});
+
 test.run();
