@@ -533,7 +533,8 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   const policy = model.policy;
   const rule = policy.rules[r];
   const differs = (s: number) => !sameOutcome(policy.rules[s], rule);
-  const stBefore = stView.before(r);
+  // A call first-match gives to r matches no rule above r in the file, so only rules below it can take it in strictest.
+  const stBefore = stView.before(r).filter((s) => s > r);
   const disagree = (s: number) => (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideNear(r, call).index === r && stView.decideNear(r, call).index === s;
   const out: Disagreement[] = [];
   // A concrete call from the first cubes of the pair reads better than one from deep in a pass.
