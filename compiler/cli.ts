@@ -12,6 +12,7 @@ import { renderDiagnosticsSarif } from "./diagnostics/render-sarif.ts";
 import { location, renderDiagnosticsText } from "./diagnostics/render-text.ts";
 import type { SourceText } from "./diagnostics/source.ts";
 import { summarize, summaryLine } from "./diagnostics/summary.ts";
+import { TOTAL_STEP_BUDGET } from "./analysis/analyze.ts";
 import { explain, type ToolCall } from "./interpret.ts";
 import { COMBINES, type Combine, type Policy } from "./ir/types.ts";
 import { expandPolicyPatterns, readSources } from "./load/read-sources.ts";
@@ -41,6 +42,7 @@ interface CheckOptions {
   format: "text" | "json" | "sarif";
   combine?: Combine;
   maxWarnings?: number;
+  analysisLimit?: number;
 }
 
 interface ExplainOptions {
@@ -125,6 +127,7 @@ export class Cli {
       .addOption(new Option("--format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
       .addOption(combineOption())
       .option("--max-warnings <n>", "exit 1 when there are more warnings than this", parseCount)
+      .option("--analysis-limit <n>", `most cube comparisons the analysis may make before it reports what it did not finish (default ${TOTAL_STEP_BUDGET}; 0: no limit)`, parseCount)
       .action(async (globs: string[], opts: CheckOptions) => setExit(await this.check(globs, opts, program.opts().color !== false)));
 
     program
@@ -167,7 +170,8 @@ export class Cli {
   }
 
   async check(globs: readonly string[], opts: CheckOptions, color = true): Promise<number> {
-    const result = await compileFiles(globs, { cwd: this.io.cwd, analyze: true, ...(opts.combine ? { combine: opts.combine } : {}) });
+    const analysisLimit = opts.analysisLimit === undefined ? {} : { analysisLimit: opts.analysisLimit === 0 ? Infinity : opts.analysisLimit };
+    const result = await compileFiles(globs, { cwd: this.io.cwd, analyze: true, ...analysisLimit, ...(opts.combine ? { combine: opts.combine } : {}) });
     const summary = summarize(result.diagnostics, result.files.length, result.policy ? result.policy.rules.length : null);
     const tooManyWarnings = opts.maxWarnings !== undefined && summary.warnings > opts.maxWarnings;
     const warningLimit = `Too many warnings (${summary.warnings}, maximum ${opts.maxWarnings}).`;

@@ -37,6 +37,8 @@ export interface CompileOptions {
   readonly combine?: Combine;
   /** Also run the analysis stage (unreachable, shadowed, redundant rules, …). */
   readonly analyze?: boolean;
+  /** The analysis's work limit in cube comparisons (`Infinity`: none); its default keeps `check` to seconds. */
+  readonly analysisLimit?: number;
 }
 
 export interface CompileResult {
@@ -66,6 +68,7 @@ export function compileSources(sources: readonly SourceText[], options: CompileO
     for (const pass of stage.passes) pass.run(policy, { diagnostics: bag });
     if (bag.hasErrors) return finish();
   }
-  if (options.analyze) for (const pass of ANALYSIS_STAGE.passes) pass.run(policy, { diagnostics: bag });
+  const analysis = options.analysisLimit !== undefined ? { workLimit: options.analysisLimit } : {};
+  if (options.analyze) for (const pass of ANALYSIS_STAGE.passes) pass.run(policy, { diagnostics: bag, analysis });
   return finish(policy);
 }

@@ -38,6 +38,11 @@ export interface AnalysisOptions {
    * hold the two routes to that).
    */
   readonly passEveryRule?: boolean;
+  /**
+   * The most cube comparisons the whole analysis may make (default TOTAL_STEP_BUDGET); one rule's
+   * question may use a sixth of it, and never less than STEP_BUDGET. `Infinity`: no limit.
+   */
+  readonly workLimit?: number;
 }
 
 interface Outcome {
@@ -59,14 +64,28 @@ export const STEP_BUDGET = 100_000;
 export const TOTAL_STEP_BUDGET = 600_000;
 
 class AnalysisExhausted extends Error {}
+/** One rule's question went past its share of the work limit (a larger limit may finish it, unlike a region past MAX_PIECES). */
+class QuestionTooLong extends RegionTooLarge {}
+
+/** The comparisons the whole analysis has made, and its limits. */
+interface Work {
+  steps: number;
+  readonly limit: number;
+  /** The limit of one rule's question (one pass, a removal effect, a mode comparison). */
+  readonly passLimit: number;
+}
+
+function work(limit = TOTAL_STEP_BUDGET): Work {
+  return { steps: 0, limit, passLimit: Math.max(STEP_BUDGET, limit / 6) };
+}
 
 /** Counts comparisons against the whole analysis's limit and a limit of its own. */
 class Budget {
   private steps = 0;
-  constructor(private readonly total: { steps: number }) {}
+  constructor(private readonly total: Work) {}
   readonly tick: Tick = () => {
-    if (++this.total.steps > TOTAL_STEP_BUDGET) throw new AnalysisExhausted();
-    if (++this.steps > STEP_BUDGET) throw new RegionTooLarge(`more than ${STEP_BUDGET} steps`);
+    if (++this.total.steps > this.total.limit) throw new AnalysisExhausted();
+    if (++this.steps > this.total.passLimit) throw new QuestionTooLong(`more than ${this.total.passLimit} steps`);
   };
 }
 
@@ -178,7 +197,7 @@ class ModeView {
   constructor(
     readonly model: PolicyModel,
     combine: Combine,
-    private readonly total: { steps: number },
+    private readonly total: Work,
     readonly passEveryRule = false,
   ) {
     this.policy = { ...model.policy, combine };
@@ -309,7 +328,7 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
       findings.push(unsatisfiableFinding(rule, policy.combine));
     }
   }
-  const total = { steps: 0 };
+  const total = work(options.workLimit);
   const views = new Map<Combine, ModeView>();
   const view = (combine: Combine) => views.get(combine) ?? views.set(combine, new ModeView(model, combine, total, options.passEveryRule)).get(combine)!;
   try {
@@ -325,7 +344,7 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
             return findings;
           }
           if (!(e instanceof RegionTooLarge)) throw e;
-          findings.push(incompleteFinding(policy.rules[index], combine));
+          findings.push(incompleteFinding(policy.rules[index], combine, e));
         }
       }
     }
@@ -337,18 +356,29 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
   return findings;
 }
 
+const RAISE_LIMIT = "raise the limit with `aegisc check --analysis-limit <comparisons>` (0: no limit)";
+
 function exhaustedFinding(rule: Rule, combine: Combine, left: number): Finding {
-  return incompleteFinding(
-    rule,
-    combine,
+  const message =
     left > 0
       ? `The analysis stopped at its work limit here: ${q(rule)} and ${left - 1} later rule(s) were not analysed.`
-      : "The analysis stopped at its work limit while comparing the two combine modes.",
-  );
+      : "The analysis stopped at its work limit while comparing the two combine modes.";
+  return { ...incompleteFinding(rule, combine, new QuestionTooLong()), message };
 }
 
-function incompleteFinding(rule: Rule, combine: Combine, message = `The analysis of ${q(rule)} stopped at its work limit; its findings may be missing.`): Finding {
-  return { kind: "incomplete", severity: "info", rule, others: [], certainty: "possible", combine, message };
+/** A rule whose question went past a limit: its share of the work limit (which can be raised), or the size of a region. */
+function incompleteFinding(rule: Rule, combine: Combine, cause: RegionTooLarge): Finding {
+  const work = cause instanceof QuestionTooLong;
+  return {
+    kind: "incomplete",
+    severity: "info",
+    rule,
+    others: [],
+    certainty: "possible",
+    combine,
+    message: `The analysis of ${q(rule)} stopped at its ${work ? "work" : "size"} limit; its findings may be missing.`,
+    ...(work ? { hint: RAISE_LIMIT } : {}),
+  };
 }
 
 function unsatisfiableFinding(rule: Rule, combine: Combine): Finding {
@@ -368,7 +398,7 @@ function unsatisfiableFinding(rule: Rule, combine: Combine): Finding {
   };
 }
 
-function ruleFindings(view: ModeView, index: number, total: { steps: number }): Finding[] {
+function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const { model, policy } = view;
   const rule = policy.rules[index];
   const combine = policy.combine;
@@ -563,7 +593,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
 }
 
 /** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
-function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: ReadonlySet<number>, total: { steps: number }): Finding[] {
+function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: ReadonlySet<number>, total: Work): Finding[] {
   const model = fmView.model;
   const policy = model.policy;
   const findings: Finding[] = [];
@@ -588,7 +618,7 @@ function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: Reado
       }
     } catch (e) {
       if (!(e instanceof RegionTooLarge)) throw e;
-      findings.push(incompleteFinding(rule, policy.combine));
+      findings.push(incompleteFinding(rule, policy.combine, e));
     }
   }
   return findings;
@@ -611,7 +641,7 @@ export function blocksEveryCall(policy: Policy, target: { server: string; tool: 
   };
   const order = precedenceOrder(policy);
   try {
-    const { left, taken } = passDown([cube], model.steps(order), new Budget({ steps: 0 }).tick);
+    const { left, taken } = passDown([cube], model.steps(order), new Budget(work()).tick);
     if ([...taken.keys()].some((j) => policy.rules[j].approval !== "block")) return false;
     return policy.defaults.approval === "block" || left.size === 0;
   } catch (e) {

@@ -5,6 +5,8 @@ import type { Policy } from "../ir/types.ts";
 
 export interface PassContext {
   readonly diagnostics: DiagnosticBag;
+  /** The analysis stage's settings (the CLI's `--analysis-limit`). */
+  readonly analysis?: { readonly workLimit?: number };
 }
 
 export interface Pass {

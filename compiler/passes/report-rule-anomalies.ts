@@ -40,9 +40,11 @@ function noteFor(f: Finding, other: Rule): string {
 
 export const reportRuleAnomalies: Pass = {
   name: "report-rule-anomalies",
-  run(policy, { diagnostics }) {
-    for (const f of analyzePolicy(policy)) {
-      const message = f.certainty === "possible" ? `Possibly: ${f.message.charAt(0).toLowerCase()}${f.message.slice(1)}` : f.message;
+  run(policy, { diagnostics, analysis }) {
+    for (const f of analyzePolicy(policy, analysis?.workLimit !== undefined ? { workLimit: analysis.workLimit } : {})) {
+      // An unfinished analysis is a fact about the analysis, not a possible problem in the policy.
+      const possibly = f.certainty === "possible" && f.kind !== "incomplete";
+      const message = possibly ? `Possibly: ${f.message.charAt(0).toLowerCase()}${f.message.slice(1)}` : f.message;
       diagnostics.add(DEFS[f.kind], message, ruleAnchor(f.rule), {
         severity: f.certainty === "possible" && f.severity === "error" ? "warning" : f.severity,
         certainty: f.certainty,

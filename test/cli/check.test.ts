@@ -1,4 +1,4 @@
-// `aegisc check`: text and JSON reports, exit codes 0/1/2, --combine and --max-warnings.
+// `aegisc check`: text and JSON reports, exit codes 0/1/2, --combine, --max-warnings and --analysis-limit.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -86,6 +86,25 @@ test("--max-warnings in JSON mode keeps stdout pure JSON", async () => {
   assert.is(r.code, 1);
   JSON.parse(r.stdout);
   assert.match(r.stderr, /Too many warnings/);
+});
+
+test("--analysis-limit: a limit too small stops the analysis and says how to raise it; 0 lifts it", async () => {
+  const findings = async (limit: string) => {
+    const r = await run(["check", seedPolicy, "--format", "json", "--analysis-limit", limit]);
+    return JSON.parse(r.stdout).findings as { code: string; hint?: string; message: string }[];
+  };
+  const stopped = await findings("5");
+  const incomplete = stopped.filter((d) => d.code === "AEG3009");
+  assert.is(incomplete.length, 1, JSON.stringify(stopped));
+  assert.match(incomplete[0].message, /^The analysis stopped at its work limit/);
+  assert.match(incomplete[0].hint ?? "", /--analysis-limit/);
+  const complete = await findings("0");
+  assert.ok(complete.length > stopped.length);
+  assert.not.ok(complete.some((d) => d.code === "AEG3009"));
+  assert.equal(complete, await findings(String(10_000_000)), "a large limit finds what no limit finds");
+  const bad = await run(["check", seedPolicy, "--analysis-limit", "-1"]);
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /--analysis-limit/);
 });
 
 test("--max-warnings must be a whole number: exit 2", async () => {
