@@ -495,7 +495,10 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
 
   // Downward redundancy: what it decides, the rules after it (or the defaults) would decide the same.
   // One call the rule decides, decided differently without it, settles the question at once.
-  let changes = decided !== undefined && !sameOutcome(view.decideNear(index, toToolCall(decided.witness), index), rule);
+  const changesWithout = (call: ToolCall) => !sameOutcome(view.decideNear(index, call, index), rule);
+  let changes = decided !== undefined && changesWithout(toToolCall(decided.witness));
+  // Other calls it decides, drawn at random, before passing what it decides down every later rule.
+  if (!changes && decided) changes = model.sampled(own, (call) => decidesHere(call) && changesWithout(call)) !== undefined;
   let takers: number[] = [];
   let toDefaults = false;
   if (!changes) {
