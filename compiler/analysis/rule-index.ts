@@ -10,7 +10,9 @@ export function globsMayIntersect(a: string, b: string, cache: Map<string, boole
   const key = a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
   let hit = cache.get(key);
   if (hit === undefined) {
-    hit = quickIntersect(classifyGlob(a), classifyGlob(b)) ?? !Str.isEmpty(Str.and(Str.fromGlob(a), Str.fromGlob(b)));
+    const x = Str.fromGlob(a);
+    const y = Str.fromGlob(b);
+    hit = quickIntersect(classifyGlob(a), classifyGlob(b)) ?? Str.globShapesMeet(x, y) ?? !Str.isEmpty(Str.and(x, y));
     cache.set(key, hit);
   }
   return hit;

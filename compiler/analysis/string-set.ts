@@ -315,6 +315,17 @@ function withoutIdleComplements(parts: Lang[]): Lang[] {
   return kept.length === parts.length ? parts : kept;
 }
 
+/**
+ * Whether two sets that are each one glob of literals and stars share a string, when that is
+ * decided by their shapes alone: they do unless their leading or trailing literals conflict,
+ * since a long enough word can hold one's inner literals and then the other's between them.
+ */
+export function globShapesMeet(a: StringSet, b: StringSet): boolean | undefined {
+  const x = a.parts.length === 1 ? a.parts[0].glob : undefined;
+  const y = b.parts.length === 1 ? b.parts[0].glob : undefined;
+  return x && y ? !shapesDisjoint(x, y) : undefined;
+}
+
 /** Whether two globs of literals and stars share no string: their leading or their trailing literals conflict. */
 function shapesDisjoint(a: GlobShape, b: GlobShape): boolean {
   return (!a.first.startsWith(b.first) && !b.first.startsWith(a.first)) || (!a.last.endsWith(b.last) && !b.last.endsWith(a.last));

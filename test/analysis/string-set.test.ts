@@ -114,6 +114,21 @@ test("a witness past an excluded shortest word stays inside each position's char
   assert.is(Str.witness(set), "bb");
 });
 
+test("two globs of literals and stars meet exactly when their shapes say so", () => {
+  const starGlob = fc.array(fc.constantFrom("a", "b", "ab", "ba", "*"), { minLength: 1, maxLength: 5 }).map((p) => p.join("")).filter((g) => g.includes("*"));
+  fc.assert(
+    fc.property(starGlob, starGlob, (a, b) => {
+      const x = Str.fromGlob(a);
+      const y = Str.fromGlob(b);
+      const meet = Str.globShapesMeet(x, y);
+      if (meet === undefined) return;
+      assert.is(meet, !Str.isEmpty(Str.and(x, y)), `${a} & ${b}`);
+      if (!meet) assert.not.ok(ALL_SHORT_WORDS.some((w) => compileGlob(a).test(w) && compileGlob(b).test(w)), `${a} & ${b} share a short word`);
+    }),
+    { numRuns: 400, seed: 5 },
+  );
+});
+
 test("a complement of a glob that cannot meet a required glob is dropped, and one that can is kept", () => {
   const file = Str.fromGlob("*_file");
   const dropped = Str.and(file, Str.not(Str.fromGlob("*_issue")));
