@@ -1,18 +1,9 @@
 // Seeded synthetic Aegis policies (YAML text) of any size, and call workloads that hit rules, overlaps and defaults.
 
 import type { ToolCall } from "../compiler/interpret.ts";
+import { seededRandom } from "../compiler/seeded-random.ts";
 
-/** mulberry32: small, fast and good enough to make the same policy from the same seed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];

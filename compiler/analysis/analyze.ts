@@ -5,6 +5,7 @@ import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
 import { passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
 import { andRegions, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
+import { seededRandom } from "../seeded-random.ts";
 import { RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
 import * as Str from "./string-set.ts";
@@ -269,17 +270,6 @@ const CONCRETE_CUBES = 3;
 const SAMPLED_CALLS = 16;
 const SAMPLE_SEED = 0x5eed;
 
-/** mulberry32: a small seeded generator, so that sampled calls are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const NO_HINTS: WitnessHints = { tools: [], servers: [], agents: [] };
 
 /** Pair findings reported per rule, in precedence order: rules that decide differently, and rules that decide the same. */
