@@ -3,8 +3,6 @@
 import type { ToolCall } from "../compiler/interpret.ts";
 import { seededRandom } from "../compiler/seeded-random.ts";
 
-export { seededRandom };
-
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 const chance = (random: Random, p: number): boolean => random() < p;
