@@ -330,7 +330,8 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
           findings.push(...ruleFindings(view(combine), index, total));
         } catch (e) {
           if (e instanceof AnalysisExhausted) {
-            findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k));
+            const comparesModes = !policy.combineExplicit && options.modes === undefined;
+            findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k, comparesModes));
             return findings;
           }
           if (!(e instanceof RegionTooLarge)) throw e;
@@ -341,17 +342,19 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
     if (!policy.combineExplicit && options.modes === undefined) findings.push(...modeDependence(view("first-match"), view("strictest"), unsatisfiable, total));
   } catch (e) {
     if (!(e instanceof AnalysisExhausted)) throw e;
-    findings.push(exhaustedFinding(policy.rules[0], policy.combine, 0));
+    findings.push(exhaustedFinding(policy.rules[0], policy.combine, 0, true));
   }
   return findings;
 }
 
 const RAISE_LIMIT = "raise the limit with `aegisc check --analysis-limit <comparisons>` (0: no limit)";
 
-function exhaustedFinding(rule: Rule, combine: Combine, left: number): Finding {
+/** Where the whole analysis stopped: at a rule (`left` rules not analysed, and the modes not compared when they would have been), or while comparing the modes. */
+function exhaustedFinding(rule: Rule, combine: Combine, left: number, modesUncompared: boolean): Finding {
+  const modes = modesUncompared ? ", and the two combine modes were not compared" : "";
   const message =
     left > 0
-      ? `The analysis stopped at its work limit here: ${q(rule)} and ${left - 1} later rule(s) were not analysed.`
+      ? `The analysis stopped at its work limit here: ${q(rule)} and ${left - 1} later rule(s) were not analysed${modes}.`
       : "The analysis stopped at its work limit while comparing the two combine modes.";
   return { ...incompleteFinding(rule, combine, new QuestionTooLong()), message };
 }

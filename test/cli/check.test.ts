@@ -97,6 +97,8 @@ test("--analysis-limit: a limit too small stops the analysis and says how to rai
   const incomplete = stopped.filter((d) => d.code === "AEG3009");
   assert.is(incomplete.length, 1, JSON.stringify(stopped));
   assert.match(incomplete[0].message, /^The analysis stopped at its work limit/);
+  // The seed does not state `combine:`, so the modes would have been compared too.
+  assert.match(incomplete[0].message, /the two combine modes were not compared\.$/);
   assert.match(incomplete[0].hint ?? "", /--analysis-limit/);
   const complete = await findings("0");
   assert.ok(complete.length > stopped.length);
