@@ -1,11 +1,14 @@
-// Hook for timing the static analysis per policy size: the benchmark times one run and records whether it finished within its work limits.
+// Hook for timing the static analysis per policy size: the benchmark times one run and records whether it finished within its work limits, and how far it got.
 
-import { analyzePolicy } from "../compiler/analysis/analyze.ts";
+import { analyzePolicyWithStats, type AnalysisStats } from "../compiler/analysis/analyze.ts";
 import type { Policy } from "../compiler/ir/types.ts";
 
-/** Runs the analysis of a policy once; returns how many rules it left unfinished (0 when complete). */
-export type AnalysisRunner = (policy: Policy) => { unfinished: number };
+/** Runs the analysis of a policy once; says how many findings report unfinished work (0 when complete) and how far it got. */
+export type AnalysisRunner = (policy: Policy) => { unfinished: number; stats: AnalysisStats };
 
 export async function analysisRunner(): Promise<AnalysisRunner | undefined> {
-  return (policy) => ({ unfinished: analyzePolicy(policy).filter((f) => f.kind === "incomplete").length });
+  return (policy) => {
+    const { findings, stats } = analyzePolicyWithStats(policy);
+    return { unfinished: findings.filter((f) => f.kind === "incomplete").length, stats };
+  };
 }

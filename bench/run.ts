@@ -57,7 +57,7 @@ const pad = (s: string, n: number, right = false) => (right ? s.padEnd(n) : s.pa
 
 const rows: Row[] = [];
 const compileRows: CompileRow[] = [];
-const analysisRows: { rules: number; ms: number; complete: boolean }[] = [];
+const analysisRows: { rules: number; ms: number; complete: boolean; rulesAnalysed: number; comparisons: number }[] = [];
 // The analysis costs far more than everything else here; the quick run leaves it out to stay under a minute.
 const runAnalysis = quick ? undefined : await analysisRunner();
 const started = performance.now();
@@ -85,8 +85,8 @@ for (const size of SIZES) {
   compileRows.push({ rules: size, ms: round(median(compiles.map((c) => c.ms))), moduleBytes: Buffer.byteLength(moduleText, "utf8") });
   if (runAnalysis) {
     const a0 = performance.now();
-    const { unfinished } = runAnalysis(policy);
-    analysisRows.push({ rules: size, ms: round(performance.now() - a0), complete: unfinished === 0 });
+    const { unfinished, stats } = runAnalysis(policy);
+    analysisRows.push({ rules: size, ms: round(performance.now() - a0), complete: unfinished === 0, rulesAnalysed: stats.rulesAnalysed, comparisons: stats.comparisons });
   }
   const guard = await importModule(moduleText);
   const naive = naiveLoop(policy);
@@ -161,12 +161,13 @@ if (SIZES.includes(1_000)) {
   const speedUp = get("naive-loop", 1_000).medianNs / get("generated", 1_000).medianNs;
   console.log(`  ≥ 200× faster than the naive loop at 1,000 rules: ${verdict(speedUp >= 200)} (${fmtRatio(speedUp)})`);
 }
+const stopped = (a: (typeof analysisRows)[number]) => `stopped at its work limit after ${a.rulesAnalysed.toLocaleString("en-US")} rules, ${a.comparisons.toLocaleString("en-US")} comparisons`;
 for (const [rules, limitMs] of [
   [1_000, 2_000],
   [10_000, 20_000],
 ] as const) {
   const a = analysisRows.find((r) => r.rules === rules);
-  if (a) console.log(`  analysis of ${rules.toLocaleString("en-US")} rules < ${limitMs / 1000} s, complete: ${verdict(a.complete && a.ms < limitMs)} (${(a.ms / 1000).toFixed(2)} s${a.complete ? "" : ", stopped at its work limit"})`);
+  if (a) console.log(`  analysis of ${rules.toLocaleString("en-US")} rules < ${limitMs / 1000} s, complete: ${verdict(a.complete && a.ms < limitMs)} (${(a.ms / 1000).toFixed(2)} s${a.complete ? "" : `, ${stopped(a)}`})`);
 }
 const largest = compileRows[compileRows.length - 1];
 if (largest.rules >= 10_000) {

@@ -308,8 +308,26 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
 }
 
 export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Finding[] {
+  return analyzePolicyWithStats(policy, options).findings;
+}
+
+/** How far an analysis got, for the benchmark and for anyone tuning `workLimit`. */
+export interface AnalysisStats {
+  /** Rules whose questions were asked (finished or stopped at their own limit), over all modes analysed. */
+  readonly rulesAnalysed: number;
+  /** Rules the whole limit left unasked. */
+  readonly rulesLeft: number;
+  /** Cube comparisons made. */
+  readonly comparisons: number;
+}
+
+export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions = {}): { findings: Finding[]; stats: AnalysisStats } {
   const model = new PolicyModel(policy);
   const findings: Finding[] = [];
+  const total = work(options.workLimit);
+  let rulesAnalysed = 0;
+  let rulesLeft = 0;
+  const finish = () => ({ findings, stats: { rulesAnalysed, rulesLeft, comparisons: Math.min(total.steps, total.limit) } });
   const modes = options.modes ?? [policy.combine];
   const unsatisfiable = new Set<number>();
   for (const rule of policy.rules) {
@@ -318,7 +336,6 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
       findings.push(unsatisfiableFinding(rule, policy.combine));
     }
   }
-  const total = work(options.workLimit);
   const views = new Map<Combine, ModeView>();
   const view = (combine: Combine) => views.get(combine) ?? views.set(combine, new ModeView(model, combine, total, options.passEveryRule)).get(combine)!;
   try {
@@ -328,14 +345,17 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
         if (unsatisfiable.has(index)) continue;
         try {
           findings.push(...ruleFindings(view(combine), index, total));
+          rulesAnalysed++;
         } catch (e) {
           if (e instanceof AnalysisExhausted) {
             const comparesModes = !policy.combineExplicit && options.modes === undefined;
             findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k, comparesModes));
-            return findings;
+            rulesLeft = order.length - k;
+            return finish();
           }
           if (!(e instanceof RegionTooLarge)) throw e;
           findings.push(incompleteFinding(policy.rules[index], combine, e));
+          rulesAnalysed++;
         }
       }
     }
@@ -344,7 +364,7 @@ export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Fi
     if (!(e instanceof AnalysisExhausted)) throw e;
     findings.push(exhaustedFinding(policy.rules[0], policy.combine, 0, true));
   }
-  return findings;
+  return finish();
 }
 
 const RAISE_LIMIT = "raise the limit with `aegisc check --analysis-limit <comparisons>` (0: no limit)";
