@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import { passDown, remainder } from "../../compiler/analysis/decided-region.ts";
 import { UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
 import * as Str from "../../compiler/analysis/string-set.ts";
+import { propertyRun } from "../support/property-seed.ts";
 
 const TOOLS = ["read_file", "read_dir", "write_file", "move_file", "x"];
 const SERVERS = ["prod-fs", "dev-fs", "prod-db", "local"];
@@ -47,7 +48,7 @@ test("what is left is what no step matches; each step takes what is left of its 
       const order = [...taken.keys()];
       assert.equal(order, [...order].sort((a, b) => a - b));
     }),
-    { numRuns: 300, seed: 7 },
+    propertyRun(300, 7),
   );
 });
 
@@ -65,7 +66,7 @@ test("remainder, which takes pattern rules before named ones, leaves exactly the
         }
       }
     }),
-    { numRuns: 300, seed: 11 },
+    propertyRun(300, 11),
   );
 });
 

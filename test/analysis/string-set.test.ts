@@ -5,8 +5,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as Str from "../../compiler/analysis/string-set.ts";
 import { compileGlob } from "../../compiler/semantics/glob.ts";
+import { propertyRun } from "../support/property-seed.ts";
 
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
 
 /** A set expression over globs, with its meaning on one word as the reference. */
 type Formula = { kind: "glob"; pattern: string } | { kind: "word"; word: string } | { kind: "not"; item: Formula } | { kind: "and"; items: Formula[] };
@@ -81,7 +81,7 @@ test("membership, emptiness and witnesses of random glob formulas agree with glo
         assert.ok(holds(f, w!), `witness ${JSON.stringify(w)} is not a member`);
       }
     }),
-    { numRuns: 1_000, ...(seed !== undefined ? { seed } : {}) },
+    propertyRun(1_000, 1000),
   );
   // Both answers must be exercised, or the property says little.
   assert.ok(empty > 100 && nonEmpty > 100, `empty ${empty}, non-empty ${nonEmpty}`);
@@ -102,7 +102,7 @@ test("conjunctions of many globs and negated globs: emptiness is sound and every
         assert.ok(w !== undefined && member(w), `witness ${JSON.stringify(w)} of ${text}`);
       }
     }),
-    { numRuns: 500, ...(seed !== undefined ? { seed } : {}) },
+    propertyRun(500, 500),
   );
 });
 
@@ -125,7 +125,7 @@ test("two globs of literals and stars meet exactly when their shapes say so", ()
       assert.is(meet, !Str.isEmpty(Str.and(x, y)), `${a} & ${b}`);
       if (!meet) assert.not.ok(ALL_SHORT_WORDS.some((w) => compileGlob(a).test(w) && compileGlob(b).test(w)), `${a} & ${b} share a short word`);
     }),
-    { numRuns: 400, seed: 5 },
+    propertyRun(400, 5),
   );
 });
 

@@ -7,9 +7,9 @@ import { analyzePolicy, type Finding } from "../../compiler/analysis/analyze.ts"
 import { compileSources } from "../../compiler/pipeline.ts";
 import { generatePolicy } from "../../bench/generate.ts";
 import { policyArb } from "./arbitraries.ts";
+import { propertyRun } from "../support/property-seed.ts";
 
 const RUNS = 200;
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
 
 /** What a finding claims, without its witness: the two routes may pick different example calls. */
 const claim = (f: Finding) => `${f.combine} ${f.kind} ${f.rule.name} [${f.others.map((o) => o.name).join(",")}]${f.withDefaults ? " +defaults" : ""} ${f.certainty}`;
@@ -25,7 +25,7 @@ function compareRoutes(text: string): void {
 test(`both routes give the same findings on ${RUNS} random policies`, () => {
   fc.assert(
     fc.property(policyArb, (random) => compareRoutes(random.text)),
-    { numRuns: RUNS, ...(seed !== undefined ? { seed } : {}) },
+    propertyRun(RUNS, 2026),
   );
 });
 

@@ -11,11 +11,11 @@ import type { Policy } from "../../compiler/ir/types.ts";
 import { compileSources } from "../../compiler/pipeline.ts";
 import { checkWitness } from "../support/finding-claims.ts";
 import { policyArb } from "./arbitraries.ts";
+import { propertyRun } from "../support/property-seed.ts";
 
 const RUNS = 250;
 const VALUE_POOL: unknown[] = [-2, -1, 0, 0.5, 1, 2, 2.5, 100, "a", "b", "ab", "/data/x", "True", "", true, false, null, ["a"], [1, 2], { a: 1 }, "1"];
 const SAMPLES_PER_DEAD_RULE = 400;
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
 
 test(`analysis witnesses are sound on ${RUNS} random policies; dead rules never decide sampled calls`, async () => {
   let witnesses = 0;
@@ -61,7 +61,7 @@ test(`analysis witnesses are sound on ${RUNS} random policies; dead rules never 
         }
       }
     }),
-    { numRuns: RUNS, ...(seed !== undefined ? { seed } : {}) },
+    propertyRun(RUNS, 1105),
   );
   console.log(`checked ${witnesses} witnesses (${possible} possible findings skipped); ${samples} samples from ${deadRules} dead rules; kinds ${JSON.stringify(Object.fromEntries(kinds))}`);
   assert.ok(witnesses > 200, `only ${witnesses} witnesses checked`);

@@ -9,19 +9,22 @@ import { decide } from "../../compiler/interpret.ts";
 import { compileSources } from "../../compiler/pipeline.ts";
 import { importJs, transpileToJs } from "../support/load-guard.ts";
 import { callArb, policyArb, whenPolicyArb, type RandomPolicy } from "./arbitraries.ts";
+import { propertyRun } from "../support/property-seed.ts";
 
 const RUNS = 180;
 const CALLS_PER_POLICY = 70;
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : undefined;
 
-/** `minDecided`: the share of calls a rule must decide, so that the comparison is not mostly defaults. */
-const suites: { readonly label: string; readonly policies: fc.Arbitrary<RandomPolicy>; readonly runs: number; readonly minDecided: number }[] = [
-  { label: "random policies", policies: policyArb, runs: RUNS, minDecided: 0.2 },
+/**
+ * `minDecided`: the share of calls a rule must decide, so that the comparison is not mostly defaults. Over 40 seeds the
+ * share ranged 0.23–0.34 for plain policies and 0.12–0.28 with expressions; the floors leave room for other FC_SEEDs.
+ */
+const suites: { readonly label: string; readonly policies: fc.Arbitrary<RandomPolicy>; readonly runs: number; readonly minDecided: number; readonly fixedSeed: number }[] = [
+  { label: "random policies", policies: policyArb, runs: RUNS, minDecided: 0.15, fixedSeed: 180 },
   // Expressions make rules rarer to match; the defaults are compared too, but fewer calls reach a rule.
-  { label: "random policies with when: expressions", policies: whenPolicyArb, runs: 100, minDecided: 0.1 },
+  { label: "random policies with when: expressions", policies: whenPolicyArb, runs: 100, minDecided: 0.08, fixedSeed: 100 },
 ];
 
-for (const { label, policies, runs, minDecided } of suites) {
+for (const { label, policies, runs, minDecided, fixedSeed } of suites) {
   for (const strategy of ["straight", "tables"] as const satisfies readonly Strategy[]) {
     test(`generated (${strategy}) ≡ interpreter on ${runs} ${label} × ${CALLS_PER_POLICY} calls, twice`, async () => {
       let compared = 0;
@@ -48,7 +51,7 @@ for (const { label, policies, runs, minDecided } of suites) {
             }
           }
         }),
-        { numRuns: runs, ...(seed !== undefined ? { seed } : {}) },
+        propertyRun(runs, fixedSeed),
       );
       assert.ok(compiled >= runs * 0.9, `only ${compiled} of ${runs} random policies compiled`);
       assert.ok(compared >= 10_000, `only ${compared} calls compared`);
