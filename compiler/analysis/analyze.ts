@@ -34,9 +34,9 @@ export interface AnalysisOptions {
   /** Modes to analyse; by default the policy's own, plus mode-dependence when `combine:` is not stated. */
   readonly modes?: readonly Combine[];
   /**
-   * Pass every rule's whole region down the rules before it, instead of asking earlier rules one
-   * at a time once a rule is seen to decide some call: slower, with the same findings (tests
-   * hold the two routes to that).
+   * Pass every rule's whole region down the rules before it in precedence order, instead of
+   * subtracting them in the cheapest order and asking earlier rules one at a time which of its
+   * calls they take: slower, with the same findings (tests hold the two routes to that).
    */
   readonly passEveryRule?: boolean;
   /**
@@ -65,6 +65,24 @@ export const STEP_BUDGET = 100_000;
 export const TOTAL_STEP_BUDGET = 600_000;
 
 class AnalysisExhausted extends Error {}
+
+/** Comparisons a quick try at a question may make before the question is left to other means. */
+const QUICK_COMPARISONS = 200;
+class GaveUp extends Error {}
+
+/** The answer to a question if it takes at most `limit` comparisons (counted against `tick` too), else undefined. */
+function within<T>(limit: number, tick: Tick, question: (tick: Tick) => T): T | undefined {
+  let made = 0;
+  try {
+    return question(() => {
+      if (++made > limit) throw new GaveUp();
+      tick();
+    });
+  } catch (e) {
+    if (e instanceof GaveUp) return undefined;
+    throw e;
+  }
+}
 /** One rule's question went past its share of the work limit (a larger limit may finish it, unlike a region past MAX_PIECES). */
 class QuestionTooLong extends RegionTooLarge {}
 
@@ -162,7 +180,7 @@ class PolicyModel {
    * A call in the region that passes `check`, among calls drawn at random (with a fixed seed, so
    * that findings are the same run after run) from its cubes: where the readable witnesses of
    * `concrete` all fall to other rules, a random call often still lands in what is left, and
-   * one such call spares a pass of the whole region.
+   * one such call spares subtracting every earlier rule from the region.
    */
   sampled(region: Region, check: (call: ToolCall) => boolean): ConcreteCall | undefined {
     const random = seededRandom(SAMPLE_SEED);
@@ -182,10 +200,10 @@ class PolicyModel {
 }
 
 /**
- * One combine mode: its precedence order and, built on first use, each rule's pass: its region
- * passed down the rules before it, which says which of them take which of its calls and which
- * calls it decides itself. Built once, a rule's decided calls answer every other question about
- * it (what removing it changes, where the modes disagree) by passing them down other rules.
+ * One combine mode: its precedence order and, built on first use, the calls each rule decides
+ * (its region less the rules before it). Built once, a rule's decided calls answer the questions
+ * a sample cannot (what removing it changes, where the modes disagree) by passing them down
+ * other rules.
  */
 class ModeView {
   readonly policy: Policy;
@@ -236,18 +254,35 @@ class ModeView {
 
   /** Rule i's region passed down the rules before it; throws RegionTooLarge (every time) when that is too costly. */
   pass(i: number): Pass {
-    let pass = this.passes.get(i);
-    if (!pass) {
+    return this.remembered(this.passes, i, (tick) => passDown(this.model.regions[i], this.model.steps(this.before(i)), tick));
+  }
+
+  /**
+   * The calls rule i decides: its region less the rules before it, which does not depend on the
+   * order the rules are subtracted in, so `remainder` picks the order that keeps pieces few.
+   * Rules already found to decide nothing are left out: the rules before them cover them.
+   */
+  decidedCalls(i: number): PieceSet {
+    if (this.passEveryRule) return this.pass(i).left;
+    const before = this.before(i).filter((j) => !this.silent.has(j));
+    return this.remembered(this.decided, i, (tick) => remainder(this.model.regions[i], this.model.steps(before), tick));
+  }
+  private readonly decided = new Map<number, PieceSet | RegionTooLarge>();
+
+  /** A question about rule i, answered once; one too costly to answer throws the same RegionTooLarge every time. */
+  private remembered<T>(answers: Map<number, T | RegionTooLarge>, i: number, answer: (tick: Tick) => T): T {
+    let known = answers.get(i);
+    if (known === undefined) {
       try {
-        pass = passDown(this.model.regions[i], this.model.steps(this.before(i)), new Budget(this.total).tick);
+        known = answer(new Budget(this.total).tick);
       } catch (e) {
         if (!(e instanceof RegionTooLarge)) throw e;
-        pass = e;
+        known = e;
       }
-      this.passes.set(i, pass);
+      answers.set(i, known);
     }
-    if (pass instanceof RegionTooLarge) throw pass;
-    return pass;
+    if (known instanceof RegionTooLarge) throw known;
+    return known;
   }
 }
 
@@ -266,7 +301,7 @@ interface ConcreteCall {
 
 /** Cubes of a region whose witnesses are tried for a readable, confirmed example. */
 const CONCRETE_CUBES = 3;
-/** Random calls tried before a rule's whole region is passed down to learn whether it decides any. */
+/** Random calls tried before the rules before a rule are subtracted from its region to learn whether it decides any. */
 const SAMPLED_CALLS = 16;
 const SAMPLE_SEED = 0x5eed;
 
@@ -280,8 +315,9 @@ export const MAX_SAME_PAIRS_PER_RULE = 2;
  * The rules that take some of a rule's calls, in precedence order, each with a cube of those
  * calls and, when one is found, a concrete call the interpreter confirms. With `limited`, only
  * the first few that decide differently and the same. From a full pass when one is given;
- * otherwise each earlier rule is asked on its own, which for a rule that decides some calls
- * (and so needs only its first few overlaps) is far cheaper than passing all its calls down.
+ * otherwise each earlier rule is asked on its own: a pass in precedence order must follow every
+ * piece of the region from rule to rule, and the pieces multiply, while each question can
+ * subtract the rules in whichever order keeps them few, or be settled by one confirmed call.
  */
 function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited: boolean, tick: Tick): Part[] {
   const { model, policy } = view;
@@ -296,11 +332,23 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     if (view.silent.has(j)) continue;
     const both = andRegions(model.regions[rule.index], model.regions[j]);
     if (both.length === 0) continue;
-    const seen = model.concrete(both, (call) => ruleMatchesCall(rule, call) && view.decideNear(rule.index, call).index === j);
-    // Without a concrete call, j takes some only if the rules before it leave some of the common calls.
-    const cube = seen?.cube ?? from?.taken.get(j) ?? remainder(both, model.stepsFor(both, candidates.slice(0, k)), tick).first();
+    const decidedByJ = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideNear(rule.index, call).index === j;
+    const seen = model.concrete(both, decidedByJ);
+    let cube = seen?.cube ?? from?.taken.get(j);
+    let sampled: ConcreteCall | undefined;
+    if (!cube && !from) {
+      // j takes some only if the rules before it leave some of the common calls. A short try
+      // settles most rules that take none (one earlier rule often covers them), random calls
+      // most that take some; only what is left pays for the whole subtraction.
+      const earlier = model.stepsFor(both, candidates.slice(0, k).filter((e) => !view.silent.has(e)));
+      const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, earlier, t));
+      if (quick?.size === 0) continue;
+      sampled = quick ? undefined : model.sampled(both, decidedByJ);
+      cube = quick?.first() ?? sampled?.cube ?? remainder(both, earlier, tick).first();
+    }
     if (!cube) continue;
-    parts.push({ index: j, cube, ...(seen ? { witness: seen.witness } : {}) });
+    const confirmed = seen ?? sampled;
+    parts.push({ index: j, cube, ...(confirmed ? { witness: confirmed.witness } : {}) });
     if (isSame) same++;
     else differing++;
   }
@@ -419,10 +467,10 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const own = model.regions[index];
   const matches = (call: ToolCall) => ruleMatchesCall(rule, call);
   const decidesHere = (call: ToolCall) => matches(call) && view.decideNear(index, call).index === index;
-  // A call the rule is confirmed to decide settles that it decides some; only otherwise is its whole region passed down.
+  // A call the rule is confirmed to decide settles that it decides some; only otherwise are the rules before it subtracted.
   const decided = model.concrete(own, decidesHere) ?? model.sampled(own, decidesHere);
-  const pass = decided && !view.passEveryRule ? undefined : view.pass(index);
-  const effective = decided?.cube ?? pass?.left.first();
+  const pass = view.passEveryRule ? view.pass(index) : undefined;
+  const effective = decided?.cube ?? view.decidedCalls(index).first();
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
   if (!effective) view.silent.add(index);
   const parts = takenParts(view, rule, pass, effective !== undefined, budget.tick);
@@ -515,7 +563,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   let takers: number[] = [];
   let toDefaults = false;
   if (!changes) {
-    ({ changes, takers, toDefaults } = removalEffect(view, rule, view.pass(index).left, budget));
+    ({ changes, takers, toDefaults } = removalEffect(view, rule, view.decidedCalls(index), budget));
   }
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
@@ -589,7 +637,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   const fmDecides = model.concrete(model.regions[r], fmDecidesHere) ?? model.sampled(model.regions[r], fmDecidesHere);
   if (!fmDecides || fmView.passEveryRule) {
     let differing = 0;
-    const { taken } = passDown(fmView.pass(r).left, model.steps(stBefore), tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
+    const { taken } = passDown(fmView.decidedCalls(r), model.steps(stBefore), tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
     for (const [s, cube] of taken) {
       if (differs(s)) add(s, model.concrete(andRegions(model.regions[r], model.regions[s]), disagree(s)), cube);
     }

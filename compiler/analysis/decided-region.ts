@@ -173,17 +173,33 @@ export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick:
 }
 
 /**
- * The calls that none of the steps matches, when who takes what does not matter: steps whose
- * tools are patterns go first, without splitting names off, since one of them often takes
- * everything; steps naming their tools exactly go last and touch only their own names.
+ * The calls that none of the steps matches, when who takes what does not matter. Steps naming
+ * their tools exactly go last and touch only their own names. The others go in order of how
+ * much they split what is left: a cube constrained on one dimension (a tool pattern on any
+ * server, any tool on a server pattern) cuts each piece into at most one, while a cube with a
+ * condition also leaves its complement behind; taking the cheap, often covering, steps first
+ * keeps the pieces few (for a broad rule of a generated 1,000-rule policy: 101 comparisons, where
+ * passing its region down in precedence order takes 95,000 and 1,218 pieces).
  */
 export function remainder(calls: Region, steps: readonly Step[], tick: Tick): PieceSet {
   const named = (step: Step) => step.region.every((c) => c.tool !== undefined && Str.wordsOf(c.tool) !== undefined);
-  const patterns = steps.filter((step) => !named(step));
+  const patterns = steps
+    .filter((step) => !named(step))
+    .map((step, k) => ({ step, k, splits: splitsMade(step) }))
+    .sort((a, b) => a.splits - b.splits || a.k - b.k);
   const left = new PieceSet(calls);
-  for (const step of patterns) {
+  for (const { step } of patterns) {
     if (left.size === 0) return left;
     for (const c of step.region) left.remove(c, tick);
   }
   return passDown(left, steps.filter(named), tick).left;
+}
+
+/** How many pieces a step may cut one piece into: one per constrained dimension of each of its cubes. */
+function splitsMade(step: Step): number {
+  let n = 0;
+  for (const c of step.region) {
+    n += (c.tool ? 1 : 0) + (c.server ? 1 : 0) + (c.agent ? 1 : 0) + c.params.size + (c.minute ? 1 : 0) + (c.weekday !== undefined ? 1 : 0) + c.atoms.size;
+  }
+  return n;
 }

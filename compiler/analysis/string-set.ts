@@ -594,45 +594,60 @@ export function sample(of: StringSet, random: () => number): string | undefined 
   return langWitness(set);
 }
 
+/**
+ * A random word: a few random steps, then the shortest way on to an accepting state, so that a
+ * language whose words all end in a long literal (`*_delete_payment`) is sampled in one walk
+ * rather than by hoping a blind walk spells the literal out.
+ */
 function randomWalk(dfa: DFA, random: () => number): string | undefined {
-  const live = liveNodes(dfa);
+  const distance = distancesToAccept(dfa);
   let node = dfa.initial;
+  if (!distance.has(node)) return undefined;
   const word: number[] = [];
-  for (let steps = 0; steps < 12; steps++) {
-    if (dfa.finals.has(node) && random() < 0.35) return fromWord(word);
-    const edges = [...node.out.entries()].filter(([, to]) => live.has(to));
-    if (edges.length === 0) break;
+  let wander = Math.floor(random() * 12);
+  for (;;) {
+    const d = distance.get(node)!;
+    if (d === 0 && (wander <= 0 || random() < 0.35)) return fromWord(word);
+    const edges = [...node.out.entries()].filter(([, to]) => (wander > 0 ? distance.has(to) : distance.get(to) === d - 1));
+    // Only an accepting state can have no way on (every other state here has one towards acceptance).
+    if (edges.length === 0) return fromWord(word);
     const [range, to] = edges[Math.floor(random() * edges.length)];
     const nice = NICE.find((c) => c >= range.min && c <= range.max);
     const span = Math.min(64, range.max - range.min + 1);
     word.push(nice !== undefined && random() < 0.5 ? nice : clampToScalar(range.min + Math.floor(random() * span)));
     node = to;
+    wander--;
   }
-  return dfa.finals.has(node) ? fromWord(word) : undefined;
 }
 
-const liveCache = new WeakMap<DFA, Set<DFA.Node>>();
+const distanceCache = new WeakMap<DFA, Map<DFA.Node, number>>();
 
-function liveNodes(dfa: DFA): Set<DFA.Node> {
-  let live = liveCache.get(dfa);
-  if (live) return live;
-  const nodes = [...dfa.nodes()];
-  live = new Set<DFA.Node>(dfa.finals);
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const n of nodes) {
-      if (live.has(n)) continue;
-      for (const to of n.out.values()) {
-        if (live.has(to)) {
-          live.add(n);
-          changed = true;
-          break;
-        }
-      }
+/** The fewest characters from each state to an accepting one; states that cannot accept are absent. */
+function distancesToAccept(dfa: DFA): Map<DFA.Node, number> {
+  let distance = distanceCache.get(dfa);
+  if (distance) return distance;
+  const into = new Map<DFA.Node, DFA.Node[]>();
+  for (const from of dfa.nodes()) {
+    for (const to of from.out.values()) {
+      const list = into.get(to);
+      if (list) list.push(from);
+      else into.set(to, [from]);
     }
   }
-  liveCache.set(dfa, live);
-  return live;
+  distance = new Map([...dfa.finals].map((n) => [n, 0]));
+  let frontier = [...dfa.finals];
+  for (let d = 1; frontier.length > 0; d++) {
+    const next: DFA.Node[] = [];
+    for (const n of frontier) {
+      for (const from of into.get(n) ?? []) {
+        if (distance.has(from)) continue;
+        distance.set(from, d);
+        next.push(from);
+      }
+    }
+    frontier = next;
+  }
+  distanceCache.set(dfa, distance);
+  return distance;
 }
 

@@ -5,8 +5,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as Str from "../../compiler/analysis/string-set.ts";
 import { compileGlob } from "../../compiler/semantics/glob.ts";
+import { seededRandom } from "../../compiler/seeded-random.ts";
 import { propertyRun } from "../support/property-seed.ts";
-
 
 /** A set expression over globs, with its meaning on one word as the reference. */
 type Formula = { kind: "glob"; pattern: string } | { kind: "word"; word: string } | { kind: "not"; item: Formula } | { kind: "and"; items: Formula[] };
@@ -139,6 +139,15 @@ test("a complement of a glob that cannot meet a required glob is dropped, and on
   assert.not.ok(Str.has(kept, "read_file") || Str.has(kept, "move_file"));
   assert.ok(Str.has(kept, "get_file"));
   assert.is(Str.and(Str.fromGlob("github_*"), Str.not(Str.fromGlob("slack_*"))).parts.length, 1);
+});
+
+test("random members of a glob ending in a long literal are members, and vary", () => {
+  // A walk that only wanders rarely spells `_delete_payment` out; one that heads for acceptance always does.
+  const set = Str.and(Str.fromGlob("*_delete_payment"), Str.not(Str.fromGlob("stripe_*")));
+  const random = seededRandom(42);
+  const drawn = Array.from({ length: 50 }, () => Str.sample(set, random));
+  for (const word of drawn) assert.ok(word !== undefined && Str.has(set, word), String(word));
+  assert.ok(new Set(drawn).size >= 10, `only ${new Set(drawn).size} distinct members in 50 draws`);
 });
 
 test.run();
