@@ -37,6 +37,8 @@ interface Lang {
   /** Memoized: the complement, and a short member ("" stands for the empty word, null for none). */
   complement?: Lang;
   shortest?: string | null;
+  /** Memoized: whether this language shares no word with the language of a larger id. */
+  disjoint?: Map<number, boolean>;
   /** For a glob of literals and stars: its leading and trailing literals and those between, in order. */
   glob?: GlobShape;
 }
@@ -446,16 +448,36 @@ function candidateMember(set: StringSet): string | undefined {
 function hasDisjointPair(set: StringSet): boolean {
   const parts = set.parts;
   if (parts.length < 3) return false;
-  for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) if (disjointPair(parts[i], parts[j])) return true;
+  for (let i = 0; i < parts.length; i++) {
+    for (let j = i + 1; j < parts.length; j++) if (!bothExcludeLiteralGlobs(parts[i], parts[j]) && disjointPair(parts[i], parts[j])) return true;
+  }
   return false;
 }
+
+/**
+ * Whether both parts are complements of globs of literals and stars that each hold a literal:
+ * neither glob matches the empty word, so the two always share it. A piece deep in a pass holds
+ * dozens of such complements, and skipping their pairs spares a quadratic number of lookups.
+ */
+function bothExcludeLiteralGlobs(a: Lang, b: Lang): boolean {
+  const x = a.complement?.glob;
+  const y = b.complement?.glob;
+  return x !== undefined && y !== undefined && holdsLiteral(x) && holdsLiteral(y);
+}
+
+const holdsLiteral = (g: GlobShape) => g.first !== "" || g.last !== "" || g.inner.some((s) => s !== "");
 
 /** Padding for candidate words: a readable letter first (witnesses are shown), then a character no glob names. */
 const PADS = ["x", "\u0001"];
 
 /** Whether two parts share no word, memoized per pair: most empty conjunctions hold two such parts. */
 function disjointPair(a: Lang, b: Lang): boolean {
-  return isEmpty({ parts: a.id < b.id ? [a, b] : [b, a] });
+  const [x, y] = a.id < b.id ? [a, b] : [b, a];
+  // Held by the language, not under the string key of a set: these lookups run a quadratic number of times.
+  const known = (x.disjoint ??= new Map());
+  let answer = known.get(y.id);
+  if (answer === undefined) known.set(y.id, (answer = isEmpty({ parts: [x, y] })));
+  return answer;
 }
 
 function shortestOf(l: Lang): string | undefined {
