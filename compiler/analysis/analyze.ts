@@ -138,6 +138,11 @@ class PolicyModel {
     return set;
   }
 
+  /** The rules whose tool pattern matches `name`, in file order. */
+  rulesForTool(name: string): readonly number[] {
+    return this.index.rulesForName(name);
+  }
+
   /** The rules as steps of a pass: each index with its region. */
   steps(indexes: readonly number[]): Step[] {
     return indexes.map((index) => ({ index, region: this.regions[index] }));
@@ -241,16 +246,20 @@ class ModeView {
   }
 
   /**
-   * What this mode decides on a call inside rule i's region (without rule `skip`): only i and
-   * the rules that can share a call with it can match such a call, so only they are tried,
-   * which keeps checking a witness cheap in a policy of thousands of rules.
+   * What this mode decides on a call (without rule `skip`): only the rules whose tool pattern
+   * matches the call's tool can match it, so only they are tried, which keeps checking a witness
+   * cheap in a policy of thousands of rules (a rule on any tool has hundreds of candidates).
    */
-  decideNear(i: number, call: ToolCall, skip = -1): Decision {
-    let order = this.nearOrder.get(i);
-    if (!order) this.nearOrder.set(i, (order = this.inOrder([...this.model.candidates(i), i])));
+  decideOn(call: ToolCall, skip = -1): Decision {
+    let order = this.toolOrders.get(call.tool);
+    if (!order) {
+      // Sampled calls bring names no rule mentions; the orders of a few thousand names are kept.
+      if (this.toolOrders.size >= MAX_TOOL_ORDERS) this.toolOrders.clear();
+      this.toolOrders.set(call.tool, (order = this.inOrder([...this.model.rulesForTool(call.tool)])));
+    }
     return decideAmong(this.policy, call, order, skip);
   }
-  private readonly nearOrder = new Map<number, number[]>();
+  private readonly toolOrders = new Map<string, number[]>();
 
   /** Rule i's region passed down the rules before it; throws RegionTooLarge (every time) when that is too costly. */
   pass(i: number): Pass {
@@ -299,6 +308,9 @@ interface ConcreteCall {
   readonly witness: WitnessCall;
 }
 
+/** Tool names whose rules in precedence order a mode keeps at once. */
+const MAX_TOOL_ORDERS = 4_096;
+
 /** Cubes of a region whose witnesses are tried for a readable, confirmed example. */
 const CONCRETE_CUBES = 3;
 /** Random calls tried before the rules before a rule are subtracted from its region to learn whether it decides any. */
@@ -332,7 +344,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     if (view.silent.has(j)) continue;
     const both = andRegions(model.regions[rule.index], model.regions[j]);
     if (both.length === 0) continue;
-    const decidedByJ = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideNear(rule.index, call).index === j;
+    const decidedByJ = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === j;
     const seen = model.concrete(both, decidedByJ);
     let cube = seen?.cube ?? from?.taken.get(j);
     let sampled: ConcreteCall | undefined;
@@ -466,7 +478,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const budget = new Budget(total);
   const own = model.regions[index];
   const matches = (call: ToolCall) => ruleMatchesCall(rule, call);
-  const decidesHere = (call: ToolCall) => matches(call) && view.decideNear(index, call).index === index;
+  const decidesHere = (call: ToolCall) => matches(call) && view.decideOn(call).index === index;
   // A call the rule is confirmed to decide settles that it decides some; only otherwise are the rules before it subtracted.
   const decided = model.concrete(own, decidesHere) ?? model.sampled(own, decidesHere);
   const pass = view.passEveryRule ? view.pass(index) : undefined;
@@ -476,7 +488,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const parts = takenParts(view, rule, pass, effective !== undefined, budget.tick);
   const findings: Finding[] = [];
   const opaque = (...idx: number[]) => idx.some((i) => model.opaque[i]);
-  const decidedBy = (j: number) => (call: ToolCall) => matches(call) && ruleMatchesCall(policy.rules[j], call) && view.decideNear(index, call).index === j;
+  const decidedBy = (j: number) => (call: ToolCall) => matches(call) && ruleMatchesCall(policy.rules[j], call) && view.decideOn(call).index === j;
   // A part found by a concrete call already has its witness, confirmed by the interpreter.
   const partWitness = (p: Part) => (p.witness ? { witness: p.witness, confirmed: true } : model.witness(p.cube, decidedBy(p.index)));
 
@@ -556,7 +568,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
 
   // Downward redundancy: what it decides, the rules after it (or the defaults) would decide the same.
   // One call the rule decides, decided differently without it, settles the question at once.
-  const changesWithout = (call: ToolCall) => !sameOutcome(view.decideNear(index, call, index), rule);
+  const changesWithout = (call: ToolCall) => !sameOutcome(view.decideOn(call, index), rule);
   let changes = decided !== undefined && changesWithout(toToolCall(decided.witness));
   // Other calls it decides, drawn at random, before passing what it decides down every later rule.
   if (!changes && decided) changes = model.sampled(own, (call) => decidesHere(call) && changesWithout(call)) !== undefined;
@@ -629,11 +641,11 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   const differs = (s: number) => !sameOutcome(policy.rules[s], rule);
   // A call first-match gives to r matches no rule above r in the file, so only rules below it can take it in strictest.
   const stBefore = stView.before(r).filter((s) => s > r);
-  const disagree = (s: number) => (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideNear(r, call).index === r && stView.decideNear(r, call).index === s;
+  const disagree = (s: number) => (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r && stView.decideOn(call).index === s;
   const out: Disagreement[] = [];
   // A concrete call from the first cubes of the pair reads better than one from deep in a pass.
   const add = (s: number, seen: ConcreteCall | undefined, cube: Cube) => out.push({ s, ...(seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree(s))) });
-  const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideNear(r, call).index === r;
+  const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r;
   const fmDecides = model.concrete(model.regions[r], fmDecidesHere) ?? model.sampled(model.regions[r], fmDecidesHere);
   if (!fmDecides || fmView.passEveryRule) {
     let differing = 0;

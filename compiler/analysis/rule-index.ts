@@ -28,6 +28,8 @@ function quickIntersect(x: GlobTest, y: GlobTest): boolean | undefined {
   return undefined;
 }
 
+const MAX_NAMES_KEPT = 4_096;
+
 export class RuleIndex {
   private readonly exact = new Map<string, number[]>();
   private readonly prefixes = new Map<string, number[]>();
@@ -66,6 +68,8 @@ export class RuleIndex {
         for (const j of this.suffixes.get(name.slice(name.length - n)) ?? []) found.add(j);
       }
       for (const j of this.otherGlobs) if (Str.has(Str.fromGlob(this.rules[j].tool.source), name)) found.add(j);
+      // Witness checks bring names no rule mentions; a few thousand answers are kept at once.
+      if (this.byName.size >= MAX_NAMES_KEPT) this.byName.clear();
       this.byName.set(name, (out = [...found].sort((a, b) => a - b)));
     }
     return out;
