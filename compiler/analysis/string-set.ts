@@ -47,6 +47,8 @@ interface GlobShape {
   readonly first: string;
   readonly inner: readonly string[];
   readonly last: string;
+  /** No literal holds a surrogate, so matching UTF-16 text agrees with the automaton's code points. */
+  readonly plain: boolean;
 }
 
 /**
@@ -170,7 +172,26 @@ function productDfa(a: DFA, b: DFA): DFA {
 
 function hasLang(l: Lang, s: string): boolean {
   if (l.exclude.has(s)) return false;
-  return l.include.has(s) || (l.dfa !== null && l.dfa.test(toWord(s)));
+  if (l.include.has(s)) return true;
+  if (l.dfa === null) return false;
+  // A glob of literals and stars, or its complement, is tested on the text: no code points, no automaton walk.
+  if (l.glob?.plain) return shapeMatches(l.glob, s);
+  const excluded = l.complement?.glob;
+  if (excluded?.plain) return !shapeMatches(excluded, s);
+  return l.dfa.test(toWord(s));
+}
+
+/** Whether a glob of literals and stars matches: its leading and trailing literals in place, its inner ones in order between them. */
+function shapeMatches(g: GlobShape, s: string): boolean {
+  if (s.length < g.first.length + g.last.length || !s.startsWith(g.first) || !s.endsWith(g.last)) return false;
+  const end = s.length - g.last.length;
+  let at = g.first.length;
+  for (const literal of g.inner) {
+    const found = s.indexOf(literal, at);
+    if (found < 0 || found + literal.length > end) return false;
+    at = found + literal.length;
+  }
+  return true;
 }
 
 /** The intersection of two base languages as one, with its automaton built. */
@@ -228,7 +249,7 @@ export function fromGlob(pattern: string): StringSet {
       const first = lits[0] ?? "";
       const last = lits.length > 1 ? (lits[lits.length - 1] ?? "") : "";
       const inner = lits.slice(lits[0] === undefined ? 0 : 1, lits.length > 1 && lits[lits.length - 1] !== undefined ? -1 : undefined).filter((x): x is string => x !== undefined);
-      set.parts[0].glob = { first, inner, last };
+      set.parts[0].glob = { first, inner, last, plain: !/[\uD800-\uDFFF]/.test(first + inner.join("") + last) };
     }
   }
   globCache.set(pattern, set);

@@ -141,6 +141,23 @@ test("a complement of a glob that cannot meet a required glob is dropped, and on
   assert.is(Str.and(Str.fromGlob("github_*"), Str.not(Str.fromGlob("slack_*"))).parts.length, 1);
 });
 
+test("membership in globs of literals and stars (tested on the text) and in their complements agrees with glob matching", () => {
+  const shapedArb = fc.array(fc.constantFrom("a", "b", "_", "ab", "*"), { minLength: 2, maxLength: 7 }).map((cs) => cs.join("")).filter((g) => g.includes("*") && g !== "*".repeat(g.length));
+  const words = ALL_SHORT_WORDS.concat(["abab", "ab_ab", "aabb", "ba_ab", "_abab_", "abbab"]);
+  fc.assert(
+    fc.property(shapedArb, (g) => {
+      const glob = Str.fromGlob(g);
+      const outside = Str.not(glob);
+      const re = compileGlob(g);
+      for (const w of words) {
+        assert.is(Str.has(glob, w), re.test(w), `${g} on ${JSON.stringify(w)}`);
+        assert.is(Str.has(outside, w), !re.test(w), `not ${g} on ${JSON.stringify(w)}`);
+      }
+    }),
+    propertyRun(500, 77),
+  );
+});
+
 test("random members of a glob ending in a long literal are members, and vary", () => {
   // A walk that only wanders rarely spells `_delete_payment` out; one that heads for acceptance always does.
   const set = Str.and(Str.fromGlob("*_delete_payment"), Str.not(Str.fromGlob("stripe_*")));
