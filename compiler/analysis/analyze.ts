@@ -352,7 +352,9 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
       // j takes some only if the rules before it leave some of the common calls. A short try
       // settles most rules that take none (one earlier rule often covers them), random calls
       // most that take some; only what is left pays for the whole subtraction.
-      const earlier = model.stepsFor(both, candidates.slice(0, k).filter((e) => !view.silent.has(e)));
+      // Only rules that can share a call with j can take any of the calls it shares with the rule.
+      const near = model.candidates(j);
+      const earlier = model.stepsFor(both, candidates.slice(0, k).filter((e) => near.has(e) && !view.silent.has(e)));
       const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, earlier, t));
       if (quick?.size === 0) continue;
       sampled = quick ? undefined : model.sampled(both, decidedByJ);
