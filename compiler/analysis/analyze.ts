@@ -664,8 +664,18 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
     const seen = model.concrete(both, disagree(s));
-    const cube = seen?.cube ?? remainder(both, model.stepsFor(both, [...new Set([...fmBefore, ...stBefore.slice(0, k)])]), tick).first();
-    if (cube) add(s, seen, cube);
+    let cube = seen?.cube;
+    let sampled: ConcreteCall | undefined;
+    if (!cube) {
+      // As in `takenParts`: only rules that can share a call with s can take the calls r and s share.
+      const near = model.candidates(s);
+      const earlier = model.stepsFor(both, [...new Set([...fmBefore, ...stBefore.slice(0, k)])].filter((e) => near.has(e)));
+      const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, earlier, t));
+      if (quick?.size === 0) continue;
+      sampled = quick ? undefined : model.sampled(both, disagree(s));
+      cube = quick?.first() ?? sampled?.cube ?? remainder(both, earlier, tick).first();
+    }
+    if (cube) add(s, seen ?? sampled, cube);
   }
   return out;
 }
