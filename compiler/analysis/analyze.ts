@@ -345,28 +345,36 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     const both = andRegions(model.regions[rule.index], model.regions[j]);
     if (both.length === 0) continue;
     const decidedByJ = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === j;
-    const seen = model.concrete(both, decidedByJ);
-    let cube = seen?.cube ?? from?.taken.get(j);
-    let sampled: ConcreteCall | undefined;
-    if (!cube && !from) {
-      // j takes some only if the rules before it leave some of the common calls. A short try
-      // settles most rules that take none (one earlier rule often covers them), random calls
-      // most that take some; only what is left pays for the whole subtraction.
-      // Only rules that can share a call with j can take any of the calls it shares with the rule.
-      const near = model.candidates(j);
-      const earlier = model.stepsFor(both, candidates.slice(0, k).filter((e) => near.has(e) && !view.silent.has(e)));
-      const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, earlier, t));
-      if (quick?.size === 0) continue;
-      sampled = quick ? undefined : model.sampled(both, decidedByJ);
-      cube = quick?.first() ?? sampled?.cube ?? remainder(both, earlier, tick).first();
-    }
-    if (!cube) continue;
-    const confirmed = seen ?? sampled;
-    parts.push({ index: j, cube, ...(confirmed ? { witness: confirmed.witness } : {}) });
+    // Without a full pass, j takes some only if the rules before it leave some of the common calls.
+    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ) } : unclaimed(model, both, j, candidates.slice(0, k).filter((e) => !view.silent.has(e)), decidedByJ, tick);
+    if (!found) continue;
+    // A concrete call reads better than a witness of a cube from deep in a pass.
+    const cube = found.call?.cube ?? found.cube;
+    parts.push({ index: j, cube, ...(found.call ? { witness: found.call.witness } : {}) });
     if (isSame) same++;
     else differing++;
   }
   return parts;
+}
+
+/**
+ * Some of the calls `both` (which lie in rule `other`'s region) that none of the rules `before`
+ * matches, with a call `check` confirms when one is found; undefined when there are none. A
+ * readable witness is tried first, then a short subtraction, which settles most questions whose
+ * answer is none (one earlier rule often covers them all), then random calls, which settle most
+ * of the rest; only what is left pays for the whole subtraction. Only rules that can share a
+ * call with `other` are subtracted, in the order that keeps pieces few.
+ */
+function unclaimed(model: PolicyModel, both: Region, other: number, before: readonly number[], check: (call: ToolCall) => boolean, tick: Tick): { cube: Cube; call?: ConcreteCall } | undefined {
+  const seen = model.concrete(both, check);
+  if (seen) return { cube: seen.cube, call: seen };
+  const near = model.candidates(other);
+  const steps = model.stepsFor(both, before.filter((e) => near.has(e)));
+  const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, steps, t));
+  const sampled = quick ? undefined : model.sampled(both, check);
+  if (sampled) return { cube: sampled.cube, call: sampled };
+  const cube = (quick ?? remainder(both, steps, tick)).first();
+  return cube ? { cube } : undefined;
 }
 
 export function analyzePolicy(policy: Policy, options: AnalysisOptions = {}): Finding[] {
@@ -663,19 +671,8 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     if (!differs(s)) continue;
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
-    const seen = model.concrete(both, disagree(s));
-    let cube = seen?.cube;
-    let sampled: ConcreteCall | undefined;
-    if (!cube) {
-      // As in `takenParts`: only rules that can share a call with s can take the calls r and s share.
-      const near = model.candidates(s);
-      const earlier = model.stepsFor(both, [...new Set([...fmBefore, ...stBefore.slice(0, k)])].filter((e) => near.has(e)));
-      const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, earlier, t));
-      if (quick?.size === 0) continue;
-      sampled = quick ? undefined : model.sampled(both, disagree(s));
-      cube = quick?.first() ?? sampled?.cube ?? remainder(both, earlier, tick).first();
-    }
-    if (cube) add(s, seen ?? sampled, cube);
+    const found = unclaimed(model, both, s, [...new Set([...fmBefore, ...stBefore.slice(0, k)])], disagree(s), tick);
+    if (found) add(s, found.call, found.cube);
   }
   return out;
 }
