@@ -585,7 +585,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   let takers: number[] = [];
   let toDefaults = false;
   if (!changes) {
-    ({ changes, takers, toDefaults } = removalEffect(view, rule, view.decidedCalls(index), budget));
+    ({ changes, takers, toDefaults } = removalEffect(view, rule, budget));
   }
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
@@ -615,12 +615,35 @@ interface RemovalEffect {
 }
 
 /**
- * What removing a rule would change: the calls it decides pass down the later rules in
- * precedence order, each later rule taking what it matches of what is left. A later rule that
- * decides differently and takes some (or defaults that differ and get some) is a change; later
- * rules that decide the same and take some are named in the redundancy finding.
+ * What removing a rule would change: each later rule, in precedence order, is asked whether it
+ * would take some of the rule's calls (calls both match that no rule before the rule, and no
+ * later rule before it, matches), and then whether some would fall to the defaults. A later rule
+ * that decides differently and takes some (or defaults that differ and get some) is a change;
+ * later rules that decide the same and take some are named in the redundancy finding.
  */
-function removalEffect(view: ModeView, rule: Rule, decided: PieceSet, budget: Budget): RemovalEffect {
+function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffect {
+  const { model, policy } = view;
+  const i = rule.index;
+  const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
+  if (view.passEveryRule) return removalEffectByPass(view, rule, view.decidedCalls(i), budget);
+  const before = view.before(i).filter((e) => !view.silent.has(e));
+  const after = view.after(i);
+  const takers: number[] = [];
+  for (const [k, s] of after.entries()) {
+    const both = andRegions(model.regions[i], model.regions[s]);
+    if (both.length === 0) continue;
+    const takesWithout = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === i && view.decideOn(call, i).index === s;
+    if (!unclaimed(model, both, s, [...before, ...after.slice(0, k)], takesWithout, budget.tick)) continue;
+    if (differs(s)) return { changes: true, takers: [], toDefaults: false };
+    takers.push(s);
+  }
+  const own = model.regions[i];
+  const toDefaults = remainder(own, model.stepsFor(own, [...before, ...after]), budget.tick).size > 0;
+  return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
+}
+
+/** The same, from one pass of the calls the rule decides down the later rules (the `passEveryRule` route). */
+function removalEffectByPass(view: ModeView, rule: Rule, decided: PieceSet, budget: Budget): RemovalEffect {
   const policy = view.policy;
   const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
   const { left, taken } = passDown(decided, view.model.steps(view.after(rule.index)), budget.tick, differs);
