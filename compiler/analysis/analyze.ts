@@ -40,8 +40,9 @@ export interface AnalysisOptions {
    */
   readonly passEveryRule?: boolean;
   /**
-   * The most cube comparisons the whole analysis may make (default TOTAL_STEP_BUDGET); one rule's
-   * question may use a sixth of it, and never less than STEP_BUDGET. `Infinity`: no limit.
+   * The most steps of work the whole analysis may make (default TOTAL_STEP_BUDGET): each cube
+   * comparison and each example call checked with the interpreter is one. One rule's question may
+   * use a sixth of it, and never less than STEP_BUDGET. `Infinity`: no limit.
    */
   readonly workLimit?: number;
 }
@@ -59,9 +60,9 @@ export function toToolCall(w: WitnessCall): ToolCall {
   return { server: w.server, tool: w.tool, ...(w.agent !== undefined ? { agent: w.agent } : {}), ...(w.args ? { args: w.args } : {}), ...(w.time ? { time: new Date(w.time) } : {}) };
 }
 
-/** Caps the cube comparisons of one pass (a rule's decided calls, what removing it changes, where the modes disagree); past it the rule is reported as not fully analysed. */
+/** Caps the steps of work of one question (a rule's decided calls, what removing it changes, where the modes disagree); past it the rule is reported as not fully analysed. */
 export const STEP_BUDGET = 100_000;
-/** Caps the comparisons of a whole analysis, so that `check` on a huge policy ends in seconds (about 9 s at 1,000 and 10 s at 10,000 generated rules); what is left is reported. */
+/** Caps the steps of work of a whole analysis (cube comparisons and example calls checked), so that `check` on a huge policy ends in seconds; what is left is reported. */
 export const TOTAL_STEP_BUDGET = 600_000;
 
 class AnalysisExhausted extends Error {}
@@ -86,7 +87,7 @@ function within<T>(limit: number, tick: Tick, question: (tick: Tick) => T): T | 
 /** One rule's question went past its share of the work limit (a larger limit may finish it, unlike a region past MAX_PIECES). */
 class QuestionTooLong extends RegionTooLarge {}
 
-/** The comparisons the whole analysis has made, and its limits. */
+/** The steps of work the whole analysis has made, and its limits. */
 interface Work {
   steps: number;
   readonly limit: number;
@@ -98,7 +99,7 @@ function work(limit = TOTAL_STEP_BUDGET): Work {
   return { steps: 0, limit, passLimit: Math.max(STEP_BUDGET, limit / 6) };
 }
 
-/** Counts comparisons against the whole analysis's limit and a limit of its own. */
+/** Counts steps of work against the whole analysis's limit and a limit of its own. */
 class Budget {
   private steps = 0;
   constructor(private readonly total: Work) {}
@@ -171,11 +172,13 @@ class PolicyModel {
    * preference to a witness of a cube from deep in a pass, which reads worse; a call found here
    * is also confirmed by the interpreter.
    */
-  concrete(region: Region, check: (call: ToolCall) => boolean): ConcreteCall | undefined {
+  concrete(region: Region, check: (call: ToolCall) => boolean, tick: Tick): ConcreteCall | undefined {
     for (const cube of region.slice(0, CONCRETE_CUBES)) {
       for (const hints of [this.hints, NO_HINTS]) {
         const witness = cubeWitness(cube, hints);
-        if (witness && check(toToolCall(witness))) return { cube, witness };
+        if (!witness) continue;
+        tick();
+        if (check(toToolCall(witness))) return { cube, witness };
       }
     }
     return undefined;
@@ -187,12 +190,14 @@ class PolicyModel {
    * `concrete` all fall to other rules, a random call often still lands in what is left, and
    * one such call spares subtracting every earlier rule from the region.
    */
-  sampled(region: Region, check: (call: ToolCall) => boolean): ConcreteCall | undefined {
+  sampled(region: Region, check: (call: ToolCall) => boolean, tick: Tick): ConcreteCall | undefined {
     const random = seededRandom(SAMPLE_SEED);
     for (let k = 0; k < SAMPLED_CALLS && region.length > 0; k++) {
       const cube = region[k % region.length];
       const witness = cubeSample(cube, random, k % 2 === 0 ? this.hints : NO_HINTS);
-      if (witness && check(toToolCall(witness))) return { cube, witness };
+      if (!witness) continue;
+      tick();
+      if (check(toToolCall(witness))) return { cube, witness };
     }
     return undefined;
   }
@@ -346,7 +351,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     if (both.length === 0) continue;
     const decidedByJ = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === j;
     // Without a full pass, j takes some only if the rules before it leave some of the common calls.
-    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ) } : unclaimed(model, both, j, candidates.slice(0, k).filter((e) => !view.silent.has(e)), decidedByJ, tick);
+    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, candidates.slice(0, k).filter((e) => !view.silent.has(e)), decidedByJ, tick, model.candidates(j));
     if (!found) continue;
     // A concrete call reads better than a witness of a cube from deep in a pass.
     const cube = found.call?.cube ?? found.cube;
@@ -362,16 +367,17 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
  * matches, with a call `check` confirms when one is found; undefined when there are none. A
  * readable witness is tried first, then a short subtraction, which settles most questions whose
  * answer is none (one earlier rule often covers them all), then random calls, which settle most
- * of the rest; only what is left pays for the whole subtraction. Only rules that can share a
- * call with `other` are subtracted, in the order that keeps pieces few.
+ * of the rest; only what is left pays for the whole subtraction, in the order that keeps pieces
+ * few. `near`: the rules that can share a call with the rule whose region holds `both`, when they
+ * are known already (only they can match calls of `both`); working them out for a rule not yet
+ * analysed would cost more, in a policy of thousands of rules, than the comparisons it saves.
  */
-function unclaimed(model: PolicyModel, both: Region, other: number, before: readonly number[], check: (call: ToolCall) => boolean, tick: Tick): { cube: Cube; call?: ConcreteCall } | undefined {
-  const seen = model.concrete(both, check);
+function unclaimed(model: PolicyModel, both: Region, before: readonly number[], check: (call: ToolCall) => boolean, tick: Tick, near?: ReadonlySet<number>): { cube: Cube; call?: ConcreteCall } | undefined {
+  const seen = model.concrete(both, check, tick);
   if (seen) return { cube: seen.cube, call: seen };
-  const near = model.candidates(other);
-  const steps = model.stepsFor(both, before.filter((e) => near.has(e)));
+  const steps = model.stepsFor(both, near ? before.filter((e) => near.has(e)) : before);
   const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, steps, t));
-  const sampled = quick ? undefined : model.sampled(both, check);
+  const sampled = quick ? undefined : model.sampled(both, check, tick);
   if (sampled) return { cube: sampled.cube, call: sampled };
   const cube = (quick ?? remainder(both, steps, tick)).first();
   return cube ? { cube } : undefined;
@@ -387,8 +393,8 @@ export interface AnalysisStats {
   readonly rulesAnalysed: number;
   /** Rules the whole limit left unasked. */
   readonly rulesLeft: number;
-  /** Cube comparisons made. */
-  readonly comparisons: number;
+  /** Steps of work made: cube comparisons and example calls checked with the interpreter. */
+  readonly workSteps: number;
 }
 
 export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions = {}): { findings: Finding[]; stats: AnalysisStats } {
@@ -397,7 +403,7 @@ export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions 
   const total = work(options.workLimit);
   let rulesAnalysed = 0;
   let rulesLeft = 0;
-  const finish = () => ({ findings, stats: { rulesAnalysed, rulesLeft, comparisons: Math.min(total.steps, total.limit) } });
+  const finish = () => ({ findings, stats: { rulesAnalysed, rulesLeft, workSteps: Math.min(total.steps, total.limit) } });
   const modes = options.modes ?? [policy.combine];
   const unsatisfiable = new Set<number>();
   for (const rule of policy.rules) {
@@ -437,7 +443,7 @@ export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions 
   return finish();
 }
 
-const RAISE_LIMIT = "raise the limit with `aegisc check --analysis-limit <comparisons>` (0: no limit)";
+const RAISE_LIMIT = "raise the limit with `aegisc check --analysis-limit <steps>` (0: no limit)";
 
 /** Where the whole analysis stopped: at a rule (`left` rules not analysed, and the modes not compared when they would have been), or while comparing the modes. */
 function exhaustedFinding(rule: Rule, combine: Combine, left: number, modesUncompared: boolean): Finding {
@@ -490,7 +496,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const matches = (call: ToolCall) => ruleMatchesCall(rule, call);
   const decidesHere = (call: ToolCall) => matches(call) && view.decideOn(call).index === index;
   // A call the rule is confirmed to decide settles that it decides some; only otherwise are the rules before it subtracted.
-  const decided = model.concrete(own, decidesHere) ?? model.sampled(own, decidesHere);
+  const decided = model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick);
   const pass = view.passEveryRule ? view.pass(index) : undefined;
   const effective = decided?.cube ?? view.decidedCalls(index).first();
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
@@ -581,7 +587,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const changesWithout = (call: ToolCall) => !sameOutcome(view.decideOn(call, index), rule);
   let changes = decided !== undefined && changesWithout(toToolCall(decided.witness));
   // Other calls it decides, drawn at random, before passing what it decides down every later rule.
-  if (!changes && decided) changes = model.sampled(own, (call) => decidesHere(call) && changesWithout(call)) !== undefined;
+  if (!changes && decided) changes = model.sampled(own, (call) => decidesHere(call) && changesWithout(call), budget.tick) !== undefined;
   let takers: number[] = [];
   let toDefaults = false;
   if (!changes) {
@@ -627,22 +633,34 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
   if (view.passEveryRule) return removalEffectByPass(view, rule, view.decidedCalls(i), budget);
   const before = view.before(i).filter((e) => !view.silent.has(e));
+  // Calls that are a few pieces pass down the later rules at once, cheaper than asking each of
+  // them (thousands, for a broad rule of a large policy); many pieces would multiply on the way.
+  const own = model.regions[i];
+  let decided: PieceSet | undefined;
+  try {
+    decided = view.decidedCalls(i);
+  } catch (e) {
+    if (!(e instanceof RegionTooLarge)) throw e;
+  }
+  if (decided && decided.size <= FEW_PIECES) return removalEffectByPass(view, rule, decided, budget);
   const after = view.after(i);
   const takers: number[] = [];
   for (const [k, s] of after.entries()) {
     const both = andRegions(model.regions[i], model.regions[s]);
     if (both.length === 0) continue;
     const takesWithout = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === i && view.decideOn(call, i).index === s;
-    if (!unclaimed(model, both, s, [...before, ...after.slice(0, k)], takesWithout, budget.tick)) continue;
+    if (!unclaimed(model, both, [...before, ...after.slice(0, k)], takesWithout, budget.tick)) continue;
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
-  const own = model.regions[i];
   const toDefaults = remainder(own, model.stepsFor(own, [...before, ...after]), budget.tick).size > 0;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
 }
 
-/** The same, from one pass of the calls the rule decides down the later rules (the `passEveryRule` route). */
+/** Decided calls of at most this many pieces are passed down the later rules at once. */
+const FEW_PIECES = 64;
+
+/** The same, from one pass of the calls the rule decides down the later rules. */
 function removalEffectByPass(view: ModeView, rule: Rule, decided: PieceSet, budget: Budget): RemovalEffect {
   const policy = view.policy;
   const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
@@ -679,12 +697,12 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   // A concrete call from the first cubes of the pair reads better than one from deep in a pass.
   const add = (s: number, seen: ConcreteCall | undefined, cube: Cube) => out.push({ s, ...(seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree(s))) });
   const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r;
-  const fmDecides = model.concrete(model.regions[r], fmDecidesHere) ?? model.sampled(model.regions[r], fmDecidesHere);
+  const fmDecides = model.concrete(model.regions[r], fmDecidesHere, tick) ?? model.sampled(model.regions[r], fmDecidesHere, tick);
   if (!fmDecides || fmView.passEveryRule) {
     let differing = 0;
     const { taken } = passDown(fmView.decidedCalls(r), model.steps(stBefore), tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
     for (const [s, cube] of taken) {
-      if (differs(s)) add(s, model.concrete(andRegions(model.regions[r], model.regions[s]), disagree(s)), cube);
+      if (differs(s)) add(s, model.concrete(andRegions(model.regions[r], model.regions[s]), disagree(s), tick), cube);
     }
     return out;
   }
@@ -694,7 +712,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     if (!differs(s)) continue;
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
-    const found = unclaimed(model, both, s, [...new Set([...fmBefore, ...stBefore.slice(0, k)])], disagree(s), tick);
+    const found = unclaimed(model, both, [...new Set([...fmBefore, ...stBefore.slice(0, k)])], disagree(s), tick, model.candidates(s));
     if (found) add(s, found.call, found.cube);
   }
   return out;
