@@ -539,13 +539,82 @@ const NICE = toWord("abcdefghijklmnopqrstuvwxyz0123456789_-./ABCDEFGHIJKLMNOPQRS
 
 /** A short, readable member of the set, or undefined when it is empty. Members in `prefer` come first. */
 export function witness(set: StringSet, prefer: readonly string[] = []): string | undefined {
-  for (const p of prefer) if (has(set, p)) return p;
+  const preferred = firstPreferred(set, prefer);
+  if (preferred !== undefined) return preferred;
   // A set of many parts (deep in a cube subtraction) is too costly to build as one automaton; a candidate word is readable enough.
   if (set.parts.length > MAX_KEPT_PRODUCT_PARTS) {
     const found = candidateMember(set);
     if (found !== undefined) return found;
   }
   return langWitness(materialize(set));
+}
+
+/** Past this many preferred words, they are looked up through an index rather than each tested. */
+const INDEXED_PREFERENCES = 64;
+
+interface PreferenceIndex {
+  readonly position: ReadonlyMap<string, number>;
+  /** The words with their positions, sorted by the word, and by the word reversed. */
+  readonly sorted: readonly (readonly [string, number])[];
+  readonly sortedReversed: readonly (readonly [string, number])[];
+}
+const preferenceIndexes = new WeakMap<readonly string[], PreferenceIndex>();
+
+/**
+ * The first of `prefer` in the set. A policy of thousands of rules prefers thousands of names;
+ * testing each for every witness was most of the analysis's time there. A finite set is looked
+ * up by its words; a set inside a glob with a leading (or trailing) literal is looked up among
+ * the preferred words with that prefix (or suffix), since no other can be in it.
+ */
+function firstPreferred(set: StringSet, prefer: readonly string[]): string | undefined {
+  if (prefer.length < INDEXED_PREFERENCES) {
+    for (const p of prefer) if (has(set, p)) return p;
+    return undefined;
+  }
+  let index = preferenceIndexes.get(prefer);
+  if (!index) {
+    const entries = prefer.map((w, k) => [w, k] as const);
+    index = {
+      position: new Map([...entries].reverse()),
+      sorted: [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      sortedReversed: entries.map(([w, k]) => [reverseText(w), k] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    };
+    preferenceIndexes.set(prefer, index);
+  }
+  let best: number | undefined;
+  const consider = (w: string, k: number) => {
+    if ((best === undefined || k < best) && has(set, w)) best = k;
+  };
+  const words = wordsOf(set);
+  if (words) {
+    for (const w of words) {
+      const k = index.position.get(w);
+      if (k !== undefined) consider(w, k);
+    }
+    return best === undefined ? undefined : prefer[best];
+  }
+  const shape = set.parts.map((p) => p.glob).filter((g): g is GlobShape => g !== undefined && g.plain).sort((a, b) => Math.max(b.first.length, b.last.length) - Math.max(a.first.length, a.last.length))[0];
+  if (!shape || (shape.first === "" && shape.last === "")) {
+    for (const p of prefer) if (has(set, p)) return p;
+    return undefined;
+  }
+  const [sorted, literal] = shape.first.length >= shape.last.length ? [index.sorted, shape.first] : [index.sortedReversed, reverseText(shape.last)];
+  for (let at = lowerBound(sorted, literal); at < sorted.length && sorted[at][0].startsWith(literal); at++) consider(prefer[sorted[at][1]], sorted[at][1]);
+  return best === undefined ? undefined : prefer[best];
+}
+
+const reverseText = (s: string) => s.split("").reverse().join("");
+
+/** The first entry whose word is not less than `word`. */
+function lowerBound(sorted: readonly (readonly [string, number])[], word: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid][0] < word) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function langWitness(set: Lang): string | undefined {

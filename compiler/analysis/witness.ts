@@ -41,10 +41,20 @@ function minuteWitness(set: Num.NumberSet): number | undefined {
   return undefined;
 }
 
+const preferred = new WeakMap<WitnessHints, { tools: readonly string[]; servers: readonly string[] }>();
+
+/** The names a witness prefers, built once per hints: the same arrays each time let string sets keep an index of them. */
+function preferredNames(hints: WitnessHints): { tools: readonly string[]; servers: readonly string[] } {
+  let names = preferred.get(hints);
+  if (!names) preferred.set(hints, (names = { tools: [...hints.tools, "example_tool"], servers: [...hints.servers, "example-server"] }));
+  return names;
+}
+
 /** A readable call inside the cube; opaque atoms are satisfied on a best-effort basis (the interpreter confirms). */
 export function cubeWitness(cube: Cube, hints: WitnessHints): WitnessCall | undefined {
-  const tool = Str.witness(cube.tool ?? Str.ALL_STRINGS, [...hints.tools, "example_tool"]);
-  const server = Str.witness(cube.server ?? Str.ALL_STRINGS, [...hints.servers, "example-server"]);
+  const { tools, servers } = preferredNames(hints);
+  const tool = Str.witness(cube.tool ?? Str.ALL_STRINGS, tools);
+  const server = Str.witness(cube.server ?? Str.ALL_STRINGS, servers);
   if (tool === undefined || server === undefined) return undefined;
   const call: WitnessCall = { server, tool };
   if (cube.agent) {

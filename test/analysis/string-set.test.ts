@@ -158,6 +158,22 @@ test("membership in globs of literals and stars (tested on the text) and in thei
   );
 });
 
+test("a witness is the first preferred word in the set, also when many words are preferred (looked up through an index)", () => {
+  const preferredArb = fc.uniqueArray(fc.array(fc.constantFrom("a", "b", "_"), { minLength: 0, maxLength: 5 }).map((cs) => cs.join("")), { minLength: 70, maxLength: 120 });
+  fc.assert(
+    fc.property(formulaArb, preferredArb, (f, prefer) => {
+      Str.resetMemos();
+      const set = build(f);
+      const first = prefer.find((w) => Str.has(set, w));
+      if (first !== undefined) assert.is(Str.witness(set, prefer), first);
+      const words = Str.exactly(...prefer.slice(10, 20));
+      const firstWord = prefer.find((w) => Str.has(words, w));
+      assert.is(Str.witness(words, prefer), firstWord);
+    }),
+    propertyRun(300, 64),
+  );
+});
+
 test("random members of a glob ending in a long literal are members, and vary", () => {
   // A walk that only wanders rarely spells `_delete_payment` out; one that heads for acceptance always does.
   const set = Str.and(Str.fromGlob("*_delete_payment"), Str.not(Str.fromGlob("stripe_*")));
