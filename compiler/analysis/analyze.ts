@@ -218,7 +218,8 @@ class PolicyModel {
 class ModeView {
   readonly policy: Policy;
   readonly order: readonly number[];
-  private readonly position: ReadonlyMap<number, number>;
+  /** Each rule's place in the precedence order, by rule index. */
+  private readonly rank: Int32Array;
   private readonly passes = new Map<number, Pass | RegionTooLarge>();
   /** Rules found to decide no call in this mode: they take no calls from any later rule. */
   readonly silent = new Set<number>();
@@ -231,23 +232,37 @@ class ModeView {
   ) {
     this.policy = { ...model.policy, combine };
     this.order = precedenceOrder(this.policy);
-    this.position = new Map(this.order.map((idx, pos) => [idx, pos]));
+    this.rank = new Int32Array(this.order.length);
+    for (const [pos, idx] of this.order.entries()) this.rank[idx] = pos;
   }
 
   /** The rules that can share a call with rule i and take precedence over it, in precedence order. */
-  before(i: number): number[] {
-    const here = this.position.get(i)!;
-    return this.inOrder([...this.model.candidates(i)].filter((j) => this.position.get(j)! < here));
+  before(i: number): readonly number[] {
+    return this.aroundOf(i).before;
   }
 
   /** The rules that can share a call with rule i and come after it, in precedence order. */
-  after(i: number): number[] {
-    const here = this.position.get(i)!;
-    return this.inOrder([...this.model.candidates(i)].filter((j) => this.position.get(j)! > here));
+  after(i: number): readonly number[] {
+    return this.aroundOf(i).after;
   }
 
+  /** Rule i's candidates split at its position, once: every question about the rule asks for them. */
+  private aroundOf(i: number): { before: number[]; after: number[] } {
+    let around = this.around.get(i);
+    if (!around) {
+      const here = this.rank[i];
+      const sorted = this.inOrder([...this.model.candidates(i)]);
+      const split = sorted.findIndex((j) => this.rank[j] > here);
+      around = split < 0 ? { before: sorted, after: [] } : { before: sorted.slice(0, split), after: sorted.slice(split) };
+      this.around.set(i, around);
+    }
+    return around;
+  }
+  private readonly around = new Map<number, { before: number[]; after: number[] }>();
+
   private inOrder(indexes: number[]): number[] {
-    return indexes.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+    const rank = this.rank;
+    return indexes.sort((a, b) => rank[a] - rank[b]);
   }
 
   /**

@@ -197,9 +197,14 @@ export function remainder(calls: Region, steps: readonly Step[], tick: Tick): Pi
 
 /** How many pieces a step may cut one piece into: one per constrained dimension of each of its cubes. */
 function splitsMade(step: Step): number {
-  let n = 0;
+  let n = splitCounts.get(step.region);
+  if (n !== undefined) return n;
+  n = 0;
   for (const c of step.region) {
     n += (c.tool ? 1 : 0) + (c.server ? 1 : 0) + (c.agent ? 1 : 0) + c.params.size + (c.minute ? 1 : 0) + (c.weekday !== undefined ? 1 : 0) + c.atoms.size;
   }
+  splitCounts.set(step.region, n);
   return n;
 }
+/** By region: a rule's region is asked about in thousands of subtractions. */
+const splitCounts = new WeakMap<Region, number>();

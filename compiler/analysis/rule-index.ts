@@ -67,7 +67,8 @@ export class RuleIndex {
         for (const j of this.prefixes.get(name.slice(0, n)) ?? []) found.add(j);
         for (const j of this.suffixes.get(name.slice(name.length - n)) ?? []) found.add(j);
       }
-      for (const j of this.otherGlobs) if (Str.has(Str.fromGlob(this.rules[j].tool.source), name)) found.add(j);
+      this.otherSets ??= this.otherGlobs.map((j) => Str.fromGlob(this.rules[j].tool.source));
+      for (const [k, j] of this.otherGlobs.entries()) if (Str.has(this.otherSets[k], name)) found.add(j);
       // Witness checks bring names no rule mentions; a few thousand answers are kept at once.
       if (this.byName.size >= MAX_NAMES_KEPT) this.byName.clear();
       this.byName.set(name, (out = [...found].sort((a, b) => a - b)));
@@ -75,6 +76,8 @@ export class RuleIndex {
     return out;
   }
   private readonly byName = new Map<string, number[]>();
+  /** The string sets of `otherGlobs`, in the same order. */
+  private otherSets?: Str.StringSet[];
 
   /** Rules other than `i` whose tool and server patterns can both match a call that rule i matches. */
   candidates(i: number): number[] {
