@@ -67,6 +67,16 @@ export const TOTAL_STEP_BUDGET = 600_000;
 
 class AnalysisExhausted extends Error {}
 
+/**
+ * Steps of work one example call checked with the interpreter counts for: building and checking
+ * it costs about as much as four cube comparisons (measured on the generated 1,000- and
+ * 10,000-rule policies), so that the work limit bounds time whichever way a question is answered.
+ */
+const CALL_STEPS = 4;
+function chargeCall(tick: Tick): void {
+  for (let k = 0; k < CALL_STEPS; k++) tick();
+}
+
 /** Comparisons a quick try at a question may make before the question is left to other means. */
 const QUICK_COMPARISONS = 200;
 class GaveUp extends Error {}
@@ -177,7 +187,7 @@ class PolicyModel {
       for (const hints of [this.hints, NO_HINTS]) {
         const witness = cubeWitness(cube, hints);
         if (!witness) continue;
-        tick();
+        chargeCall(tick);
         if (check(toToolCall(witness))) return { cube, witness };
       }
     }
@@ -196,7 +206,7 @@ class PolicyModel {
       const cube = region[k % region.length];
       const witness = cubeSample(cube, random, k % 2 === 0 ? this.hints : NO_HINTS);
       if (!witness) continue;
-      tick();
+      chargeCall(tick);
       if (check(toToolCall(witness))) return { cube, witness };
     }
     return undefined;
