@@ -616,7 +616,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   let takers: number[] = [];
   let toDefaults = false;
   if (!changes) {
-    ({ changes, takers, toDefaults } = removalEffect(view, rule, changesWithout, budget));
+    ({ changes, takers, toDefaults } = removalEffect(view, rule, budget));
   }
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
@@ -652,7 +652,7 @@ interface RemovalEffect {
  * that decides differently and takes some (or defaults that differ and get some) is a change;
  * later rules that decide the same and take some are named in the redundancy finding.
  */
-function removalEffect(view: ModeView, rule: Rule, changesWithout: (call: ToolCall) => boolean, budget: Budget): RemovalEffect {
+function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffect {
   const { model, policy } = view;
   const i = rule.index;
   const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
@@ -667,10 +667,6 @@ function removalEffect(view: ModeView, rule: Rule, changesWithout: (call: ToolCa
   } catch (e) {
     if (!(e instanceof RegionTooLarge)) throw e;
   }
-  // Random calls drawn from what the rule decides (unlike those drawn from its whole region, each
-  // is one it decides): one decided differently without it settles the question.
-  const decidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === i;
-  if (decided && model.sampled(decided.cubes(), (call) => decidesHere(call) && changesWithout(call), budget.tick)) return { changes: true, takers: [], toDefaults: false };
   if (decided && decided.size <= FEW_PIECES) return removalEffectByPass(view, rule, decided, budget);
   const after = view.after(i);
   const takers: number[] = [];
