@@ -127,7 +127,7 @@ export class Cli {
       .addOption(new Option("--format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
       .addOption(combineOption())
       .option("--max-warnings <n>", "exit 1 when there are more warnings than this", parseCount)
-      .option("--analysis-limit <n>", `most steps of work (cube comparisons, example calls checked) the analysis may make before it reports what it did not finish (default ${TOTAL_STEP_BUDGET}; 0: no limit)`, parseCount)
+      .option("--analysis-limit <n>", `most steps of work (a cube comparison is one, an example call checked four) the analysis may make before it reports what it did not finish (default ${TOTAL_STEP_BUDGET}; 0: no limit)`, parseCount)
       .action(async (globs: string[], opts: CheckOptions) => setExit(await this.check(globs, opts, program.opts().color !== false)));
 
     program

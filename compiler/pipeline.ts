@@ -37,7 +37,7 @@ export interface CompileOptions {
   readonly combine?: Combine;
   /** Also run the analysis stage (unreachable, shadowed, redundant rules, …). */
   readonly analyze?: boolean;
-  /** The analysis's work limit in steps (cube comparisons and example calls checked; `Infinity`: none); its default keeps `check` to seconds. */
+  /** The analysis's work limit in steps (a cube comparison is one, an example call checked four; `Infinity`: none); its default keeps `check` to seconds. */
   readonly analysisLimit?: number;
 }
 

@@ -40,9 +40,9 @@ export interface AnalysisOptions {
    */
   readonly passEveryRule?: boolean;
   /**
-   * The most steps of work the whole analysis may make (default TOTAL_STEP_BUDGET): each cube
-   * comparison and each example call checked with the interpreter is one. One rule's question may
-   * use a sixth of it, and never less than STEP_BUDGET. `Infinity`: no limit.
+   * The most steps of work the whole analysis may make (default TOTAL_STEP_BUDGET): a cube
+   * comparison is one step, an example call checked with the interpreter CALL_STEPS. One rule's
+   * question may use a sixth of it, and never less than STEP_BUDGET. `Infinity`: no limit.
    */
   readonly workLimit?: number;
 }
@@ -77,11 +77,11 @@ function chargeCall(tick: Tick): void {
   for (let k = 0; k < CALL_STEPS; k++) tick();
 }
 
-/** Comparisons a quick try at a question may make before the question is left to other means. */
+/** Steps a quick try at a question may make before the question is left to other means. */
 const QUICK_COMPARISONS = 200;
 class GaveUp extends Error {}
 
-/** The answer to a question if it takes at most `limit` comparisons (counted against `tick` too), else undefined. */
+/** The answer to a question if it takes at most `limit` steps (counted against `tick` too), else undefined. */
 function within<T>(limit: number, tick: Tick, question: (tick: Tick) => T): T | undefined {
   let made = 0;
   try {
@@ -418,7 +418,7 @@ export interface AnalysisStats {
   readonly rulesAnalysed: number;
   /** Rules the whole limit left unasked. */
   readonly rulesLeft: number;
-  /** Steps of work made: cube comparisons and example calls checked with the interpreter. */
+  /** Steps of work made: one per cube comparison, four per example call checked with the interpreter. */
   readonly workSteps: number;
 }
 
