@@ -391,9 +391,10 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
  * Some of the calls `both` (which lie in rule `other`'s region) that none of the rules `before`
  * matches, with a call `check` confirms when one is found; undefined when there are none. A
  * readable witness is tried first, then a short subtraction, which settles most questions whose
- * answer is none (one earlier rule often covers them all), then random calls, which settle most
- * of the rest; only what is left pays for the whole subtraction, in the order that keeps pieces
- * few. `near`: the rules that can share a call with the rule whose region holds `both`, when they
+ * answer is none (one earlier rule often covers them all), then readable witnesses of the pieces
+ * that short subtraction had left when it stopped (calls left often lie where several globs
+ * meet, as `a_search_commentsearch_issue_x` does, which no random call finds), then random calls;
+ * only what is left pays for the whole subtraction, in the order that keeps pieces few. `near`: the rules that can share a call with the rule whose region holds `both`, when they
  * are known already (only they can match calls of `both`); working them out for a rule not yet
  * analysed would cost more, in a policy of thousands of rules, than the comparisons it saves.
  */
@@ -401,8 +402,9 @@ function unclaimed(model: PolicyModel, both: Region, before: readonly number[], 
   const seen = model.concrete(both, check, tick);
   if (seen) return { cube: seen.cube, call: seen };
   const steps = model.stepsFor(both, near ? before.filter((e) => near.has(e)) : before);
-  const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, steps, t));
-  const sampled = quick ? undefined : model.sampled(both, check, tick);
+  let partial: PieceSet | undefined;
+  const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, steps, t, (left) => (partial = left)));
+  const sampled = quick ? undefined : ((partial && model.concrete(partial.cubes(), check, tick)) ?? model.sampled(both, check, tick));
   if (sampled) return { cube: sampled.cube, call: sampled };
   const cube = (quick ?? remainder(both, steps, tick)).first();
   return cube ? { cube } : undefined;

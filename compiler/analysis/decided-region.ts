@@ -179,15 +179,17 @@ export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick:
  * server, any tool on a server pattern) cuts each piece into at most one, while a cube with a
  * condition also leaves its complement behind; taking the cheap, often covering, steps first
  * keeps the pieces few (for a broad rule of a generated 1,000-rule policy: 101 comparisons, where
- * passing its region down in precedence order takes 95,000 and 1,218 pieces).
+ * passing its region down in precedence order takes 95,000 and 1,218 pieces). `watch` is given
+ * the pieces being cut, so that a caller that stops the subtraction early can look at them.
  */
-export function remainder(calls: Region, steps: readonly Step[], tick: Tick): PieceSet {
+export function remainder(calls: Region, steps: readonly Step[], tick: Tick, watch?: (left: PieceSet) => void): PieceSet {
   const named = (step: Step) => step.region.every((c) => c.tool !== undefined && Str.wordsOf(c.tool) !== undefined);
   const patterns = steps
     .filter((step) => !named(step))
     .map((step, k) => ({ step, k, splits: splitsMade(step) }))
     .sort((a, b) => a.splits - b.splits || a.k - b.k);
   const left = new PieceSet(calls);
+  watch?.(left);
   for (const { step } of patterns) {
     if (left.size === 0) return left;
     for (const c of step.region) left.remove(c, tick);
