@@ -724,7 +724,10 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   // A concrete call from the first cubes of the pair reads better than one from deep in a pass.
   const add = (s: number, seen: ConcreteCall | undefined, cube: Cube) => out.push({ s, ...(seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree(s))) });
   const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r;
-  const fmDecides = model.concrete(model.regions[r], fmDecidesHere, tick) ?? model.sampled(model.regions[r], fmDecidesHere, tick);
+  // Whether first-match gives r any call, settled as cheaply as `unclaimed` can: with none, there is nothing to compare.
+  const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], fmView.before(r), fmDecidesHere, tick);
+  if (!fmView.passEveryRule && !fmGiven) return out;
+  const fmDecides = fmGiven?.call;
   if (!fmDecides || fmView.passEveryRule) {
     let differing = 0;
     const { taken } = passDown(fmView.decidedCalls(r), model.steps(stBefore), tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);
