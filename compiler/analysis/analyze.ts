@@ -523,9 +523,10 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const matches = (call: ToolCall) => ruleMatchesCall(rule, call);
   const decidesHere = (call: ToolCall) => matches(call) && view.decideOn(call).index === index;
   // A call the rule is confirmed to decide settles that it decides some; only otherwise are the rules before it subtracted.
-  const decided = model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick);
   const pass = view.passEveryRule ? view.pass(index) : undefined;
-  const effective = decided?.cube ?? view.decidedCalls(index).first();
+  const given = pass ? undefined : unclaimed(model, own, view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick);
+  const decided = pass ? (model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick)) : given?.call;
+  const effective = pass ? (decided?.cube ?? pass.left.first()) : given?.cube;
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
   if (!effective) view.silent.add(index);
   const parts = takenParts(view, rule, pass, effective !== undefined, budget.tick);
