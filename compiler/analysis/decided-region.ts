@@ -183,7 +183,6 @@ export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick:
  * the pieces being cut, so that a caller that stops the subtraction early can look at them.
  */
 export function remainder(calls: Region, steps: readonly Step[], tick: Tick, watch?: (left: PieceSet) => void): PieceSet {
-  const named = (step: Step) => step.region.every((c) => c.tool !== undefined && Str.wordsOf(c.tool) !== undefined);
   const patterns = steps
     .filter((step) => !named(step))
     .map((step, k) => ({ step, k, splits: splitsMade(step) }))
@@ -196,6 +195,14 @@ export function remainder(calls: Region, steps: readonly Step[], tick: Tick, wat
   }
   return passDown(left, steps.filter(named), tick).left;
 }
+
+/** Whether every cube of a step names its tools exactly (kept by region: a rule's region is asked about in thousands of subtractions). */
+function named(step: Step): boolean {
+  let answer = namedRegions.get(step.region);
+  if (answer === undefined) namedRegions.set(step.region, (answer = step.region.every((c) => c.tool !== undefined && Str.wordsOf(c.tool) !== undefined)));
+  return answer;
+}
+const namedRegions = new WeakMap<Region, boolean>();
 
 /** How many pieces a step may cut one piece into: one per constrained dimension of each of its cubes. */
 function splitsMade(step: Step): number {
