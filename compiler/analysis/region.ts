@@ -62,19 +62,24 @@ export function intersect(a: Cube, b: Cube): Cube | undefined {
   const out: { -readonly [K in keyof Cube]: Cube[K] } = { params, atoms: b.atoms.size > 0 ? new Map([...a.atoms, ...b.atoms]) : a.atoms };
   if (minute) out.minute = minute;
   if (weekday !== undefined) out.weekday = weekday;
-  // Finite string sets (exact names) before automata.
-  const dims = [...STRING_DIMS].sort((d, e) => stringCost(a[d], b[d]) - stringCost(a[e], b[e]));
-  for (const d of dims) {
-    const x = a[d];
-    const y = b[d];
-    const v = x && y ? Str.and(x, y) : (x ?? y);
-    if (v) {
-      if (Str.isEmpty(v)) return undefined;
-      out[d] = v;
+  // Finite string sets (exact names) before automata: dimensions by cost, ties in STRING_DIMS
+  // order, without allocating (this runs millions of times in a large policy's analysis).
+  for (let cost = 0; cost <= MAX_STRING_COST; cost++) {
+    for (const d of STRING_DIMS) {
+      const x = a[d];
+      const y = b[d];
+      if (stringCost(x, y) !== cost) continue;
+      const v = x && y ? Str.and(x, y) : (x ?? y);
+      if (v) {
+        if (Str.isEmpty(v)) return undefined;
+        out[d] = v;
+      }
     }
   }
   return out;
 }
+
+const MAX_STRING_COST = 2;
 
 function stringCost(x: Str.StringSet | undefined, y: Str.StringSet | undefined): number {
   if (!x || !y) return 0;
