@@ -366,7 +366,9 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
   const parts: Part[] = [];
   let differing = 0;
   let same = 0;
-  const candidates = from ? [...from.taken.keys()] : view.before(rule.index);
+  const all = from ? [...from.taken.keys()] : view.before(rule.index);
+  // A rule that decides nothing is often covered by its first few candidates while hundreds follow; none after those can take any of its calls.
+  const candidates = from || limited ? all : all.slice(0, coveredAfter(view, rule.index, all, tick));
   for (const [k, j] of candidates.entries()) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
     const isSame = sameOutcome(policy.rules[j], rule);
@@ -386,6 +388,23 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
   }
   return parts;
 }
+
+/**
+ * A number of `before` (a rule's earlier candidates, in precedence order), taken from the first,
+ * that is proven to cover the rule's whole region, for a rule known to decide nothing: 8, 16, 32…
+ * first rules are tried with a short subtraction each, and all of them when none is proven.
+ */
+function coveredAfter(view: ModeView, i: number, before: readonly number[], tick: Tick): number {
+  const { model } = view;
+  const own = model.regions[i];
+  for (let n = PREFIX_START; n < before.length; n *= 2) {
+    const steps = model.stepsFor(own, before.slice(0, n).filter((e) => !view.silent.has(e)));
+    if (within(PREFIX_COMPARISONS, tick, (t) => remainder(own, steps, t))?.size === 0) return n;
+  }
+  return before.length;
+}
+const PREFIX_START = 8;
+const PREFIX_COMPARISONS = 1_000;
 
 /**
  * Some of the calls `both` (which lie in rule `other`'s region) that none of the rules `before`
