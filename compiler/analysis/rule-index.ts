@@ -85,16 +85,8 @@ export class RuleIndex {
     const out = new Set<number>();
     const t = classifyGlob(rule.tool.source);
     const addAll = (list: readonly number[] | undefined) => list?.forEach((j) => out.add(j));
-    if (t.kind === "exact") {
-      const name = t.text;
-      addAll(this.exact.get(name));
-      addAll(this.anyTool);
-      for (let n = 0; n <= name.length; n++) {
-        addAll(this.prefixes.get(name.slice(0, n)));
-        addAll(this.suffixes.get(name.slice(name.length - n)));
-      }
-      for (const j of this.otherGlobs) if (Str.has(Str.fromGlob(this.rules[j].tool.source), name)) out.add(j);
-    } else {
+    if (t.kind === "exact") addAll(this.rulesForName(t.text));
+    else {
       for (const j of this.globRules) if (globsMayIntersect(rule.tool.source, this.rules[j].tool.source, this.intersectCache)) out.add(j);
       for (const name of this.namesMatching(t, rule.tool.source)) addAll(this.exact.get(name));
     }

@@ -567,10 +567,9 @@ const preferenceIndexes = new WeakMap<readonly string[], PreferenceIndex>();
  * the preferred words with that prefix (or suffix), since no other can be in it.
  */
 function firstPreferred(set: StringSet, prefer: readonly string[]): string | undefined {
-  if (prefer.length < INDEXED_PREFERENCES) {
-    for (const p of prefer) if (has(set, p)) return p;
-    return undefined;
-  }
+  const words = wordsOf(set);
+  const shape = words ? undefined : anchoringShape(set);
+  if (prefer.length < INDEXED_PREFERENCES || (!words && !shape)) return prefer.find((p) => has(set, p));
   let index = preferenceIndexes.get(prefer);
   if (!index) {
     const entries = prefer.map((w, k) => [w, k] as const);
@@ -585,7 +584,6 @@ function firstPreferred(set: StringSet, prefer: readonly string[]): string | und
   const consider = (w: string, k: number) => {
     if ((best === undefined || k < best) && has(set, w)) best = k;
   };
-  const words = wordsOf(set);
   if (words) {
     for (const w of words) {
       const k = index.position.get(w);
@@ -593,14 +591,18 @@ function firstPreferred(set: StringSet, prefer: readonly string[]): string | und
     }
     return best === undefined ? undefined : prefer[best];
   }
-  const shape = set.parts.map((p) => p.glob).filter((g): g is GlobShape => g !== undefined && g.plain).sort((a, b) => Math.max(b.first.length, b.last.length) - Math.max(a.first.length, a.last.length))[0];
-  if (!shape || (shape.first === "" && shape.last === "")) {
-    for (const p of prefer) if (has(set, p)) return p;
-    return undefined;
-  }
-  const [sorted, literal] = shape.first.length >= shape.last.length ? [index.sorted, shape.first] : [index.sortedReversed, reverseText(shape.last)];
+  const { first, last } = shape!;
+  const [sorted, literal] = first.length >= last.length ? [index.sorted, first] : [index.sortedReversed, reverseText(last)];
   for (let at = lowerBound(sorted, literal); at < sorted.length && sorted[at][0].startsWith(literal); at++) consider(prefer[sorted[at][1]], sorted[at][1]);
   return best === undefined ? undefined : prefer[best];
+}
+
+/** The glob of literals and stars the set lies in with the longest leading or trailing literal, if any has one. */
+function anchoringShape(set: StringSet): GlobShape | undefined {
+  let best: GlobShape | undefined;
+  const reach = (g: GlobShape) => Math.max(g.first.length, g.last.length);
+  for (const p of set.parts) if (p.glob?.plain && reach(p.glob) > 0 && (!best || reach(p.glob) > reach(best))) best = p.glob;
+  return best;
 }
 
 const reverseText = (s: string) => s.split("").reverse().join("");
