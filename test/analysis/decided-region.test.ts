@@ -21,12 +21,15 @@ const cube = (tool: string, server: string): Cube => ({
 const contains = (c: Cube, tool: string, server: string) => (!c.tool || Str.has(c.tool, tool)) && (!c.server || Str.has(c.server, server));
 const noLimit = () => {};
 
+/** A region of one tool-and-server cube, and up to 8 such rules as steps. */
+const patternArb = fc.record({ tool: fc.constantFrom(...TOOL_PATTERNS), server: fc.constantFrom(...SERVER_PATTERNS) });
+const passArb = fc
+  .tuple(patternArb, fc.array(patternArb, { maxLength: 8 }))
+  .map(([own, rules]) => ({ region: [cube(own.tool, own.server)], steps: rules.map((r, index) => ({ index, region: [cube(r.tool, r.server)] })) }));
+
 test("what is left is what no step matches; each step takes what is left of its calls", () => {
-  const pattern = fc.record({ tool: fc.constantFrom(...TOOL_PATTERNS), server: fc.constantFrom(...SERVER_PATTERNS) });
   fc.assert(
-    fc.property(pattern, fc.array(pattern, { maxLength: 8 }), (own, rules) => {
-      const region = [cube(own.tool, own.server)];
-      const steps = rules.map((r, index) => ({ index, region: [cube(r.tool, r.server)] }));
+    fc.property(passArb, ({ region, steps }) => {
       const { left, taken } = passDown(region, steps, noLimit);
       for (const tool of TOOLS) {
         for (const server of SERVERS) {
@@ -53,11 +56,8 @@ test("what is left is what no step matches; each step takes what is left of its 
 });
 
 test("remainder, which takes pattern rules before named ones, leaves exactly the calls no step matches", () => {
-  const pattern = fc.record({ tool: fc.constantFrom(...TOOL_PATTERNS), server: fc.constantFrom(...SERVER_PATTERNS) });
   fc.assert(
-    fc.property(pattern, fc.array(pattern, { maxLength: 8 }), (own, rules) => {
-      const region = [cube(own.tool, own.server)];
-      const steps = rules.map((r, index) => ({ index, region: [cube(r.tool, r.server)] }));
+    fc.property(passArb, ({ region, steps }) => {
       const left = remainder(region, steps, noLimit).cubes();
       for (const tool of TOOLS) {
         for (const server of SERVERS) {
