@@ -56,6 +56,16 @@ const sameOutcome = (a: Outcome, b: Outcome) => a.approval === b.approval && a.r
 const outcomeText = (o: Outcome) => `${o.approval}, ${o.risk}`;
 const q = (r: Rule) => `\`${r.name}\``;
 
+/** Rules a message names one by one; past this many, the first few and how many more (the finding's `others` has them all). */
+export const MAX_NAMED_IN_MESSAGE = 4;
+
+/** The rules as a message names them, joined with `joiner` while every one is named. */
+function ruleList(rules: readonly Rule[], joiner: string): string {
+  if (rules.length <= MAX_NAMED_IN_MESSAGE) return rules.map(q).join(joiner);
+  const named = MAX_NAMED_IN_MESSAGE - 1;
+  return `${rules.slice(0, named).map(q).join(", ")} and ${rules.length - named} other rules`;
+}
+
 export function toToolCall(w: WitnessCall): ToolCall {
   return { server: w.server, tool: w.tool, ...(w.agent !== undefined ? { agent: w.agent } : {}), ...(w.args ? { args: w.args } : {}), ...(w.time ? { time: new Date(w.time) } : {}) };
 }
@@ -558,7 +568,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   if (!effective) {
     // Never decides: every call it matches is taken by the rules before it (possibly several together).
     const others = parts.map((p) => policy.rules[p.index]);
-    const names = others.map(q).join(others.length === 2 ? " and " : ", ");
+    const names = ruleList(others, others.length === 2 ? " and " : ", ");
     const together = others.length > 1 ? " together" : "";
     // A differing part counts as proof only with a confirmed witness, or when no opaque predicate is involved.
     const differing = parts
@@ -643,7 +653,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
     const { witness, confirmed } = decided ? { witness: decided.witness, confirmed: true } : model.witness(effective, decidesHere);
-    const names = [...others.map(q), ...(toDefaults ? ["the defaults"] : [])];
+    const names = [...(others.length > 0 ? [ruleList(others, " and ")] : []), ...(toDefaults ? ["the defaults"] : [])];
     findings.push({
       kind: "redundant",
       severity: "warning",

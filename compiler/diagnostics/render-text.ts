@@ -10,6 +10,15 @@ export interface TextRenderOptions {
   policyFiles?: readonly string[];
 }
 
+/**
+ * Notes (each with its code frame) and names on the "rules involved" line shown per diagnostic:
+ * a rule that a thousand-rule policy leaves without calls can be covered by hundreds of rules,
+ * which would bury every other finding. Past these, the first few and how many more; the JSON
+ * and SARIF output keep every one.
+ */
+export const MAX_NOTES_SHOWN = 6;
+export const MAX_RULES_NAMED = 10;
+
 const paint = (on: boolean, code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
 
 export function renderDiagnosticsText(
@@ -31,15 +40,24 @@ function renderOne(d: Diagnostic, sources: ReadonlyMap<string, SourceText>, opti
   out.push(`${location(d.span, sources)} - ${sev} ${gray(d.code)}: ${d.message}`);
   const frame = codeFrame(d.span, sources, d.severity === "error" ? red : yellow);
   if (frame) out.push(frame);
-  if (d.others && d.others.length > 0) out.push(`  ${cyan("rules involved")}: ${[...(d.rule !== undefined ? [d.rule] : []), ...d.others].join(", ")}`);
+  if (d.others && d.others.length > 0) out.push(`  ${cyan("rules involved")}: ${shortList([...(d.rule !== undefined ? [d.rule] : []), ...d.others], MAX_RULES_NAMED)}`);
   if (d.witness) out.push(`  ${cyan("example call")}: aegisc explain ${(options.policyFiles ?? [d.span.file]).map(quoteShell).join(" ")} ${witnessArguments(d.witness)}`);
   if (d.hint) out.push(`  ${cyan("hint")}: ${d.hint}`);
-  for (const note of d.notes ?? []) {
+  const notes = d.notes ?? [];
+  const shown = notes.length > MAX_NOTES_SHOWN ? MAX_NOTES_SHOWN - 1 : notes.length;
+  for (const note of notes.slice(0, shown)) {
     out.push(`  ${location(note.span, sources)} - note: ${note.message}`);
     const noteFrame = codeFrame(note.span, sources, cyan);
     if (noteFrame) out.push(noteFrame);
   }
+  if (shown < notes.length) out.push(`  … and ${notes.length - shown} more notes (--format json lists every one)`);
   return out.join("\n") + "\n";
+}
+
+/** The first names and how many more, when there are more than `max`. */
+function shortList(names: readonly string[], max: number): string {
+  if (names.length <= max) return names.join(", ");
+  return `${names.slice(0, max - 1).join(", ")} and ${names.length - (max - 1)} more`;
 }
 
 export function location(span: Span, sources: ReadonlyMap<string, SourceText>): string {

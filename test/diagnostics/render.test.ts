@@ -5,7 +5,7 @@ import { Diagnostics } from "../../compiler/diagnostics/catalog.ts";
 import { DiagnosticBag } from "../../compiler/diagnostics/diagnostic.ts";
 import { diagnosticsToJson, renderDiagnosticsJson } from "../../compiler/diagnostics/render-json.ts";
 import { renderDiagnosticsSarif } from "../../compiler/diagnostics/render-sarif.ts";
-import { codeFrame, quoteShell, renderDiagnosticsText, witnessArguments } from "../../compiler/diagnostics/render-text.ts";
+import { codeFrame, MAX_NOTES_SHOWN, MAX_RULES_NAMED, quoteShell, renderDiagnosticsText, witnessArguments } from "../../compiler/diagnostics/render-text.ts";
 import type { SourceText } from "../../compiler/diagnostics/source.ts";
 import { summarize, summaryLine } from "../../compiler/diagnostics/summary.ts";
 import { span } from "../../compiler/ir/span.ts";
@@ -43,6 +43,41 @@ test("text: location, code frame, rules involved, pasteable example call, notes"
       "",
     ].join("\n"),
   );
+});
+
+/** A finding with `count` other rules, each with a note at `wide`. */
+function findingWithOthers(count: number) {
+  const bag = new DiagnosticBag();
+  const others = Array.from({ length: count }, (_, k) => `cover_${k + 1}`);
+  bag.add(Diagnostics.duplicateRuleName, "Rule `narrow` can never decide.", at("narrow"), {
+    rule: "narrow",
+    others,
+    notes: others.map((name) => ({ message: `\`${name}\` covers part of it`, span: at("wide") })),
+  });
+  return bag.items;
+}
+
+test("text: a finding with many other rules shows the first notes and names, and counts the rest; JSON keeps them all", () => {
+  const many = 40;
+  const out = renderDiagnosticsText(findingWithOthers(many), sources);
+  const notes = out.split("\n").filter((line) => line.includes(" - note: "));
+  assert.equal(
+    notes.map((line) => line.replace(/^.* - note: /, "")),
+    Array.from({ length: MAX_NOTES_SHOWN - 1 }, (_, k) => `\`cover_${k + 1}\` covers part of it`),
+  );
+  assert.match(out, `\n  … and ${many - (MAX_NOTES_SHOWN - 1)} more notes (--format json lists every one)\n`);
+  const named = ["narrow", ...Array.from({ length: MAX_RULES_NAMED - 2 }, (_, k) => `cover_${k + 1}`)];
+  assert.match(out, `\n  rules involved: ${named.join(", ")} and ${many + 1 - (MAX_RULES_NAMED - 1)} more\n`);
+  const json = diagnosticsToJson(findingWithOthers(many), sources, summarize(findingWithOthers(many), 1, 2));
+  assert.is(json.findings[0].others?.length, many);
+  assert.is(json.findings[0].notes?.length, many);
+});
+
+test("text: up to the caps, every note and name is shown", () => {
+  const out = renderDiagnosticsText(findingWithOthers(MAX_NOTES_SHOWN), sources);
+  assert.is(out.split("\n").filter((line) => line.includes(" - note: ")).length, MAX_NOTES_SHOWN);
+  assert.not.match(out, "more notes");
+  assert.match(out, `rules involved: narrow, ${Array.from({ length: MAX_NOTES_SHOWN }, (_, k) => `cover_${k + 1}`).join(", ")}\n`);
 });
 
 test("text: color wraps severity and underline only when asked", () => {

@@ -1,0 +1,57 @@
+// A rule covered by many rules together: the message names the first few and counts the rest, while the finding keeps every covering rule.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { analyzePolicy, MAX_NAMED_IN_MESSAGE } from "../../compiler/analysis/analyze.ts";
+import { compileSources } from "../../compiler/pipeline.ts";
+
+/** `days` rules on one weekday each, then a rule on every day that they leave without calls. */
+function weekdayCover(days: number, approval = "block", risk = "high") {
+  const perDay = Array.from({ length: days }, (_, k) => `  - name: day_${k + 1}\n    match: { type: "write_file" }\n    conditions: { weekdays: [${k + 1}] }\n    risk_level: ${risk}\n    approval: ${approval}\n`).join("");
+  // Fewer than 7 days: the rest share one rule, so that the daily ones still cover the last rule only together.
+  const rest = days < 7 ? `  - name: other_days\n    match: { type: "write_file" }\n    conditions: { weekdays: [${Array.from({ length: 7 - days }, (_, k) => days + k + 1).join(", ")}] }\n    risk_level: ${risk}\n    approval: ${approval}\n` : "";
+  const yaml = `version: "1"\ncombine: first-match\ndefaults: { risk_level: low, approval: auto }\nrules:\n${perDay}${rest}  - name: any_day\n    match: { type: "write_file" }\n    risk_level: low\n    approval: auto\n`;
+  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
+  const finding = analyzePolicy(policy).find((f) => f.rule.name === "any_day" && (f.kind === "shadowed" || f.kind === "unreachable"));
+  assert.ok(finding, "the last rule is reported as never deciding");
+  return finding!;
+}
+
+test("seven covering rules: three are named, four counted, and all seven are in the finding", () => {
+  const finding = weekdayCover(7);
+  assert.is(finding.kind, "shadowed");
+  assert.equal(
+    finding.others.map((r) => r.name),
+    ["day_1", "day_2", "day_3", "day_4", "day_5", "day_6", "day_7"],
+  );
+  assert.match(finding.message, /never decides: `day_1`, `day_2`, `day_3` and 4 other rules cover it together, and `day_1` decides differently/);
+  assert.not.match(finding.message, /day_4/);
+});
+
+test(`up to ${MAX_NAMED_IN_MESSAGE} covering rules are all named`, () => {
+  const finding = weekdayCover(3);
+  assert.equal(
+    finding.others.map((r) => r.name),
+    ["day_1", "day_2", "day_3", "other_days"],
+  );
+  assert.match(finding.message, /never decides: `day_1`, `day_2`, `day_3`, `other_days` cover it together/);
+});
+
+test("the same cap when the covering rules decide the same", () => {
+  const finding = weekdayCover(7, "auto", "low");
+  assert.is(finding.kind, "unreachable");
+  assert.is(finding.others.length, 7);
+  assert.match(finding.message, /never decides: `day_1`, `day_2`, `day_3` and 4 other rules cover it together with the same outcome/);
+});
+
+test("the same cap for the rules that would decide a redundant rule's calls", () => {
+  const perDay = Array.from({ length: 7 }, (_, k) => `  - name: day_${k + 1}\n    match: { type: "write_file" }\n    conditions: { weekdays: [${k + 1}] }\n    risk_level: low\n    approval: auto\n`).join("");
+  const yaml = `version: "1"\ncombine: first-match\ndefaults: { risk_level: high, approval: block }\nrules:\n  - name: any_day\n    match: { type: "write_file" }\n    risk_level: low\n    approval: auto\n${perDay}`;
+  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
+  const finding = analyzePolicy(policy).find((f) => f.rule.name === "any_day" && f.kind === "redundant");
+  assert.ok(finding);
+  assert.is(finding!.others.length, 7);
+  assert.match(finding!.message, /without it, `day_1`, `day_2`, `day_3` and 4 other rules would decide its calls the same way/);
+});
+
+test.run();
