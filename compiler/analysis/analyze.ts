@@ -318,6 +318,16 @@ class ModeView {
   }
   private readonly decided = new Map<number, PieceSet | RegionTooLarge>();
 
+  /** decidedCalls(i) when working it out takes at most `limit` steps, else undefined (and not remembered: a larger limit may finish it). */
+  decidedCallsWithin(i: number, limit: number): PieceSet | undefined {
+    if (this.passEveryRule || this.decided.has(i)) return this.decidedCalls(i);
+    const before = this.before(i).filter((j) => !this.silent.has(j));
+    const tick = new Budget(this.total).tick;
+    const found = within(limit, tick, (t) => remainder(this.model.regions[i], this.model.steps(before), t));
+    if (found) this.decided.set(i, found);
+    return found;
+  }
+
   /** A question about rule i, answered once; one too costly to answer throws the same RegionTooLarge every time. */
   private remembered<T>(answers: Map<number, T | RegionTooLarge>, i: number, answer: (tick: Tick) => T): T {
     let known = answers.get(i);
@@ -692,10 +702,13 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   const before = view.before(i).filter((e) => !view.silent.has(e));
   // Calls that are a few pieces pass down the later rules at once, cheaper than asking each of
   // them (thousands, for a broad rule of a large policy); many pieces would multiply on the way.
+  // Working out those pieces is given up once it costs more than asking each later rule would
+  // start with: for a rule on any tool, with hundreds of rules before it, it cost 100,000 steps
+  // and more, most of the work limit of a 1,000-rule policy, only to find too many pieces.
   const own = model.regions[i];
   let decided: PieceSet | undefined;
   try {
-    decided = view.decidedCalls(i);
+    decided = view.decidedCallsWithin(i, DECIDED_STEPS_PER_LATER_RULE * view.after(i).length);
   } catch (e) {
     if (!(e instanceof RegionTooLarge)) throw e;
   }
@@ -713,6 +726,9 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   const toDefaults = remainder(own, model.stepsFor(own, [...before, ...after]), budget.tick).size > 0;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
 }
+
+/** Steps the calls a rule decides may take to work out, per later rule, before its removal effect asks each later rule instead: two example calls' worth. */
+const DECIDED_STEPS_PER_LATER_RULE = 2 * CALL_STEPS;
 
 /** Decided calls of at most this many pieces are passed down the later rules at once. */
 const FEW_PIECES = 64;
