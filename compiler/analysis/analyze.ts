@@ -412,19 +412,20 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
 /**
  * A number of `before` (a rule's earlier candidates, in precedence order), taken from the first,
  * that is proven to cover the rule's whole region, for a rule known to decide nothing: 8, 16, 32…
- * first rules are tried with a short subtraction each, and all of them when none is proven.
+ * first rules are tried with a quick subtraction each, and all of them when none is proven. A
+ * proof that needs a long subtraction saves fewer questions than it costs: with 1,000 steps a
+ * try, these tries were a quarter of the work on a 1,000-rule policy.
  */
 function coveredAfter(view: ModeView, i: number, before: readonly number[], tick: Tick): number {
   const { model } = view;
   const own = model.regions[i];
   for (let n = PREFIX_START; n < before.length; n *= 2) {
     const steps = model.stepsFor(own, before.slice(0, n).filter((e) => !view.silent.has(e)));
-    if (within(PREFIX_COMPARISONS, tick, (t) => remainder(own, steps, t))?.size === 0) return n;
+    if (within(QUICK_COMPARISONS, tick, (t) => remainder(own, steps, t))?.size === 0) return n;
   }
   return before.length;
 }
 const PREFIX_START = 8;
-const PREFIX_COMPARISONS = 1_000;
 
 /**
  * Some of the calls `both` (which lie in rule `other`'s region) that none of the rules `before`
