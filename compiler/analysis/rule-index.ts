@@ -1,22 +1,28 @@
 // Which rules can share a call with a rule: indexes on literal tool names, glob prefixes/suffixes and servers, so large policies are not analysed pairwise.
 
 import type { Rule } from "../ir/types.ts";
-import { classifyGlob, type GlobTest } from "../semantics/glob.ts";
+import { classifyGlob, parseGlob, type GlobTest } from "../semantics/glob.ts";
 import * as Str from "./string-set.ts";
 
 /** Whether two globs can match a common string: cheap shape tests first, automata only when needed. */
-export function globsMayIntersect(a: string, b: string, cache: Map<string, boolean>): boolean {
+export function globsMayIntersect(a: string, b: string, cache: GlobPairCache): boolean {
   if (a === b || a === "*" || b === "*") return true;
-  const key = a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
-  let hit = cache.get(key);
+  const [first, second] = a < b ? [a, b] : [b, a];
+  // Keyed by one pattern, then the other: no key string is built per question (millions, at 10,000 rules).
+  let inner = cache.get(first);
+  if (!inner) cache.set(first, (inner = new Map()));
+  let hit = inner.get(second);
   if (hit === undefined) {
     const x = Str.fromGlob(a);
     const y = Str.fromGlob(b);
     hit = quickIntersect(classifyGlob(a), classifyGlob(b)) ?? Str.globShapesMeet(x, y) ?? !Str.isEmpty(Str.and(x, y));
-    cache.set(key, hit);
+    inner.set(second, hit);
   }
   return hit;
 }
+
+/** Answers of globsMayIntersect, by the smaller pattern and then the larger. */
+export type GlobPairCache = Map<string, Map<string, boolean>>;
 
 function quickIntersect(x: GlobTest, y: GlobTest): boolean | undefined {
   if (x.kind === "exact" && y.kind === "exact") return x.text === y.text;
@@ -39,7 +45,7 @@ export class RuleIndex {
   private readonly globRules: number[] = [];
   private readonly sortedNames: string[];
   private readonly sortedReversed: string[];
-  private readonly intersectCache = new Map<string, boolean>();
+  private readonly intersectCache: GlobPairCache = new Map();
 
   constructor(private readonly rules: readonly Rule[]) {
     const push = (m: Map<string, number[]>, k: string, i: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(i);
@@ -68,7 +74,11 @@ export class RuleIndex {
         for (const j of this.suffixes.get(name.slice(name.length - n)) ?? []) found.add(j);
       }
       this.otherSets ??= this.otherGlobs.map((j) => Str.fromGlob(this.rules[j].tool.source));
-      for (const [k, j] of this.otherGlobs.entries()) if (Str.has(this.otherSets[k], name)) found.add(j);
+      this.otherLiterals ??= this.otherGlobs.map((j) => longestLiteral(this.rules[j].tool.source));
+      for (const [k, j] of this.otherGlobs.entries()) {
+        // A name without the glob's longest literal run cannot match it: most are ruled out by that substring test alone.
+        if (name.includes(this.otherLiterals[k]) && Str.has(this.otherSets[k], name)) found.add(j);
+      }
       // Witness checks bring names no rule mentions; a few thousand answers are kept at once.
       if (this.byName.size >= MAX_NAMES_KEPT) this.byName.clear();
       this.byName.set(name, (out = [...found].sort((a, b) => a - b)));
@@ -78,6 +88,8 @@ export class RuleIndex {
   private readonly byName = new Map<string, number[]>();
   /** The string sets of `otherGlobs`, in the same order. */
   private otherSets?: Str.StringSet[];
+  /** The longest literal run of each of `otherGlobs` ("" when it has none), in the same order. */
+  private otherLiterals?: string[];
 
   /** Rules other than `i` whose tool and server patterns can both match a call that rule i matches. */
   candidates(i: number): number[] {
@@ -102,6 +114,13 @@ export class RuleIndex {
     const glob = Str.fromGlob(pattern);
     return this.sortedNames.filter((n) => Str.has(glob, n));
   }
+}
+
+/** The longest run of literal characters in a glob, which every string it matches contains. */
+function longestLiteral(pattern: string): string {
+  let longest = "";
+  for (const token of parseGlob(pattern)) if (token.t === "lit" && token.s.length > longest.length) longest = token.s;
+  return longest;
 }
 
 function reverse(s: string): string {
