@@ -523,7 +523,8 @@ function exhaustedFinding(rule: Rule, combine: Combine, left: number, modesUncom
 }
 
 /** A rule whose question went past a limit: its share of the work limit (which can be raised), or the size of a region. */
-function incompleteFinding(rule: Rule, combine: Combine, cause: RegionTooLarge): Finding {
+/** `unsettled`: the one question left open, when the rule's other findings are complete. */
+function incompleteFinding(rule: Rule, combine: Combine, cause: RegionTooLarge, unsettled?: string): Finding {
   const work = cause instanceof QuestionTooLong;
   return {
     kind: "incomplete",
@@ -532,7 +533,9 @@ function incompleteFinding(rule: Rule, combine: Combine, cause: RegionTooLarge):
     others: [],
     certainty: "possible",
     combine,
-    message: `The analysis of ${q(rule)} stopped at its ${work ? "work" : "size"} limit; its findings may be missing.`,
+    message: unsettled
+      ? `The analysis of ${q(rule)} stopped at its ${work ? "work" : "size"} limit before it settled ${unsettled}; its other findings are complete.`
+      : `The analysis of ${q(rule)} stopped at its ${work ? "work" : "size"} limit; its findings may be missing.`,
     ...(work ? { hint: RAISE_LIMIT } : {}),
   };
 }
@@ -659,7 +662,14 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   let takers: number[] = [];
   let toDefaults = false;
   if (!changes) {
-    ({ changes, takers, toDefaults } = removalEffect(view, rule, budget));
+    try {
+      ({ changes, takers, toDefaults } = removalEffect(view, rule, budget));
+    } catch (e) {
+      if (!(e instanceof RegionTooLarge)) throw e;
+      // The findings so far stand; only whether the rule is redundant is left open.
+      findings.push(incompleteFinding(rule, combine, e, "whether removing it would change any decision"));
+      return findings;
+    }
   }
   if (!changes) {
     const others = takers.map((t) => policy.rules[t]);
