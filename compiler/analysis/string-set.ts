@@ -541,12 +541,24 @@ const NICE = toWord("abcdefghijklmnopqrstuvwxyz0123456789_-./ABCDEFGHIJKLMNOPQRS
 export function witness(set: StringSet, prefer: readonly string[] = []): string | undefined {
   const preferred = firstPreferred(set, prefer);
   if (preferred !== undefined) return preferred;
-  // A set of many parts (deep in a cube subtraction) is too costly to build as one automaton; a candidate word is readable enough.
-  if (set.parts.length > MAX_KEPT_PRODUCT_PARTS) {
+  // A conjunction is tried on candidate words (each checked for membership) before its product
+  // automaton is built: two globs' product cost about 0.2 ms, most of what checking an example
+  // call cost in a 1,000-rule analysis, and a set of many parts is too costly to build at all.
+  if (set.parts.length > 1) {
     const found = candidateMember(set);
-    if (found !== undefined) return found;
+    if (found !== undefined) return readableEnd(set, found);
   }
   return langWitness(materialize(set));
+}
+
+/** A word of the set that ends in a separator, with a letter after it when the set allows one (`prod-a`, not `prod-`), as shortestWord reads. */
+function readableEnd(set: StringSet, word: string): string {
+  if (!/[_\-./:]$/.test(word)) return word;
+  for (const c of NICE.slice(0, 26)) {
+    const longer = word + String.fromCodePoint(c);
+    if (has(set, longer)) return longer;
+  }
+  return word;
 }
 
 /** Past this many preferred words, they are looked up through an index rather than each tested. */
