@@ -28,7 +28,8 @@ export interface Cube {
 
 export type Region = readonly Cube[];
 
-export const UNIVERSE: Cube = { params: new Map(), atoms: new Map() };
+/** Every call; its fields in the order intersect gives them, so that cubes made from it share one shape. */
+export const UNIVERSE: Cube = { tool: undefined, server: undefined, agent: undefined, params: new Map(), minute: undefined, weekday: undefined, atoms: new Map() };
 
 type StringDim = "tool" | "server" | "agent";
 const STRING_DIMS: readonly StringDim[] = ["tool", "server", "agent"];
@@ -59,9 +60,9 @@ export function intersect(a: Cube, b: Cube): Cube | undefined {
     }
     params = merged;
   }
-  const out: { -readonly [K in keyof Cube]: Cube[K] } = { params, atoms: b.atoms.size > 0 ? new Map([...a.atoms, ...b.atoms]) : a.atoms };
-  if (minute) out.minute = minute;
-  if (weekday !== undefined) out.weekday = weekday;
+  let tool: Str.StringSet | undefined;
+  let server: Str.StringSet | undefined;
+  let agent: Str.StringSet | undefined;
   // Finite string sets (exact names) before automata: dimensions by cost, ties in STRING_DIMS
   // order, without allocating (this runs millions of times in a large policy's analysis).
   for (let cost = 0; cost <= MAX_STRING_COST; cost++) {
@@ -72,11 +73,23 @@ export function intersect(a: Cube, b: Cube): Cube | undefined {
       const v = x && y ? Str.and(x, y) : (x ?? y);
       if (v) {
         if (Str.isEmpty(v)) return undefined;
-        out[d] = v;
+        if (d === "tool") tool = v;
+        else if (d === "server") server = v;
+        else agent = v;
       }
     }
   }
-  return out;
+  // Every field, in one order: cubes of one shape keep V8's property accesses monomorphic
+  // wherever cubes are read (fields set in a varying order made a dozen shapes).
+  return {
+    tool,
+    server,
+    agent,
+    params,
+    minute,
+    weekday,
+    atoms: b.atoms.size > 0 ? new Map([...a.atoms, ...b.atoms]) : a.atoms,
+  };
 }
 
 const MAX_STRING_COST = 2;
