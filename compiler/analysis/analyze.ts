@@ -313,19 +313,21 @@ class ModeView {
    */
   decidedCalls(i: number): PieceSet {
     if (this.passEveryRule) return this.pass(i).left;
-    const before = this.before(i).filter((j) => !this.silent.has(j));
-    return this.remembered(this.decided, i, (tick) => remainder(this.model.regions[i], this.model.steps(before), tick));
+    return this.remembered(this.decided, i, (tick) => this.subtractBefore(i, tick));
   }
   private readonly decided = new Map<number, PieceSet | RegionTooLarge>();
 
   /** decidedCalls(i) when working it out takes at most `limit` steps, else undefined (and not remembered: a larger limit may finish it). */
   decidedCallsWithin(i: number, limit: number): PieceSet | undefined {
     if (this.passEveryRule || this.decided.has(i)) return this.decidedCalls(i);
-    const before = this.before(i).filter((j) => !this.silent.has(j));
-    const tick = new Budget(this.total).tick;
-    const found = within(limit, tick, (t) => remainder(this.model.regions[i], this.model.steps(before), t));
+    const found = within(limit, new Budget(this.total).tick, (tick) => this.subtractBefore(i, tick));
     if (found) this.decided.set(i, found);
     return found;
+  }
+
+  private subtractBefore(i: number, tick: Tick): PieceSet {
+    const before = this.before(i).filter((j) => !this.silent.has(j));
+    return remainder(this.model.regions[i], this.model.steps(before), tick);
   }
 
   /** A question about rule i, answered once; one too costly to answer throws the same RegionTooLarge every time. */
@@ -434,8 +436,9 @@ const PREFIX_START = 8;
  * answer is none (one earlier rule often covers them all), then readable witnesses of the pieces
  * that short subtraction had left when it stopped (calls left often lie where several globs
  * meet, as `a_search_commentsearch_issue_x` does, which no random call finds), then random calls;
- * only what is left pays for the whole subtraction, in the order that keeps pieces few. `near`: the rules that can share a call with the rule whose region holds `both`, when they
- * are known already (only they can match calls of `both`); working them out for a rule not yet
+ * only what is left pays for the whole subtraction, in the order that keeps pieces few.
+ * `near`: the rules that can share a call with the rule whose region holds `both`, when they are
+ * known already (only they can match calls of `both`); working them out for a rule not yet
  * analysed would cost more, in a policy of thousands of rules, than the comparisons it saves.
  */
 function unclaimed(model: PolicyModel, both: Region, before: readonly number[], check: (call: ToolCall) => boolean, tick: Tick, near?: ReadonlySet<number>): { cube: Cube; call?: ConcreteCall } | undefined {
@@ -522,8 +525,10 @@ function exhaustedFinding(rule: Rule, combine: Combine, left: number, modesUncom
   return { ...incompleteFinding(rule, combine, new QuestionTooLong()), message };
 }
 
-/** A rule whose question went past a limit: its share of the work limit (which can be raised), or the size of a region. */
-/** `unsettled`: the one question left open, when the rule's other findings are complete. */
+/**
+ * A rule whose question went past a limit: its share of the work limit (which can be raised), or
+ * the size of a region. `unsettled`: the one question left open, when its other findings stand.
+ */
 function incompleteFinding(rule: Rule, combine: Combine, cause: RegionTooLarge, unsettled?: string): Finding {
   const work = cause instanceof QuestionTooLong;
   return {
@@ -717,14 +722,14 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   // start with: for a rule on any tool, with hundreds of rules before it, it cost 100,000 steps
   // and more, most of the work limit of a 1,000-rule policy, only to find too many pieces.
   const own = model.regions[i];
+  const after = view.after(i);
   let decided: PieceSet | undefined;
   try {
-    decided = view.decidedCallsWithin(i, DECIDED_STEPS_PER_LATER_RULE * view.after(i).length);
+    decided = view.decidedCallsWithin(i, DECIDED_STEPS_PER_LATER_RULE * after.length);
   } catch (e) {
     if (!(e instanceof RegionTooLarge)) throw e;
   }
   if (decided && decided.size <= FEW_PIECES) return removalEffectByPass(view, rule, decided, budget);
-  const after = view.after(i);
   const takers: number[] = [];
   for (const [k, s] of after.entries()) {
     const both = andRegions(model.regions[i], model.regions[s]);

@@ -61,7 +61,7 @@ export class RuleIndex {
       }
     }
     this.sortedNames = [...this.exact.keys()].sort();
-    this.sortedReversed = [...this.exact.keys()].map(reverse).sort();
+    this.sortedReversed = [...this.exact.keys()].map(Str.reverseText).sort();
   }
 
   /** The rules whose tool pattern matches `name`, in file order. */
@@ -110,7 +110,7 @@ export class RuleIndex {
   private namesMatching(t: GlobTest, pattern: string): string[] {
     if (t.kind === "any") return this.sortedNames;
     if (t.kind === "prefix") return range(this.sortedNames, t.prefix);
-    if (t.kind === "suffix") return range(this.sortedReversed, reverse(t.suffix)).map(reverse);
+    if (t.kind === "suffix") return range(this.sortedReversed, Str.reverseText(t.suffix)).map(Str.reverseText);
     const glob = Str.fromGlob(pattern);
     return this.sortedNames.filter((n) => Str.has(glob, n));
   }
@@ -123,20 +123,9 @@ function longestLiteral(pattern: string): string {
   return longest;
 }
 
-function reverse(s: string): string {
-  return Array.from(s).reverse().join("");
-}
-
 /** The sorted names that start with `prefix`, by binary search. */
 function range(sorted: readonly string[], prefix: string): string[] {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < prefix) lo = mid + 1;
-    else hi = mid;
-  }
   const out: string[] = [];
-  for (let k = lo; k < sorted.length && sorted[k].startsWith(prefix); k++) out.push(sorted[k]);
+  for (let k = Str.lowerBound(sorted, prefix, (name) => name); k < sorted.length && sorted[k].startsWith(prefix); k++) out.push(sorted[k]);
   return out;
 }

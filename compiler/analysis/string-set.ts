@@ -605,7 +605,7 @@ function firstPreferred(set: StringSet, prefer: readonly string[]): string | und
   }
   const { first, last } = shape!;
   const [sorted, literal] = first.length >= last.length ? [index.sorted, first] : [index.sortedReversed, reverseText(last)];
-  for (let at = lowerBound(sorted, literal); at < sorted.length && sorted[at][0].startsWith(literal); at++) consider(prefer[sorted[at][1]], sorted[at][1]);
+  for (let at = lowerBound(sorted, literal, ([w]) => w); at < sorted.length && sorted[at][0].startsWith(literal); at++) consider(prefer[sorted[at][1]], sorted[at][1]);
   return best === undefined ? undefined : prefer[best];
 }
 
@@ -617,15 +617,18 @@ function anchoringShape(set: StringSet): GlobShape | undefined {
   return best;
 }
 
-const reverseText = (s: string) => s.split("").reverse().join("");
+/** The text reversed by code points: the rule index and preferred-word lookups match suffixes as prefixes of it. */
+export function reverseText(s: string): string {
+  return Array.from(s).reverse().join("");
+}
 
-/** The first entry whose word is not less than `word`. */
-function lowerBound(sorted: readonly (readonly [string, number])[], word: string): number {
+/** The first position in `sorted` (ascending by `key`) whose key is not less than `word`. */
+export function lowerBound<T>(sorted: readonly T[], word: string, key: (item: T) => string): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (sorted[mid][0] < word) lo = mid + 1;
+    if (key(sorted[mid]) < word) lo = mid + 1;
     else hi = mid;
   }
   return lo;
