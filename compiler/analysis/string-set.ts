@@ -41,12 +41,17 @@ interface Lang {
   disjoint?: Map<number, boolean>;
   /** For a glob of literals and stars: its leading and trailing literals and those between, in order. */
   glob?: GlobShape;
+  /** For any glob with a leading or trailing literal: those literals (`postgres_[rw]*` starts with `postgres_`). */
+  anchors?: Anchors;
 }
 
-interface GlobShape {
+interface Anchors {
   readonly first: string;
-  readonly inner: readonly string[];
   readonly last: string;
+}
+
+interface GlobShape extends Anchors {
+  readonly inner: readonly string[];
   /** No literal holds a surrogate, so matching UTF-16 text agrees with the automaton's code points. */
   readonly plain: boolean;
 }
@@ -244,12 +249,16 @@ export function fromGlob(pattern: string): StringSet {
   else if (tokens.length === 1 && tokens[0].t === "star") set = ALL_STRINGS;
   else {
     set = fromRegexSource(tokens.map(tokenSource).join(""), "su");
+    const edge = (t: GlobToken) => (t.t === "lit" ? t.s : "");
+    const anchors = { first: edge(tokens[0]), last: tokens.length > 1 ? edge(tokens[tokens.length - 1]) : "" };
+    if (set.parts.length === 1 && (anchors.first !== "" || anchors.last !== "")) set.parts[0].anchors = anchors;
     if (tokens.every((t) => t.t === "lit" || t.t === "star") && set.parts.length === 1) {
       const lits = tokens.map((t) => (t.t === "lit" ? t.s : undefined));
       const first = lits[0] ?? "";
       const last = lits.length > 1 ? (lits[lits.length - 1] ?? "") : "";
       const inner = lits.slice(lits[0] === undefined ? 0 : 1, lits.length > 1 && lits[lits.length - 1] !== undefined ? -1 : undefined).filter((x): x is string => x !== undefined);
       set.parts[0].glob = { first, inner, last, plain: !/[\uD800-\uDFFF]/.test(first + inner.join("") + last) };
+      set.parts[0].anchors = set.parts[0].glob;
     }
   }
   globCache.set(pattern, set);
@@ -324,16 +333,17 @@ export function and(a: StringSet, b: StringSet): StringSet {
 
 /**
  * Drops the complements of globs that cannot meet a glob the set requires: `*_file` and
- * not `*_issue` is `*_file`. A piece of a long pass gets one complement per pattern rule
- * before it, and most of those rules name other prefixes or suffixes; kept, they would make
- * every membership test and every emptiness search of the piece walk them all.
+ * not `*_issue` is `*_file`, `postgres_[rw]*` and not `redis_[rw]*` is `postgres_[rw]*`. A
+ * piece of a long pass gets one complement per pattern rule before it, and most of those rules
+ * name other prefixes or suffixes; kept, they would make every membership test and every
+ * emptiness search of the piece walk them all (a product of thirty automata cost 30-200 ms).
  */
 function withoutIdleComplements(parts: Lang[]): Lang[] {
-  const required = parts.filter((p) => p.glob);
+  const required = parts.filter((p) => p.anchors);
   if (required.length === 0) return parts;
   const kept = parts.filter((q) => {
-    const excluded = q.complement?.glob;
-    return !excluded || !required.some((p) => shapesDisjoint(p.glob!, excluded));
+    const excluded = q.complement?.anchors;
+    return !excluded || !required.some((p) => shapesDisjoint(p.anchors!, excluded));
   });
   return kept.length === parts.length ? parts : kept;
 }
@@ -349,8 +359,8 @@ export function globShapesMeet(a: StringSet, b: StringSet): boolean | undefined 
   return x && y ? !shapesDisjoint(x, y) : undefined;
 }
 
-/** Whether two globs of literals and stars share no string: their leading or their trailing literals conflict. */
-function shapesDisjoint(a: GlobShape, b: GlobShape): boolean {
+/** Whether two globs share no string because their leading or their trailing literals conflict. */
+function shapesDisjoint(a: Anchors, b: Anchors): boolean {
   return (!a.first.startsWith(b.first) && !b.first.startsWith(a.first)) || (!a.last.endsWith(b.last) && !b.last.endsWith(a.last));
 }
 

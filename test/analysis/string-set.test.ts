@@ -141,6 +141,17 @@ test("a complement of a glob that cannot meet a required glob is dropped, and on
   assert.is(Str.and(Str.fromGlob("github_*"), Str.not(Str.fromGlob("slack_*"))).parts.length, 1);
 });
 
+test("globs with sets or `?` are dropped by their leading and trailing literals too", () => {
+  const postgres = Str.fromGlob("postgres_[rw]*");
+  const withoutRedis = Str.and(postgres, Str.not(Str.fromGlob("redis_[rw]*")));
+  assert.is(withoutRedis.parts.length, 1, "`redis_[rw]*` shares no name with `postgres_[rw]*`");
+  assert.is(Str.and(postgres, Str.not(Str.fromGlob("*_fil?"))).parts.length, 2, "`*_fil?` has no trailing literal, so it may meet");
+  assert.is(Str.and(Str.fromGlob("*_[rw]?_file"), Str.not(Str.fromGlob("*_issue"))).parts.length, 1, "`_file` and `_issue` conflict at the end");
+  const kept = Str.and(postgres, Str.not(Str.fromGlob("postgres_r?ad*")));
+  assert.is(kept.parts.length, 2, "`postgres_r?ad*` meets `postgres_[rw]*`");
+  assert.ok(Str.has(kept, "postgres_write") && !Str.has(kept, "postgres_read"));
+});
+
 test("membership in globs of literals and stars (tested on the text) and in their complements agrees with glob matching", () => {
   const shapedArb = fc.array(fc.constantFrom("a", "b", "_", "ab", "*"), { minLength: 2, maxLength: 7 }).map((cs) => cs.join("")).filter((g) => g.includes("*") && g !== "*".repeat(g.length));
   const words = ALL_SHORT_WORDS.concat(["abab", "ab_ab", "aabb", "ba_ab", "_abab_", "abbab"]);
