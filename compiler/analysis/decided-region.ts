@@ -115,7 +115,7 @@ export class PieceSet {
         const both = intersect(list[i], c);
         if (!both) continue;
         taken ??= both;
-        replaced.push(...subtract(list[i], c));
+        replaced.push(...subtract(list[i], c, both));
         list[i] = list[list.length - 1];
         list.pop();
         this.count--;

@@ -530,6 +530,22 @@ function spell(ws: readonly { ranges: readonly { min: number; max: number }[] }[
   return words;
 }
 
+/**
+ * Whether `inner` (undefined: every string) is known to lie inside `outer` without any
+ * emptiness search: the same set, words all in it, or every part of `outer` among its own.
+ * False means only "not known".
+ */
+export function surelyWithin(inner: StringSet | undefined, outer: StringSet): boolean {
+  if (inner === outer || outer.parts.length === 0) return true;
+  if (!inner) return false;
+  const words = wordsOf(inner);
+  if (words) {
+    for (const w of words) if (!has(outer, w)) return false;
+    return true;
+  }
+  return outer.parts.every((p) => inner.parts.includes(p));
+}
+
 export function isSubset(a: StringSet, b: StringSet): boolean {
   return isEmpty(and(a, not(b)));
 }
