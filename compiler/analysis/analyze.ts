@@ -3,7 +3,7 @@
 import { decideAmong, precedenceOrder, ruleMatchesCall, type Decision, type ToolCall } from "../interpret.ts";
 import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
-import { passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
+import { firstLeft, passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
 import { andRegions, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { RuleIndex } from "./rule-index.ts";
@@ -449,7 +449,7 @@ function unclaimed(model: PolicyModel, both: Region, before: readonly number[], 
   const quick = within(QUICK_COMPARISONS, tick, (t) => remainder(both, steps, t, (left) => (partial = left)));
   const sampled = quick ? undefined : ((partial && model.concrete(partial.cubes(), check, tick)) ?? model.sampled(both, check, tick));
   if (sampled) return { cube: sampled.cube, call: sampled };
-  const cube = (quick ?? remainder(both, steps, tick)).first();
+  const cube = quick ? quick.first() : firstLeft(both, steps, tick);
   return cube ? { cube } : undefined;
 }
 
@@ -739,7 +739,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
-  const toDefaults = remainder(own, model.stepsFor(own, [...before, ...after]), budget.tick).size > 0;
+  const toDefaults = firstLeft(own, model.stepsFor(own, [...before, ...after]), budget.tick) !== undefined;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
 }
 

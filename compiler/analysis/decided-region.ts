@@ -183,17 +183,63 @@ export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick:
  * the pieces being cut, so that a caller that stops the subtraction early can look at them.
  */
 export function remainder(calls: Region, steps: readonly Step[], tick: Tick, watch?: (left: PieceSet) => void): PieceSet {
-  const patterns = steps
-    .filter((step) => !named(step))
-    .map((step, k) => ({ step, k, splits: splitsMade(step) }))
-    .sort((a, b) => a.splits - b.splits || a.k - b.k);
   const left = new PieceSet(calls);
   watch?.(left);
-  for (const { step } of patterns) {
+  for (const step of patternsFirst(steps)) {
     if (left.size === 0) return left;
     for (const c of step.region) left.remove(c, tick);
   }
   return passDown(left, steps.filter(named), tick).left;
+}
+
+/** The steps that do not name their tools, in the order that keeps pieces few (see remainder). */
+function patternsFirst(steps: readonly Step[]): Step[] {
+  return steps
+    .filter((step) => !named(step))
+    .map((step, k) => ({ step, k, splits: splitsMade(step) }))
+    .sort((a, b) => a.splits - b.splits || a.k - b.k)
+    .map(({ step }) => step);
+}
+
+/**
+ * A cube of calls that none of the steps matches, or undefined when there is none: the same
+ * subtractions as remainder, made depth first, one piece at a time down every step, so that the
+ * first piece to come through ends the search. Where some calls are left, remainder cut every
+ * piece by every step first (one question of a 1,000-rule policy: 5,400 comparisons and 250
+ * pieces, half a second, for a single cube); where none are, the comparisons are the same.
+ */
+export function firstLeft(calls: Region, steps: readonly Step[], tick: Tick): Cube | undefined {
+  const namedSteps = steps.filter(named);
+  const cubes = [...patternsFirst(steps), ...namedSteps].flatMap((step) => step.region);
+  const names = new Set<string>();
+  for (const c of cubes) for (const w of (c.tool && Str.wordsOf(c.tool)) ?? []) names.add(w);
+  // As in passDown, names the steps spell out are split off first: an open piece then never meets a cube that names its tools.
+  const start = new PieceSet(calls);
+  start.splitNames(names, tick);
+  const stack: [Cube, number][] = start
+    .cubes()
+    .reverse()
+    .map((c) => [c, 0]);
+  search: while (stack.length > 0) {
+    let [piece, k] = stack.pop()!;
+    let pieceWords = piece.tool && Str.wordsOf(piece.tool);
+    for (; k < cubes.length; k++) {
+      const c = cubes[k];
+      const words = c.tool && Str.wordsOf(c.tool);
+      if (words && !(pieceWords && [...pieceWords].some((w) => words.has(w)))) continue;
+      tick();
+      const both = intersect(piece, c);
+      if (!both) continue;
+      const rest = subtract(piece, c, both);
+      if (rest.length === 0) continue search;
+      for (let r = rest.length - 1; r >= 1; r--) stack.push([rest[r], k + 1]);
+      if (stack.length > MAX_PIECES) throw new RegionTooLarge(`more than ${MAX_PIECES} pieces`);
+      piece = rest[0];
+      pieceWords = piece.tool && Str.wordsOf(piece.tool);
+    }
+    return piece;
+  }
+  return undefined;
 }
 
 /** Whether every cube of a step names its tools exactly (kept by region: a rule's region is asked about in thousands of subtractions). */

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { passDown, remainder } from "../../compiler/analysis/decided-region.ts";
+import { firstLeft, passDown, remainder } from "../../compiler/analysis/decided-region.ts";
 import { UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
 import * as Str from "../../compiler/analysis/string-set.ts";
 import { propertyRun } from "../support/property-seed.ts";
@@ -67,6 +67,22 @@ test("remainder, which takes pattern rules before named ones, leaves exactly the
       }
     }),
     propertyRun(300, 11),
+  );
+});
+
+test("firstLeft, the depth-first search, finds a cube exactly when some calls are left, and its calls are left", () => {
+  fc.assert(
+    fc.property(passArb, ({ region, steps }) => {
+      const found = firstLeft(region, steps, noLimit);
+      const left = remainder(region, steps, noLimit);
+      assert.is(found !== undefined, left.size > 0);
+      if (!found) return;
+      const tool = Str.witness(found.tool ?? Str.ALL_STRINGS)!;
+      const server = Str.witness(found.server ?? Str.ALL_STRINGS)!;
+      assert.ok(contains(region[0], tool, server), `${tool}@${server} is in the region`);
+      assert.not.ok(steps.some((s) => contains(s.region[0], tool, server)), `${tool}@${server} is matched by no step`);
+    }),
+    propertyRun(300, 17),
   );
 });
 
