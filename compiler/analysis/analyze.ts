@@ -4,7 +4,7 @@ import { decideAmong, precedenceOrder, ruleMatchesCall, type Decision, type Tool
 import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
 import { firstLeft, passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
-import { andRegions, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
+import { andRegions, isEmptyRegion, RegionTooLarge, surelyInsideRegion, type Cube, type Region } from "./region.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
@@ -418,9 +418,11 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
  * proof that needs a long subtraction saves fewer questions than it costs: with 1,000 steps a
  * try, these tries were a quarter of the work on a 1,000-rule policy.
  */
-function coveredAfter(view: ModeView, i: number, before: readonly number[], tick: Tick): number {
+function coveredAfter(view: ModeView, i: number, all: readonly number[], tick: Tick): number {
   const { model } = view;
   const own = model.regions[i];
+  // One rule that holds the whole region ends the candidates at once; a prefix before it may cover the region too.
+  const before = all.slice(0, firstHolder(model, own, all, tick) + 1);
   for (let n = PREFIX_START; n < before.length; n *= 2) {
     const steps = model.stepsFor(own, before.slice(0, n).filter((e) => !view.silent.has(e)));
     if (within(QUICK_COMPARISONS, tick, (t) => remainder(own, steps, t))?.size === 0) return n;
@@ -428,6 +430,16 @@ function coveredAfter(view: ModeView, i: number, before: readonly number[], tick
   return before.length;
 }
 const PREFIX_START = 8;
+
+/**
+ * The position in `rules` of the first rule whose region surely holds all of `region` (a cheap
+ * test per rule, with no emptiness search), or the last position when none does: no rule after
+ * it can take any of the region's calls.
+ */
+function firstHolder(model: PolicyModel, region: Region, rules: readonly number[], tick: Tick): number {
+  const at = rules.findIndex((j) => (tick(), surelyInsideRegion(region, model.regions[j])));
+  return at < 0 ? rules.length - 1 : at;
+}
 
 /**
  * Some of the calls `both` (which lie in rule `other`'s region) that none of the rules `before`
@@ -731,7 +743,10 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   }
   if (decided && decided.size <= FEW_PIECES) return removalEffectByPass(view, rule, decided, budget);
   const takers: number[] = [];
-  for (const [k, s] of after.entries()) {
+  // A later rule that holds all of the rule's calls takes whatever the later rules before it leave: none after it takes any, and none falls to the defaults.
+  const holder = firstHolder(model, own, after, budget.tick);
+  const held = holder >= 0 && surelyInsideRegion(own, model.regions[after[holder]]);
+  for (const [k, s] of after.slice(0, holder + 1).entries()) {
     const both = andRegions(model.regions[i], model.regions[s]);
     if (both.length === 0) continue;
     const takesWithout = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === i && view.decideOn(call, i).index === s;
@@ -739,7 +754,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
-  const toDefaults = firstLeft(own, model.stepsFor(own, [...before, ...after]), budget.tick) !== undefined;
+  const toDefaults = !held && firstLeft(own, model.stepsFor(own, [...before, ...after]), budget.tick) !== undefined;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
 }
 

@@ -132,6 +132,28 @@ export function subtract(a: Cube, b: Cube, both: Cube | undefined = intersect(a,
   return pieces;
 }
 
+/**
+ * Whether every call of `a` is known to lie in `b` without any emptiness search: on each
+ * dimension `b` constrains, `a`'s set is the same, or its words all lie in `b`'s, and so on
+ * (see Str.surelyWithin). False means only "not known".
+ */
+export function surelyInside(a: Cube, b: Cube): boolean {
+  for (const d of STRING_DIMS) {
+    const s = b[d];
+    if (s && !Str.surelyWithin(a[d], s)) return false;
+  }
+  for (const [k, v] of b.params) if (a.params.get(k) !== v) return false;
+  if (b.minute && a.minute !== b.minute) return false;
+  if (b.weekday !== undefined && (a.weekday === undefined || (a.weekday & ~b.weekday) !== 0)) return false;
+  for (const [k, v] of b.atoms) if (a.atoms.get(k) !== v) return false;
+  return true;
+}
+
+/** Whether every cube of `a` surely lies inside one cube of `b`. */
+export function surelyInsideRegion(a: Region, b: Region): boolean {
+  return a.every((x) => b.some((y) => surelyInside(x, y)));
+}
+
 export function isEmptyCube(c: Cube): boolean {
   return intersect(UNIVERSE, c) === undefined;
 }
