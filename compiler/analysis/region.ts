@@ -133,17 +133,22 @@ export function subtract(a: Cube, b: Cube, both: Cube | undefined = intersect(a,
 }
 
 /**
- * Whether every call of `a` is known to lie in `b` without any emptiness search: on each
- * dimension `b` constrains, `a`'s set is the same, or its words all lie in `b`'s, and so on
- * (see Str.surelyWithin). False means only "not known".
+ * Whether every call of `a` is known to lie in `b`, cheaply: on each name dimension `b`
+ * constrains, `a`'s set is the same or its words all lie in `b`'s, and so on, with no automaton
+ * search (see Str.surelyWithin); argument and clock sets are tested exactly. False means only
+ * "not known".
  */
 export function surelyInside(a: Cube, b: Cube): boolean {
   for (const d of STRING_DIMS) {
     const s = b[d];
     if (s && !Str.surelyWithin(a[d], s)) return false;
   }
-  for (const [k, v] of b.params) if (a.params.get(k) !== v) return false;
-  if (b.minute && a.minute !== b.minute) return false;
+  // Arguments and minutes are small sets: tested exactly, once the names (the usual difference) agree.
+  for (const [k, v] of b.params) {
+    const own = a.params.get(k);
+    if (own !== v && (!own || !Val.isEmpty(Val.and(own, Val.not(v))))) return false;
+  }
+  if (b.minute && a.minute !== b.minute && !Num.isEmpty(Num.and(a.minute ?? MINUTES, Num.not(b.minute)))) return false;
   if (b.weekday !== undefined && (a.weekday === undefined || (a.weekday & ~b.weekday) !== 0)) return false;
   for (const [k, v] of b.atoms) if (a.atoms.get(k) !== v) return false;
   return true;

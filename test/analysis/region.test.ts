@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as Num from "../../compiler/analysis/number-set.ts";
-import { intersect, subtract, UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
+import { intersect, subtract, surelyInside, UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
 import * as Str from "../../compiler/analysis/string-set.ts";
 import * as Val from "../../compiler/analysis/value-set.ts";
 import { propertyRun } from "../support/property-seed.ts";
@@ -76,6 +76,21 @@ test("a \\ b holds exactly the points of a outside b, each in one piece", () => 
     }),
     propertyRun(500, 13),
   );
+});
+
+test("a cube said to lie surely inside another does, and a piece of a cube lies surely inside it", () => {
+  let said = 0;
+  fc.assert(
+    fc.property(cubeArb, cubeArb, (a, b) => {
+      const inner = intersect(a, b);
+      if (inner && surelyInside(inner, b)) said++;
+      if (!surelyInside(a, b)) return;
+      for (const p of POINTS) if (contains(a, p)) assert.ok(contains(b, p), JSON.stringify(p));
+    }),
+    propertyRun(500, 19),
+  );
+  // Intersections share b's sets on b's dimensions, which is what the test recognises.
+  assert.ok(said > 100, `${said} of 500 intersections recognised`);
 });
 
 test.run();
