@@ -251,7 +251,8 @@ export function fromGlob(pattern: string): StringSet {
     set = fromRegexSource(tokens.map(tokenSource).join(""), "su");
     const edge = (t: GlobToken) => (t.t === "lit" ? t.s : "");
     const anchors = { first: edge(tokens[0]), last: tokens.length > 1 ? edge(tokens[tokens.length - 1]) : "" };
-    if (set.parts.length === 1 && (anchors.first !== "" || anchors.last !== "")) set.parts[0].anchors = anchors;
+    // An empty glob (`a[z-a]`) is the shared empty language, which must not take this glob's anchors.
+    if (set.parts.length === 1 && set.parts[0].dfa !== null && (anchors.first !== "" || anchors.last !== "")) set.parts[0].anchors = anchors;
     if (tokens.every((t) => t.t === "lit" || t.t === "star") && set.parts.length === 1) {
       const lits = tokens.map((t) => (t.t === "lit" ? t.s : undefined));
       const first = lits[0] ?? "";
