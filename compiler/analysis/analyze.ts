@@ -390,9 +390,12 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
   let same = 0;
   const all = from ? [...from.taken.keys()] : view.before(rule.index);
   // A rule that decides nothing is often held by one of its first few candidates while hundreds follow; none after that one can take any of its calls.
-  const candidates = from || limited ? all : all.slice(0, firstHolder(model, model.regions[rule.index], all, tick) + 1);
+  const own = model.regions[rule.index];
+  const candidates = from || limited ? all : all.slice(0, firstHolder(model, own, all, tick) + 1);
   for (const [k, j] of candidates.entries()) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
+    // The rules that took some calls so far cover what every rule before them matches of the region: once they cover it all, no later candidate takes any.
+    if (!from && !limited && k >= COVER_CHECK_START && (k & (k - 1)) === 0 && coveredBy(model, own, parts, tick)) break;
     const isSame = sameOutcome(policy.rules[j], rule);
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
     if (view.silent.has(j)) continue;
@@ -410,6 +413,16 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
   }
   return parts;
 }
+
+/** Candidates asked about before the first check whether the rules that took some calls cover the region; checks follow at 16, 32, 64… */
+const COVER_CHECK_START = 8;
+
+/** Whether the parts' rules are proven, within a quick search, to cover the whole region. */
+function coveredBy(model: PolicyModel, region: Region, parts: readonly Part[], tick: Tick): boolean {
+  const steps = model.stepsFor(region, parts.map((p) => p.index));
+  return within(QUICK_COMPARISONS, tick, (t) => firstLeft(region, steps, t) ?? COVERED) === COVERED;
+}
+const COVERED = Symbol("covered");
 
 /** Whether one of the steps surely holds all of `region` (one step of work per HOLDER_TESTS_PER_STEP rules tested). */
 function heldByOne(region: Region, steps: readonly Step[], tick: Tick): boolean {
