@@ -54,4 +54,18 @@ test("the same cap for the rules that would decide a redundant rule's calls", ()
   assert.match(finding!.message, /without it, `day_1`, `day_2`, `day_3` and 4 other rules would decide its calls the same way/);
 });
 
+test("forty rules that cover a rule together are all found, and later rules that take nothing are not", () => {
+  const windows = Array.from({ length: 40 }, (_, k) => `  - name: size_${k}\n    match: { type: "write_file" }\n    conditions: { param_gte: { size: ${k * 10} }, param_lt: { size: ${k * 10 + 10} } }\n    risk_level: high\n    approval: block\n`).join("");
+  // Rules after the cover that match the region's calls, each already taken by the windows.
+  const extras = Array.from({ length: 30 }, (_, k) => `  - name: again_${k}\n    match: { type: "write_file" }\n    conditions: { param_gte: { size: ${k * 10} }, param_lt: { size: ${k * 10 + 5} } }\n    risk_level: low\n    approval: auto\n`).join("");
+  const yaml = `version: "1"\ncombine: first-match\ndefaults: { risk_level: low, approval: auto }\nrules:\n${windows}${extras}  - name: small_writes\n    match: { type: "write_file" }\n    conditions: { param_gte: { size: 0 }, param_lt: { size: 400 } }\n    risk_level: low\n    approval: auto\n`;
+  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
+  const finding = analyzePolicy(policy).find((f) => f.rule.name === "small_writes" && f.kind === "shadowed");
+  assert.ok(finding, "small_writes never decides");
+  assert.equal(
+    finding!.others.map((r) => r.name),
+    Array.from({ length: 40 }, (_, k) => `size_${k}`),
+  );
+});
+
 test.run();
