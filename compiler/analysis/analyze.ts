@@ -178,7 +178,7 @@ class PolicyModel {
     const names = new Set<string>();
     for (const c of calls) {
       const words = c.tool && Str.wordsOf(c.tool);
-      if (!words) return this.steps(indexes);
+      if (!words) return this.steps(indexes.filter((j) => this.regions[j].some((r) => calls.some((c) => mayMeet(c, r)))));
       for (const w of words) names.add(w);
     }
     const near = new Set<number>();
@@ -358,6 +358,12 @@ interface Part {
 interface ConcreteCall {
   readonly cube: Cube;
   readonly witness: WitnessCall;
+}
+
+/** Whether two cubes may share a call, by cheap tests on their names (see Str.mayMeet): false is proof. */
+function mayMeet(calls: Cube, rule: Cube): boolean {
+  const meet = (a: Str.StringSet | undefined, b: Str.StringSet | undefined) => !a || !b || Str.mayMeet(a, b);
+  return meet(calls.tool, rule.tool) && meet(calls.server, rule.server);
 }
 
 /** Tool names whose rules in precedence order a mode keeps at once. */

@@ -350,6 +350,23 @@ function withoutIdleComplements(parts: Lang[]): Lang[] {
 }
 
 /**
+ * Whether `set` may share a string with `other` (a rule's pattern: words, or one glob), by a
+ * cheap test: a word in `set`, or no conflict between the leading and trailing literals of
+ * `other` and of a glob `set` requires. False is proof; true only means "not ruled out".
+ */
+export function mayMeet(set: StringSet, other: StringSet): boolean {
+  const words = wordsOf(other);
+  if (words) {
+    for (const w of words) if (has(set, w)) return true;
+    return false;
+  }
+  const anchors = other.parts.length === 1 ? other.parts[0].anchors : undefined;
+  if (!anchors) return true;
+  for (const p of set.parts) if (p.anchors && shapesDisjoint(p.anchors, anchors)) return false;
+  return true;
+}
+
+/**
  * Whether two sets that are each one glob of literals and stars share a string, when that is
  * decided by their shapes alone: they do unless their leading or trailing literals conflict,
  * since a long enough word can hold one's inner literals and then the other's between them.

@@ -129,6 +129,21 @@ test("two globs of literals and stars meet exactly when their shapes say so", ()
   );
 });
 
+test("a set and a rule's pattern said not to meet share no string", () => {
+  let ruledOut = 0;
+  fc.assert(
+    fc.property(formulaArb, fc.oneof(globArb, wordArb), (f, pattern) => {
+      const set = build(f);
+      const other = /[*?[]/.test(pattern) ? Str.fromGlob(pattern) : Str.exactly(pattern);
+      if (Str.mayMeet(set, other)) return;
+      ruledOut++;
+      assert.ok(Str.isEmpty(Str.and(set, other)), `${JSON.stringify(f)} & ${pattern}`);
+    }),
+    propertyRun(600, 23),
+  );
+  assert.ok(ruledOut > 50, `${ruledOut} pairs ruled out`);
+});
+
 test("a complement of a glob that cannot meet a required glob is dropped, and one that can is kept", () => {
   const file = Str.fromGlob("*_file");
   const dropped = Str.and(file, Str.not(Str.fromGlob("*_issue")));
