@@ -839,7 +839,8 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   const fmBefore = fmView.before(r);
   for (const [k, s] of stBefore.entries()) {
     if (out.length >= MAX_DIFFERING_PAIRS_PER_RULE) break;
-    if (!differs(s)) continue;
+    // A rule found to decide nothing in strictest order (its own analysis ran first) cannot be the one strictest lets decide.
+    if (!differs(s) || stView.silent.has(s)) continue;
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
     const found = unclaimed(model, both, [...new Set([...fmBefore, ...stBefore.slice(0, k)])], disagree(s), tick, model.candidates(s), true);
