@@ -43,6 +43,8 @@ interface Lang {
   glob?: GlobShape;
   /** For any glob with a leading or trailing literal: those literals (`postgres_[rw]*` starts with `postgres_`). */
   anchors?: Anchors;
+  /** For a glob that is not only literals and stars: the same language as a regular expression, to test a name on its text. */
+  matcher?: RegExp;
 }
 
 interface Anchors {
@@ -181,8 +183,10 @@ function hasLang(l: Lang, s: string): boolean {
   if (l.dfa === null) return false;
   // A glob of literals and stars, or its complement, is tested on the text: no code points, no automaton walk.
   if (l.glob?.plain) return shapeMatches(l.glob, s);
-  const excluded = l.complement?.glob;
-  if (excluded?.plain) return !shapeMatches(excluded, s);
+  if (l.matcher) return l.matcher.test(s);
+  const other = l.complement;
+  if (other?.glob?.plain) return !shapeMatches(other.glob, s);
+  if (other?.matcher) return !other.matcher.test(s);
   return l.dfa.test(toWord(s));
 }
 
@@ -248,7 +252,8 @@ export function fromGlob(pattern: string): StringSet {
   if (tokens.every((t) => t.t === "lit")) set = exactly(tokens.map((t) => (t as { s: string }).s).join(""));
   else if (tokens.length === 1 && tokens[0].t === "star") set = ALL_STRINGS;
   else {
-    set = fromRegexSource(tokens.map(tokenSource).join(""), "su");
+    const source = tokens.map(tokenSource).join("");
+    set = fromRegexSource(source, "su");
     const edge = (t: GlobToken) => (t.t === "lit" ? t.s : "");
     const anchors = { first: edge(tokens[0]), last: tokens.length > 1 ? edge(tokens[tokens.length - 1]) : "" };
     // An empty glob (`a[z-a]`) is the shared empty language, which must not take this glob's anchors.
@@ -260,6 +265,9 @@ export function fromGlob(pattern: string): StringSet {
       const inner = lits.slice(lits[0] === undefined ? 0 : 1, lits.length > 1 && lits[lits.length - 1] !== undefined ? -1 : undefined).filter((x): x is string => x !== undefined);
       set.parts[0].glob = { first, inner, last, plain: !/[\uD800-\uDFFF]/.test(first + inner.join("") + last) };
       set.parts[0].anchors = set.parts[0].glob;
+    } else if (set.parts.length === 1 && set.parts[0].dfa !== null) {
+      // Walking the automaton needs the name's code points first; a regular expression with the `u` flag reads them itself.
+      set.parts[0].matcher = new RegExp(`^(?:${source})$`, "su");
     }
   }
   globCache.set(pattern, set);
