@@ -68,6 +68,12 @@ interface GlobShape extends Anchors {
 export interface StringSet {
   /** Sorted by id, without duplicates. */
   readonly parts: readonly Lang[];
+  /**
+   * A member once one is known: inherited by intersections that accept it. Held here rather
+   * than in a WeakMap: a large analysis makes hundreds of thousands of sets, and the weak
+   * table's upkeep was a share of the garbage collector's time.
+   */
+  member?: string;
 }
 
 const EMPTY_WORDS: ReadonlySet<string> = new Set();
@@ -90,10 +96,13 @@ const EMPTY_LANG = lang(null, EMPTY_WORDS, EMPTY_WORDS);
 ALL_LANG.complement = EMPTY_LANG;
 EMPTY_LANG.complement = ALL_LANG;
 
-export const ALL_STRINGS: StringSet = { parts: [] };
-export const NO_STRINGS: StringSet = { parts: [EMPTY_LANG] };
+/** A set of these parts; every set has both fields from the start, so all share one shape. */
+const setOf = (parts: readonly Lang[]): StringSet => ({ parts, member: undefined });
 
-const single = (l: Lang): StringSet => (l === ALL_LANG ? ALL_STRINGS : l === EMPTY_LANG ? NO_STRINGS : { parts: [l] });
+export const ALL_STRINGS: StringSet = setOf([]);
+export const NO_STRINGS: StringSet = setOf([EMPTY_LANG]);
+
+const single = (l: Lang): StringSet => (l === ALL_LANG ? ALL_STRINGS : l === EMPTY_LANG ? NO_STRINGS : setOf([l]));
 
 /** Single words are interned, so that every `tool == "x"` and exact rule name shares one language. */
 const wordLangs = new Map<string, Lang>();
@@ -322,15 +331,15 @@ export function and(a: StringSet, b: StringSet): StringSet {
   // A part and its complement: complements pair both ways, so only the shorter side's parts need looking up.
   const [fewer, more] = x.length <= y.length ? [x, y] : [y, x];
   for (const p of fewer) if (p.complement && (more.includes(p.complement) || fewer.includes(p.complement))) return NO_STRINGS;
-  const out: StringSet = { parts: withoutIdleComplements(parts) };
+  const out = setOf(withoutIdleComplements(parts));
   // A member of one side that the other side accepts is a member of both: emptiness is then
   // settled by one membership test, where a cube subtraction would otherwise search afresh for
   // every new conjunction (each piece adds one complement to its parent's set).
   const fromA = knownMember(a);
-  if (fromA !== undefined && has(b, fromA)) knownMembers.set(out, fromA);
+  if (fromA !== undefined && has(b, fromA)) out.member = fromA;
   else {
     const fromB = knownMember(b);
-    if (fromB !== undefined && has(a, fromB)) knownMembers.set(out, fromB);
+    if (fromB !== undefined && has(a, fromB)) out.member = fromB;
     else if (fromA !== undefined && y.length <= 2) {
       // a is not empty, so an empty result most often has one of b's parts disjoint from one part:
       // a few memoized pair tests, where a search of the whole conjunction would fail slowly.
@@ -390,18 +399,14 @@ function shapesDisjoint(a: Anchors, b: Anchors): boolean {
   return (!a.first.startsWith(b.first) && !b.first.startsWith(a.first)) || (!a.last.endsWith(b.last) && !b.last.endsWith(a.last));
 }
 
-/** Members found for sets, weakly held: a set's member is inherited by its intersections that accept it. */
-const knownMembers = new WeakMap<StringSet, string>();
-
 function knownMember(set: StringSet): string | undefined {
-  const known = knownMembers.get(set);
-  if (known !== undefined) return known;
+  if (set.member !== undefined) return set.member;
   if (set.parts.length === 1) {
     const w = shortestOf(set.parts[0]);
     return w !== undefined && hasLang(set.parts[0], w) ? w : undefined;
   }
   const memo = emptinessMemo.get(keyOf(set));
-  if (typeof memo === "string") knownMembers.set(set, memo);
+  if (typeof memo === "string") set.member = memo;
   return typeof memo === "string" ? memo : undefined;
 }
 
@@ -429,7 +434,7 @@ function isEmptyLang(l: Lang): boolean {
 export function isEmpty(set: StringSet): boolean {
   if (set.parts.length === 0) return false;
   if (set.parts.length === 1) return isEmptyLang(set.parts[0]);
-  if (knownMembers.has(set)) return false;
+  if (set.member !== undefined) return false;
   const key = keyOf(set);
   let answer = emptinessMemo.get(key);
   if (answer === undefined) {
@@ -438,7 +443,7 @@ export function isEmpty(set: StringSet): boolean {
     if (emptinessMemo.size >= MAX_EMPTINESS_MEMO) emptinessMemo = new Map();
     emptinessMemo.set(key, answer);
   }
-  if (typeof answer === "string") knownMembers.set(set, answer);
+  if (typeof answer === "string") set.member = answer;
   return answer === true;
 }
 
@@ -533,7 +538,7 @@ function disjointPair(a: Lang, b: Lang): boolean {
   // Held by the language, not under the string key of a set: these lookups run a quadratic number of times.
   const known = (x.disjoint ??= new Map());
   let answer = known.get(y.id);
-  if (answer === undefined) known.set(y.id, (answer = isEmpty({ parts: [x, y] })));
+  if (answer === undefined) known.set(y.id, (answer = isEmpty(setOf([x, y]))));
   return answer;
 }
 
