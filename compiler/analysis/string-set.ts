@@ -313,6 +313,18 @@ export function and(a: StringSet, b: StringSet): StringSet {
   if (a.parts.length === 0) return b;
   const x = a.parts;
   const y = b.parts;
+  // A finite part bounds the whole set: keep the words every other part accepts, so that exact
+  // names stay a plain word set, as cheap to intersect as ever. Only a set of one part has a
+  // finite part; of two, the one with the lower id bounds the set.
+  const finiteA = x.length === 1 && x[0].dfa === null ? x[0] : undefined;
+  const finiteB = y.length === 1 && y[0].dfa === null ? y[0] : undefined;
+  if (finiteA || finiteB) {
+    const fromA = finiteA !== undefined && (finiteB === undefined || finiteA.id < finiteB.id);
+    const [finite, bounded, other] = fromA ? [finiteA, a, b] : [finiteB!, b, a];
+    const words: string[] = [];
+    for (const w of finite.include) if (has(other, w)) words.push(w);
+    return words.length === finite.include.size ? bounded : exactly(...words);
+  }
   const parts: Lang[] = [];
   let i = 0;
   let j = 0;
@@ -320,13 +332,6 @@ export function and(a: StringSet, b: StringSet): StringSet {
     const next = j >= y.length || (i < x.length && x[i].id < y[j].id) ? x[i++] : y[j] === x[i] ? (i++, y[j++]) : y[j++];
     if (next === EMPTY_LANG) return NO_STRINGS;
     parts.push(next);
-  }
-  // A finite part bounds the whole set: keep the words every other part accepts, so that exact
-  // names stay a plain word set, as cheap to intersect as ever.
-  const finite = parts.find((p) => p.dfa === null);
-  if (finite && parts.length > 1) {
-    const words = [...finite.include].filter((w) => parts.every((p) => p === finite || hasLang(p, w)));
-    return words.length === finite.include.size ? single(finite) : exactly(...words);
   }
   // A part and its complement: complements pair both ways, so only the shorter side's parts need looking up.
   const [fewer, more] = x.length <= y.length ? [x, y] : [y, x];
@@ -357,6 +362,9 @@ export function and(a: StringSet, b: StringSet): StringSet {
  * emptiness search of the piece walk them all (a product of thirty automata cost 30-200 ms).
  */
 function withoutIdleComplements(parts: Lang[]): Lang[] {
+  let anyExcluded = false;
+  for (const q of parts) if (q.complement?.anchors) anyExcluded = true;
+  if (!anyExcluded) return parts;
   const required = parts.filter((p) => p.anchors);
   if (required.length === 0) return parts;
   const kept = parts.filter((q) => {
@@ -496,7 +504,11 @@ function candidateMember(set: StringSet): string | undefined {
   const longest = (xs: string[]) => xs.reduce((a, b) => (b.length > a.length ? b : a), "");
   const joined = shapes.length > 1 ? [longest(shapes.map((g) => g.first)), ...shapes.flatMap((g) => g.inner), longest(shapes.map((g) => g.last))] : [];
   // Each guess also padded, to step out of suffix and prefix globs the set excludes.
-  const attempt = (w: string) => PADS.map((pad) => [w, `${w}${pad}`, `${pad}${w}`, `${pad}${w}${pad}`]).flat().find((x) => !tried.has(x) && (tried.add(x), has(set, x)));
+  const fits = (x: string) => !tried.has(x) && (tried.add(x), has(set, x));
+  const attempt = (w: string) => {
+    for (const pad of PADS) for (const x of [w, `${w}${pad}`, `${pad}${w}`, `${pad}${w}${pad}`]) if (fits(x)) return x;
+    return undefined;
+  };
   const guesses = [() => [""], () => (joined.length ? [joined.join(""), joined.join("x")] : []), () => shortest, () => [shortest.join("")], () => shortest.flatMap((a) => shortest.filter((b) => b !== a).map((b) => a + b))];
   for (const guess of guesses) {
     for (const w of guess()) {
