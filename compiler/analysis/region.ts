@@ -46,7 +46,7 @@ export function intersect(a: Cube, b: Cube): Cube | undefined {
   let minute: Num.NumberSet | undefined;
   if (a.minute || b.minute) {
     // Minutes outside the day are not calls; clamping here keeps complements inside [0, 1440).
-    minute = Num.and(a.minute && b.minute ? Num.and(a.minute, b.minute) : (a.minute ?? b.minute)!, MINUTES);
+    minute = withinDay(a.minute && b.minute ? Num.and(a.minute, b.minute) : (a.minute ?? b.minute)!);
     if (Num.isEmpty(minute)) return undefined;
   }
   let params = a.params;
@@ -93,6 +93,14 @@ export function intersect(a: Cube, b: Cube): Cube | undefined {
 }
 
 const MAX_STRING_COST = 2;
+
+/** The minutes clamped to [0, 1440); a set already inside is returned as it is (most are, and clamping copied them). */
+function withinDay(m: Num.NumberSet): Num.NumberSet {
+  const first = m[0];
+  const last = m[m.length - 1];
+  if (first && first.lo >= 0 && (last.hi < 1440 || (last.hi === 1440 && last.hiOpen))) return m;
+  return Num.and(m, MINUTES);
+}
 
 function stringCost(x: Str.StringSet | undefined, y: Str.StringSet | undefined): number {
   if (!x || !y) return 0;
@@ -179,7 +187,7 @@ function narrowed(c: Cube, d: StringDim, set: Str.StringSet): Cube | undefined {
     agent: d === "agent" ? v : c.agent,
     params: c.params,
     // As intersect does: minutes stay clamped to the day.
-    minute: c.minute && Num.and(c.minute, MINUTES),
+    minute: c.minute && withinDay(c.minute),
     weekday: c.weekday,
     atoms: c.atoms,
   };
