@@ -449,9 +449,10 @@ const HOLDER_TESTS_PER_STEP = 16;
 /**
  * The position in `rules` of the first rule whose region surely holds all of `region` (a cheap
  * test per rule, with no emptiness search), or the last position when none does: no rule after
- * it can take any of the region's calls. Proving that a run of rules covers the region together
- * (a quick subtraction of the first 8, 16, 32… rules) saved fewer questions than it cost: 7 % of
- * the cube comparisons of a 1,000-rule analysis, with the same findings.
+ * it can take any of the region's calls. Rules that cover the region only together are found by
+ * subtracting those that took some of its calls (see coveredBy); subtracting the first 8, 16,
+ * 32… candidates, whatever they took, saved fewer questions than it cost (7 % of the cube
+ * comparisons of a 1,000-rule analysis).
  */
 function firstHolder(model: PolicyModel, region: Region, rules: readonly number[], tick: Tick): number {
   const at = rules.findIndex((j, k) => (k % HOLDER_TESTS_PER_STEP === 0 && tick(), surelyInsideRegion(region, model.regions[j])));
