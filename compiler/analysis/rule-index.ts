@@ -15,11 +15,24 @@ export function globsMayIntersect(a: string, b: string, cache: GlobPairCache): b
   if (hit === undefined) {
     const x = Str.fromGlob(a);
     const y = Str.fromGlob(b);
-    hit = quickIntersect(classifyGlob(a), classifyGlob(b)) ?? Str.globShapesMeet(x, y) ?? !Str.isEmpty(Str.and(x, y));
+    // Leading or trailing literals that conflict (`postgres_[rw]*`, `redis_*`) settle it before any automaton search.
+    hit = quickIntersect(classified(a), classified(b)) ?? Str.globShapesMeet(x, y) ?? (Str.mayMeet(x, y) && !Str.isEmpty(Str.and(x, y)));
     inner.set(second, hit);
   }
   return hit;
 }
+
+/** Each pattern's kind, parsed once: a policy of thousands of globs asks about millions of pairs. */
+function classified(pattern: string): GlobTest {
+  let test = classifiedGlobs.get(pattern);
+  if (!test) {
+    if (classifiedGlobs.size >= MAX_CLASSIFIED) classifiedGlobs.clear();
+    classifiedGlobs.set(pattern, (test = classifyGlob(pattern)));
+  }
+  return test;
+}
+const classifiedGlobs = new Map<string, GlobTest>();
+const MAX_CLASSIFIED = 65_536;
 
 /** Answers of globsMayIntersect, by the smaller pattern and then the larger. */
 export type GlobPairCache = Map<string, Map<string, boolean>>;
