@@ -397,7 +397,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
   const all = from ? [...from.taken.keys()] : view.before(rule.index);
   // A rule that decides nothing is often held by one of its first few candidates while hundreds follow; none after that one can take any of its calls.
   const own = model.regions[rule.index];
-  const candidates = from || limited ? all : all.slice(0, firstHolder(model, own, all, tick) + 1);
+  const candidates = from || limited ? all : all.slice(0, throughHolder(firstHolder(model, own, all, tick), all));
   for (const [k, j] of candidates.entries()) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
     // The rules that took some calls so far cover what every rule before them matches of the region: once they cover it all, no later candidate takes any.
@@ -430,13 +430,9 @@ function coveredBy(model: PolicyModel, region: Region, parts: readonly Part[], t
 }
 const COVERED = Symbol("covered");
 
-/** Whether one of the steps surely holds all of `region` (one step of work per HOLDER_TESTS_PER_STEP rules tested). */
+/** Whether one of the steps surely holds all of `region`. */
 function heldByOne(region: Region, steps: readonly Step[], tick: Tick): boolean {
-  for (const [k, step] of steps.entries()) {
-    if (k % HOLDER_TESTS_PER_STEP === 0) tick();
-    if (surelyInsideRegion(region, step.region)) return true;
-  }
-  return false;
+  return holderAmong(region, steps.length, (k) => steps[k].region, tick) >= 0;
 }
 
 /**
@@ -448,15 +444,26 @@ const HOLDER_TESTS_PER_STEP = 16;
 
 /**
  * The position in `rules` of the first rule whose region surely holds all of `region` (a cheap
- * test per rule, with no emptiness search), or the last position when none does: no rule after
- * it can take any of the region's calls. Rules that cover the region only together are found by
- * subtracting those that took some of its calls (see coveredBy); subtracting the first 8, 16,
- * 32… candidates, whatever they took, saved fewer questions than it cost (7 % of the cube
+ * test per rule, with no emptiness search), or -1 when none does: no rule after it can take any
+ * of the region's calls. Rules that cover the region only together are found by subtracting
+ * those that took some of its calls (see coveredBy); subtracting the first 8, 16, 32…
+ * candidates, whatever they took, saved fewer questions than it cost (7 % of the cube
  * comparisons of a 1,000-rule analysis).
  */
 function firstHolder(model: PolicyModel, region: Region, rules: readonly number[], tick: Tick): number {
-  const at = rules.findIndex((j, k) => (k % HOLDER_TESTS_PER_STEP === 0 && tick(), surelyInsideRegion(region, model.regions[j])));
-  return at < 0 ? rules.length - 1 : at;
+  return holderAmong(region, rules.length, (k) => model.regions[rules[k]], tick);
+}
+
+/** How many of `rules` to ask, given the position of the first that holds the region (-1: none does, so all of them). */
+const throughHolder = (holder: number, rules: readonly number[]) => (holder < 0 ? rules.length : holder + 1);
+
+/** The first of `count` regions that surely holds all of `region`, or -1 (one step of work per HOLDER_TESTS_PER_STEP regions tested). */
+function holderAmong(region: Region, count: number, regionAt: (k: number) => Region, tick: Tick): number {
+  for (let k = 0; k < count; k++) {
+    if (k % HOLDER_TESTS_PER_STEP === 0) tick();
+    if (surelyInsideRegion(region, regionAt(k))) return k;
+  }
+  return -1;
 }
 
 /**
@@ -769,8 +776,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   const takers: number[] = [];
   // A later rule that holds all of the rule's calls takes whatever the later rules before it leave: none after it takes any, and none falls to the defaults.
   const holder = firstHolder(model, own, after, budget.tick);
-  const held = holder >= 0 && surelyInsideRegion(own, model.regions[after[holder]]);
-  for (const [k, s] of after.slice(0, holder + 1).entries()) {
+  for (const [k, s] of after.slice(0, throughHolder(holder, after)).entries()) {
     const both = andRegions(model.regions[i], model.regions[s]);
     if (both.length === 0) continue;
     const takesWithout = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === i && view.decideOn(call, i).index === s;
@@ -778,7 +784,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
-  const toDefaults = !held && firstLeft(own, model.stepsFor(own, [...before, ...after]), budget.tick) !== undefined;
+  const toDefaults = holder < 0 && firstLeft(own, model.stepsFor(own, [...before, ...after]), budget.tick) !== undefined;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
 }
 

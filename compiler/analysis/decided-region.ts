@@ -152,14 +152,7 @@ export interface Pass {
  */
 export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick: Tick, stop?: (index: number) => boolean): Pass {
   const left = new PieceSet(calls instanceof PieceSet ? calls.cubes() : calls);
-  const names = new Set<string>();
-  for (const step of steps) {
-    for (const c of step.region) {
-      const words = c.tool && Str.wordsOf(c.tool);
-      if (words) for (const w of words) names.add(w);
-    }
-  }
-  left.splitNames(names, tick);
+  left.splitNames(spelledNames(steps.flatMap((step) => step.region)), tick);
   const taken = new Map<number, Cube>();
   for (const step of steps) {
     if (left.size === 0) break;
@@ -211,11 +204,9 @@ function patternsFirst(steps: readonly Step[]): Step[] {
 export function firstLeft(calls: Region, steps: readonly Step[], tick: Tick): Cube | undefined {
   const namedSteps = steps.filter(named);
   const cubes = [...patternsFirst(steps), ...namedSteps].flatMap((step) => step.region);
-  const names = new Set<string>();
-  for (const c of cubes) for (const w of (c.tool && Str.wordsOf(c.tool)) ?? []) names.add(w);
   // As in passDown, names the steps spell out are split off first: an open piece then never meets a cube that names its tools.
   const start = new PieceSet(calls);
-  start.splitNames(names, tick);
+  start.splitNames(spelledNames(cubes), tick);
   const stack: [Cube, number][] = start
     .cubes()
     .reverse()
@@ -240,6 +231,16 @@ export function firstLeft(calls: Region, steps: readonly Step[], tick: Tick): Cu
     return piece;
   }
   return undefined;
+}
+
+/** The tool names that cubes spell out exactly. */
+function spelledNames(cubes: readonly Cube[]): Set<string> {
+  const names = new Set<string>();
+  for (const c of cubes) {
+    const words = c.tool && Str.wordsOf(c.tool);
+    if (words) for (const w of words) names.add(w);
+  }
+  return names;
 }
 
 /** Whether every cube of a step names its tools exactly (kept by region: a rule's region is asked about in thousands of subtractions). */
