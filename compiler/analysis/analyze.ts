@@ -181,10 +181,26 @@ class PolicyModel {
       if (!words) return this.steps(indexes.filter((j) => this.regions[j].some((r) => calls.some((c) => mayMeet(c, r)))));
       for (const w of words) names.add(w);
     }
-    const near = new Set<number>();
-    for (const w of names) for (const j of this.index.rulesForName(w)) near.add(j);
+    let near: ReadonlySet<number>;
+    if (names.size === 1) near = this.ruleSetForName([...names][0]);
+    else {
+      const all = new Set<number>();
+      for (const w of names) for (const j of this.index.rulesForName(w)) all.add(j);
+      near = all;
+    }
     return this.steps(indexes.filter((j) => near.has(j)));
   }
+
+  /** rulesForTool as a set, kept for a few thousand names: most questions name one tool, asked about again and again. */
+  private ruleSetForName(name: string): ReadonlySet<number> {
+    let set = this.ruleSets.get(name);
+    if (!set) {
+      if (this.ruleSets.size >= MAX_TOOL_ORDERS) this.ruleSets.clear();
+      this.ruleSets.set(name, (set = new Set(this.index.rulesForName(name))));
+    }
+    return set;
+  }
+  private readonly ruleSets = new Map<string, ReadonlySet<number>>();
 
   /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
@@ -261,6 +277,15 @@ class ModeView {
     return this.aroundOf(i).before;
   }
 
+  /**
+   * The rules that can share a call with rule j, take precedence over it and are among `among`
+   * (the candidates of another rule), less `except` and the rules found to decide nothing, in
+   * precedence order: those that can take calls common to j and that other rule before j does.
+   */
+  beforeAmong(j: number, among: ReadonlySet<number>, except = -1): number[] {
+    return this.before(j).filter((e) => e !== except && among.has(e) && !this.silent.has(e));
+  }
+
   /** The rules that can share a call with rule i and come after it, in precedence order. */
   after(i: number): readonly number[] {
     return this.aroundOf(i).after;
@@ -280,9 +305,14 @@ class ModeView {
   }
   private readonly around = new Map<number, { before: number[]; after: number[] }>();
 
-  private inOrder(indexes: number[]): number[] {
-    const rank = this.rank;
-    return indexes.sort((a, b) => rank[a] - rank[b]);
+  /** The rules in precedence order: their places sorted as numbers, with no comparison callback (a rule of a large policy has thousands of candidates). */
+  private inOrder(indexes: readonly number[]): number[] {
+    const places = new Int32Array(indexes.length);
+    for (let k = 0; k < indexes.length; k++) places[k] = this.rank[indexes[k]];
+    places.sort();
+    const out = new Array<number>(places.length);
+    for (let k = 0; k < places.length; k++) out[k] = this.order[places[k]];
+    return out;
   }
 
   /**
@@ -397,6 +427,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
   const all = from ? [...from.taken.keys()] : view.before(rule.index);
   // A rule that decides nothing is often held by one of its first few candidates while hundreds follow; none after that one can take any of its calls.
   const own = model.regions[rule.index];
+  const ownCandidates = model.candidates(rule.index);
   const candidates = from || limited ? all : all.slice(0, throughHolder(firstHolder(model, own, all, tick), all));
   for (const [k, j] of candidates.entries()) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
@@ -409,7 +440,8 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     if (both.length === 0) continue;
     const decidedByJ = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === j;
     // Without a full pass, j takes some only if the rules before it leave some of the common calls.
-    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, candidates.slice(0, k).filter((e) => !view.silent.has(e)), decidedByJ, tick, model.candidates(j));
+    // The rules before j that can share a call with both j and the rule: the candidates before j in the list, found from j's side (a few) rather than by filtering the list (hundreds, for every j).
+    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick);
     if (!found) continue;
     // A concrete call reads better than a witness of a cube from deep in a pass.
     const cube = found.call?.cube ?? found.cube;
@@ -474,15 +506,14 @@ function holderAmong(region: Region, count: number, regionAt: (k: number) => Reg
  * that short subtraction had left when it stopped (calls left often lie where several globs
  * meet, as `a_search_commentsearch_issue_x` does, which no random call finds), then random calls;
  * only what is left pays for the whole subtraction, in the order that keeps pieces few.
- * `near`: the rules that can share a call with the rule whose region holds `both`, when they are
- * known already (only they can match calls of `both`); working them out for a rule not yet
- * analysed would cost more, in a policy of thousands of rules, than the comparisons it saves.
+ * `before` gives those rules (in precedence order) only when an example call has not settled the
+ * question: most are settled by one, and the list is hundreds of rules long in a large policy.
  * `likelyNone`: most such questions of the caller have no calls for an answer (whether a later
  * rule takes some of a removed rule's calls, whether two modes disagree on a pair), so the test
  * for one earlier rule that holds them all comes before the example call, not after it.
  */
-function unclaimed(model: PolicyModel, both: Region, before: readonly number[], check: (call: ToolCall) => boolean, tick: Tick, near?: ReadonlySet<number>, likelyNone = false): { cube: Cube; call?: ConcreteCall } | undefined {
-  const nearSteps = () => model.stepsFor(both, near ? before.filter((e) => near.has(e)) : before);
+function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false): { cube: Cube; call?: ConcreteCall } | undefined {
+  const nearSteps = () => model.stepsFor(both, before());
   let steps = likelyNone ? nearSteps() : undefined;
   if (steps && heldByOne(both, steps, tick)) return undefined;
   const seen = model.concrete(both, check, tick);
@@ -615,7 +646,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const decidesHere = (call: ToolCall) => matches(call) && view.decideOn(call).index === index;
   // A call the rule is confirmed to decide settles that it decides some; only otherwise are the rules before it subtracted.
   const pass = view.passEveryRule ? view.pass(index) : undefined;
-  const given = pass ? undefined : unclaimed(model, own, view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick);
+  const given = pass ? undefined : unclaimed(model, own, () => view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick);
   const decided = pass ? (model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick)) : given?.call;
   const effective = pass ? (decided?.cube ?? pass.left.first()) : given?.cube;
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
@@ -780,7 +811,8 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
     const both = andRegions(model.regions[i], model.regions[s]);
     if (both.length === 0) continue;
     const takesWithout = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === i && view.decideOn(call, i).index === s;
-    if (!unclaimed(model, both, [...before, ...after.slice(0, k)], takesWithout, budget.tick, undefined, true)) continue;
+    // Not found from s's side as in takenParts: that needs the candidates of every later rule, most of which a policy stopped at its work limit never asks about (at 10,000 rules, 45 % more time to the limit).
+    if (!unclaimed(model, both, () => [...before, ...after.slice(0, k)], takesWithout, budget.tick, true)) continue;
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
@@ -832,7 +864,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   const add = (s: number, seen: ConcreteCall | undefined, cube: Cube) => out.push({ s, ...(seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree(s))) });
   const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r;
   // Whether first-match gives r any call, settled as cheaply as `unclaimed` can: with none, there is nothing to compare.
-  const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], fmView.before(r), fmDecidesHere, tick);
+  const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], () => fmView.before(r), fmDecidesHere, tick);
   if (!fmView.passEveryRule && !fmGiven) return out;
   const fmDecides = fmGiven?.call;
   if (!fmDecides || fmView.passEveryRule) {
@@ -850,7 +882,8 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     if (!differs(s) || stView.silent.has(s)) continue;
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
-    const found = unclaimed(model, both, [...new Set([...fmBefore, ...stBefore.slice(0, k)])], disagree(s), tick, model.candidates(s), true);
+    const near = model.candidates(s);
+    const found = unclaimed(model, both, () => [...new Set([...fmBefore, ...stBefore.slice(0, k)])].filter((e) => near.has(e)), disagree(s), tick, true);
     if (found) add(s, found.call, found.cube);
   }
   return out;

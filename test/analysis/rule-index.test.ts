@@ -1,18 +1,22 @@
-// The rule index against brute force: the rules it finds for a tool name are exactly those whose tool glob matches the name.
+// The rule index against brute force: the rules it finds for a tool name are exactly those whose tool glob matches the name, and a rule's candidates exactly the rules whose tool and server globs both meet its own.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { RuleIndex } from "../../compiler/analysis/rule-index.ts";
+import { quickIntersect, RuleIndex } from "../../compiler/analysis/rule-index.ts";
+import * as Str from "../../compiler/analysis/string-set.ts";
 import type { Rule } from "../../compiler/ir/types.ts";
-import { compileGlob } from "../../compiler/semantics/glob.ts";
+import { classifyGlob, compileGlob } from "../../compiler/semantics/glob.ts";
 import { globArb, nameArb } from "../property/arbitraries.ts";
 import { propertyRun } from "../support/property-seed.ts";
 
 /** The index reads a rule's position and its tool and server patterns only. */
-function rulesWithTools(patterns: readonly string[]): Rule[] {
-  return patterns.map((tool, index) => ({ index, tool: { source: tool }, server: { source: "*" } }) as unknown as Rule);
+function rulesWithTools(patterns: readonly string[], servers: readonly string[] = []): Rule[] {
+  return patterns.map((tool, index) => ({ index, tool: { source: tool }, server: { source: servers[index] ?? "*" } }) as unknown as Rule);
 }
+
+/** Whether two globs match a common string, by automata. */
+const globsMeet = (a: string, b: string) => !Str.isEmpty(Str.and(Str.fromGlob(a), Str.fromGlob(b)));
 
 const byBruteForce = (patterns: readonly string[], name: string) => patterns.flatMap((p, k) => (compileGlob(p).test(name) ? [k] : []));
 
@@ -32,6 +36,38 @@ test("globs with inner literals and sets: a name without a glob's longest litera
   for (const name of ["k8s_search_comment_x", "search_commen", "github_read_issue", "github_list", "s3_delete_bucket_v2", "s3_delete_bucket_vx", "abc_comment", "abc_commen", "read_file", ""]) {
     assert.equal([...index.rulesForName(name)], byBruteForce(patterns, name), name);
   }
+});
+
+test("a rule's candidates are exactly the other rules whose tool globs and server globs both meet its own (random globs)", () => {
+  const ruleArb = fc.record({ tool: globArb, server: fc.oneof(globArb, fc.constantFrom("prod-*", "*-github", "dev-github", "prod-github", "*")) });
+  fc.assert(
+    fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 10 }), (specs) => {
+      const index = new RuleIndex(rulesWithTools(specs.map((s) => s.tool), specs.map((s) => s.server)));
+      for (const [i, own] of specs.entries()) {
+        const expected = specs.flatMap((other, j) => (j !== i && globsMeet(own.tool, other.tool) && globsMeet(own.server, other.server) ? [j] : []));
+        assert.equal(index.candidates(i), expected, `rule ${i} of ${JSON.stringify(specs)}`);
+      }
+    }),
+    propertyRun(300, 0xca1d),
+  );
+});
+
+test("two globs' kinds settle whether they meet only when automata agree (exact names, heads and tails of stars)", () => {
+  const starGlob = fc.constantFrom("*", "a*", "ab*", "*b", "*ab", "a*b", "ab*b", "*a*", "*ba*", "b*a", "read_*", "*_file", "read*file", "ab", "b", "", "a[b]*", "a?*");
+  fc.assert(
+    fc.property(fc.oneof(starGlob, globArb), fc.oneof(starGlob, globArb), (a, b) => {
+      const quick = quickIntersect(classifyGlob(a), classifyGlob(b));
+      if (quick !== undefined) assert.is(quick, globsMeet(a, b), `${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+    }),
+    propertyRun(2000, 0x9e1d),
+  );
+  // Cases the kinds settle, both ways.
+  assert.is(quickIntersect(classifyGlob("ab*b"), classifyGlob("a*")), true);
+  assert.is(quickIntersect(classifyGlob("ab*"), classifyGlob("ac*")), false);
+  assert.is(quickIntersect(classifyGlob("*_file"), classifyGlob("read*file")), true);
+  assert.is(quickIntersect(classifyGlob("*ab"), classifyGlob("*bb")), false);
+  assert.is(quickIntersect(classifyGlob("read_file"), classifyGlob("*_file")), true);
+  assert.is(quickIntersect(classifyGlob("read_file"), classifyGlob("*ab*")), false);
 });
 
 test.run();
