@@ -68,4 +68,37 @@ test("forty rules that cover a rule together are all found, and later rules that
   );
 });
 
+/**
+ * `small_writes` (sizes 0 to `upTo`), then 40 windows of 10 that decide the same and cover sizes
+ * 0 to 400 together, then `extras` rules that decide differently on sizes that straddle two
+ * windows (each covered by two windows, so no one rule holds it), then `tail` when given.
+ */
+function laterCover(upTo: number, extras: number, tail = "") {
+  const windows = Array.from({ length: 40 }, (_, k) => `  - name: size_${k}\n    match: { type: "write_file" }\n    conditions: { param_gte: { size: ${k * 10} }, param_lt: { size: ${k * 10 + 10} } }\n    risk_level: low\n    approval: auto\n`).join("");
+  const straddling = Array.from({ length: extras }, (_, k) => `  - name: again_${k}\n    match: { type: "write_file" }\n    conditions: { param_gte: { size: ${(k % 39) * 10 + 5} }, param_lt: { size: ${(k % 39) * 10 + 15} } }\n    risk_level: high\n    approval: block\n`).join("");
+  // Earlier rules that each cut a hole for one agent: what small_writes decides is then dozens of pieces, too many to pass down the later rules at once, so that each later rule is asked about.
+  const holes = Array.from({ length: 70 }, (_, k) => `  - name: hole_${k}\n    match: { type: "write_file", agent: "bot-${k}" }\n    conditions: { param_gte: { size: ${k} }, param_lt: { size: ${k + 1} } }\n    risk_level: high\n    approval: block\n`).join("");
+  const yaml = `version: "1"\ncombine: first-match\ndefaults: { risk_level: high, approval: block }\nrules:\n${holes}  - name: small_writes\n    match: { type: "write_file" }\n    conditions: { param_gte: { size: 0 }, param_lt: { size: ${upTo} } }\n    risk_level: low\n    approval: auto\n${windows}${straddling}${tail}`;
+  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
+  return { redundant: analyzePolicy(policy).find((f) => f.rule.name === "small_writes" && f.kind === "redundant") };
+}
+
+test("a rule that forty later rules cover together is redundant, with all forty named, however many later rules follow", () => {
+  const few = laterCover(400, 30);
+  assert.ok(few.redundant, "small_writes is redundant");
+  assert.equal(
+    few.redundant!.others.map((r) => r.name),
+    Array.from({ length: 40 }, (_, k) => `size_${k}`),
+  );
+  assert.is(few.redundant!.withDefaults, false);
+  // Past the 64th later rule the takers are found to cover the rule, and the rest are not asked about: the same forty.
+  assert.equal(laterCover(400, 330).redundant!.others.length, 40);
+});
+
+test("a later rule that decides differently on calls the cover leaves still makes the rule matter", () => {
+  const tail = `  - name: big_block\n    match: { type: "write_file" }\n    conditions: { param_gte: { size: 400 } }\n    risk_level: high\n    approval: block\n`;
+  const { redundant } = laterCover(410, 100, tail);
+  assert.is(redundant, undefined, "removing small_writes would let big_block decide sizes 400 to 410");
+});
+
 test.run();
