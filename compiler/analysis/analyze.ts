@@ -399,9 +399,10 @@ interface ConcreteCall {
 
 /** Whether two cubes may share a call, by cheap tests on their names (see Str.mayMeet): false is proof. */
 function mayMeet(calls: Cube, rule: Cube): boolean {
-  const meet = (a: Str.StringSet | undefined, b: Str.StringSet | undefined) => !a || !b || Str.mayMeet(a, b);
-  return meet(calls.tool, rule.tool) && meet(calls.server, rule.server);
+  return namesMayMeet(calls.tool, rule.tool) && namesMayMeet(calls.server, rule.server);
 }
+// Module-level rather than a closure per call: this runs millions of times, and tsx names every closure it creates.
+const namesMayMeet = (a: Str.StringSet | undefined, b: Str.StringSet | undefined) => !a || !b || Str.mayMeet(a, b);
 
 /** Tool names whose rules in precedence order a mode keeps at once. */
 const MAX_TOOL_ORDERS = 4_096;
@@ -445,7 +446,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     if (view.silent.has(j)) continue;
     const both = andRegions(model.regions[rule.index], model.regions[j]);
     if (both.length === 0) continue;
-    const decidedByJ = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === j;
+    const decidedByJ = takenBy(view, rule, j);
     // Without a full pass, j takes some only if the rules before it leave some of the common calls.
     // The rules before j that can share a call with both j and the rule: the candidates before j in the list, found from j's side (a few) rather than by filtering the list (hundreds, for every j).
     const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick);
@@ -457,6 +458,19 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     else differing++;
   }
   return parts;
+}
+
+// Checks of example calls, made by functions at module level rather than closures written in the
+// loops that ask about thousands of rules: tsx gives every closure it creates a name at run time.
+
+/** Whether rule j decides a call of `rule` (takes it from `rule`). */
+function takenBy(view: ModeView, rule: Rule, j: number): (call: ToolCall) => boolean {
+  return (call) => ruleMatchesCall(rule, call) && view.decideOn(call).index === j;
+}
+
+/** Whether `rule` decides a call that rule s would decide without it. */
+function takenWithout(view: ModeView, rule: Rule, s: number): (call: ToolCall) => boolean {
+  return (call) => ruleMatchesCall(rule, call) && view.decideOn(call).index === rule.index && view.decideOn(call, rule.index).index === s;
 }
 
 /** Candidates (or later rules) asked about before the first check whether the rules that took some calls cover the region; checks follow at 16, 32, 64… */
@@ -525,12 +539,11 @@ function holderAmong(region: Region, count: number, regionAt: (k: number) => Reg
  * for one earlier rule that holds them all comes before the example call, not after it.
  */
 function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false): { cube: Cube; call?: ConcreteCall } | undefined {
-  const nearSteps = () => model.stepsFor(both, before());
-  let steps = likelyNone ? nearSteps() : undefined;
+  let steps = likelyNone ? model.stepsFor(both, before()) : undefined;
   if (steps && heldByOne(both, steps, tick)) return undefined;
   const seen = model.concrete(both, check, tick);
   if (seen) return { cube: seen.cube, call: seen };
-  if (!steps && heldByOne(both, (steps = nearSteps()), tick)) return undefined;
+  if (!steps && heldByOne(both, (steps = model.stepsFor(both, before())), tick)) return undefined;
   let quick: PieceSet | undefined;
   for (const limit of QUICK_TRIES) {
     let partial: PieceSet | undefined;
@@ -834,7 +847,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
     if (k >= COVER_CHECK_START && (k & (k - 1)) === 0 && coveredBy(model, own, [...before, ...takers], asked.length - k, budget.tick)) return { changes: false, takers, toDefaults: false };
     const both = andRegions(model.regions[i], model.regions[s]);
     if (both.length === 0) continue;
-    const takesWithout = (call: ToolCall) => ruleMatchesCall(rule, call) && view.decideOn(call).index === i && view.decideOn(call, i).index === s;
+    const takesWithout = takenWithout(view, rule, s);
     // Not found from s's side as in takenParts: that needs the candidates of every later rule, most of which a policy stopped at its work limit never asks about (at 10,000 rules, 45 % more time to the limit).
     if (!unclaimed(model, both, () => [...before, ...after.slice(0, k)], takesWithout, budget.tick, true)) continue;
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };

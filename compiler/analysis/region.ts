@@ -116,33 +116,31 @@ function stringCost(x: Str.StringSet | undefined, y: Str.StringSet | undefined):
 export function subtract(a: Cube, b: Cube, both: Cube | undefined = intersect(a, b)): Cube[] {
   if (!both) return [a];
   const pieces: Cube[] = [];
-  let kept: Cube = a;
-  const step = (negated: Cube, agreed: Cube): boolean => {
-    const piece = intersect(kept, negated);
-    if (piece) pieces.push(piece);
-    const next = intersect(kept, agreed);
-    if (!next) return false;
-    kept = next;
-    return true;
-  };
+  let kept: Cube | undefined = a;
   for (const d of STRING_DIMS) {
     const s = b[d];
     if (!s || Str.surelyWithin(kept[d], s)) continue;
     const piece = narrowed(kept, d, Str.not(s));
     if (piece) pieces.push(piece);
-    const next = narrowed(kept, d, s);
-    if (!next) return pieces;
-    kept = next;
+    kept = narrowed(kept, d, s);
+    if (!kept) return pieces;
   }
   for (const [k, v] of b.params) {
-    if (kept.params.get(k) !== v && !step({ ...UNIVERSE, params: new Map([[k, Val.not(v)]]) }, { ...UNIVERSE, params: new Map([[k, v]]) })) return pieces;
+    if (kept.params.get(k) !== v && !(kept = cut(kept, { ...UNIVERSE, params: new Map([[k, Val.not(v)]]) }, { ...UNIVERSE, params: new Map([[k, v]]) }, pieces))) return pieces;
   }
-  if (b.minute && kept.minute !== b.minute && !step({ ...UNIVERSE, minute: Num.not(b.minute) }, { ...UNIVERSE, minute: b.minute })) return pieces;
-  if (b.weekday !== undefined && (kept.weekday === undefined || (kept.weekday & ~b.weekday) !== 0) && !step({ ...UNIVERSE, weekday: WEEK & ~b.weekday }, { ...UNIVERSE, weekday: b.weekday })) return pieces;
+  if (b.minute && kept.minute !== b.minute && !(kept = cut(kept, { ...UNIVERSE, minute: Num.not(b.minute) }, { ...UNIVERSE, minute: b.minute }, pieces))) return pieces;
+  if (b.weekday !== undefined && (kept.weekday === undefined || (kept.weekday & ~b.weekday) !== 0) && !(kept = cut(kept, { ...UNIVERSE, weekday: WEEK & ~b.weekday }, { ...UNIVERSE, weekday: b.weekday }, pieces))) return pieces;
   for (const [k, v] of b.atoms) {
-    if (kept.atoms.get(k) !== v && !step({ ...UNIVERSE, atoms: new Map([[k, !v]]) }, { ...UNIVERSE, atoms: new Map([[k, v]]) })) return pieces;
+    if (kept.atoms.get(k) !== v && !(kept = cut(kept, { ...UNIVERSE, atoms: new Map([[k, !v]]) }, { ...UNIVERSE, atoms: new Map([[k, v]]) }, pieces))) return pieces;
   }
   return pieces;
+}
+
+/** One cut of a subtraction: the part of `kept` in `negated` joins the pieces; the part in `agreed` goes on (undefined when empty). */
+function cut(kept: Cube, negated: Cube, agreed: Cube, pieces: Cube[]): Cube | undefined {
+  const piece = intersect(kept, negated);
+  if (piece) pieces.push(piece);
+  return intersect(kept, agreed);
 }
 
 /**

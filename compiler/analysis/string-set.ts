@@ -505,28 +505,42 @@ function candidateMember(set: StringSet): string | undefined {
     const bare = w?.slice(0, -1);
     if (bare !== undefined && /[_\-./:]$/.test(bare) && hasLang(p, bare)) w = bare;
     if (w === undefined || w === "" || first.includes(w) || middle.includes(w) || last.includes(w)) continue;
-    const open = (x: string) => hasLang(p, x);
-    (!open(`\u0001${w}`) ? first : !open(`${w}\u0001`) ? last : middle).push(w);
+    (!hasLang(p, `\u0001${w}`) ? first : !hasLang(p, `${w}\u0001`) ? last : middle).push(w);
   }
-  // A word inside another of its group adds nothing: `_table` is in `_delete_table`.
-  const absorbed = (group: string[]) => group.filter((w) => !group.some((o) => o !== w && o.length > w.length && o.includes(w)));
   const shortest = [...absorbed(first), ...absorbed(middle), ...absorbed(last)];
   const tried = new Set<string>();
   // Globs of literals and stars meet in one word: the longest leading literal, every inner one, the longest trailing one.
   const shapes = set.parts.flatMap((p) => (p.glob ? [p.glob] : []));
-  const longest = (xs: string[]) => xs.reduce((a, b) => (b.length > a.length ? b : a), "");
-  const joined = shapes.length > 1 ? [longest(shapes.map((g) => g.first)), ...shapes.flatMap((g) => g.inner), longest(shapes.map((g) => g.last))] : [];
-  // Each guess also padded, to step out of suffix and prefix globs the set excludes.
-  const fits = (x: string) => !tried.has(x) && (tried.add(x), has(set, x));
-  const attempt = (w: string) => {
-    for (const pad of PADS) for (const x of [w, `${w}${pad}`, `${pad}${w}`, `${pad}${w}${pad}`]) if (fits(x)) return x;
-    return undefined;
-  };
+  const joined = shapes.length > 1 ? [longestOf(shapes.map((g) => g.first)), ...shapes.flatMap((g) => g.inner), longestOf(shapes.map((g) => g.last))] : [];
   const guesses = [() => [""], () => (joined.length ? [joined.join(""), joined.join("x")] : []), () => shortest, () => [shortest.join("")], () => shortest.flatMap((a) => shortest.filter((b) => b !== a).map((b) => a + b))];
   for (const guess of guesses) {
     for (const w of guess()) {
-      const found = attempt(w);
+      const found = paddedMember(set, w, tried);
       if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+// Helpers of candidateMember at module level rather than closures per call: it runs for most
+// emptiness questions, and tsx gives every closure it creates a name at run time.
+
+/** The words of a group that lie inside no longer word of it: `_table` adds nothing to `_delete_table`. */
+function absorbed(group: readonly string[]): string[] {
+  return group.filter((w) => !group.some((o) => o !== w && o.length > w.length && o.includes(w)));
+}
+
+function longestOf(xs: readonly string[]): string {
+  return xs.reduce((a, b) => (b.length > a.length ? b : a), "");
+}
+
+/** A member of the set among `w` and `w` padded (to step out of suffix and prefix globs the set excludes), not tried before. */
+function paddedMember(set: StringSet, w: string, tried: Set<string>): string | undefined {
+  for (const pad of PADS) {
+    for (const x of [w, `${w}${pad}`, `${pad}${w}`, `${pad}${w}${pad}`]) {
+      if (tried.has(x)) continue;
+      tried.add(x);
+      if (has(set, x)) return x;
     }
   }
   return undefined;
