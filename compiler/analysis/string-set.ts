@@ -688,30 +688,34 @@ function firstPreferred(set: StringSet, prefer: readonly string[]): string | und
     };
     preferenceIndexes.set(prefer, index);
   }
+  // The earliest preferred word in the set (written out twice rather than as a closure: this runs for every witness).
   let best: number | undefined;
-  const consider = (w: string, k: number) => {
-    if ((best === undefined || k < best) && has(set, w)) best = k;
-  };
   if (words) {
     for (const w of words) {
       const k = index.position.get(w);
-      if (k !== undefined) consider(w, k);
+      if (k !== undefined && (best === undefined || k < best) && has(set, w)) best = k;
     }
     return best === undefined ? undefined : prefer[best];
   }
   const { first, last } = shape!;
   const [sorted, literal] = first.length >= last.length ? [index.sorted, first] : [index.sortedReversed, reverseText(last)];
-  for (let at = lowerBound(sorted, literal, ([w]) => w); at < sorted.length && sorted[at][0].startsWith(literal); at++) consider(prefer[sorted[at][1]], sorted[at][1]);
+  for (let at = lowerBound(sorted, literal, firstOfPair); at < sorted.length && sorted[at][0].startsWith(literal); at++) {
+    const k = sorted[at][1];
+    if ((best === undefined || k < best) && has(set, prefer[k])) best = k;
+  }
   return best === undefined ? undefined : prefer[best];
 }
 
 /** The glob of literals and stars the set lies in with the longest leading or trailing literal, if any has one. */
 function anchoringShape(set: StringSet): GlobShape | undefined {
   let best: GlobShape | undefined;
-  const reach = (g: GlobShape) => Math.max(g.first.length, g.last.length);
   for (const p of set.parts) if (p.glob?.plain && reach(p.glob) > 0 && (!best || reach(p.glob) > reach(best))) best = p.glob;
   return best;
 }
+
+/** The longer of a glob's leading and trailing literals. */
+const reach = (g: GlobShape) => Math.max(g.first.length, g.last.length);
+const firstOfPair = ([w]: readonly [string, number]) => w;
 
 /** The text reversed by code points: the rule index and preferred-word lookups match suffixes as prefixes of it. */
 export function reverseText(s: string): string {
