@@ -440,7 +440,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
   for (const [k, j] of candidates.entries()) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
     // The rules that took some calls so far cover what every rule before them matches of the region: once they cover it all, no later candidate takes any.
-    if (!from && !limited && k >= COVER_CHECK_START && (k & (k - 1)) === 0 && coveredBy(model, own, parts.map((p) => p.index), 0, tick)) break;
+    if (!from && !limited && k >= COVER_CHECK_START && (k & (k - 1)) === 0 && coveredBy(model, own, parts.map((p) => p.index), candidates.length - k, tick)) break;
     const isSame = sameOutcome(policy.rules[j], rule);
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
     if (view.silent.has(j)) continue;
