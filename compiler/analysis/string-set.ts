@@ -245,8 +245,8 @@ function materialize(set: StringSet): Lang {
 
 /**
  * The language of a JS regex source (no assertions), matched against the whole string. Kept by
- * source: a large policy repeats a few argument patterns hundreds of times, and building each
- * automaton again cost most of working out the rules' regions (0.8 s at 10,000 rules).
+ * source: a large policy repeats a few argument patterns hundreds of times (working out the
+ * regions of 10,000 generated rules: 0.92 s to 0.72 s).
  */
 export function fromRegexSource(source: string, flags: string): StringSet {
   const key = `${flags}/${source}`;
