@@ -634,7 +634,20 @@ export function wordsOf(set: StringSet): ReadonlySet<string> | undefined {
 const NICE = toWord("abcdefghijklmnopqrstuvwxyz0123456789_-./ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
 /** A short, readable member of the set, or undefined when it is empty. Members in `prefer` come first. */
-export function witness(set: StringSet, prefer: readonly string[] = []): string | undefined {
+export function witness(set: StringSet, prefer: readonly string[] = NO_PREFERENCE): string | undefined {
+  // Kept per set and list of preferred words: the sets of a rule's own patterns come back in
+  // thousands of example calls, and the lists are the same few arrays.
+  let known = witnesses.get(set);
+  if (known?.has(prefer)) return known.get(prefer);
+  const found = freshWitness(set, prefer);
+  if (!known) witnesses.set(set, (known = new Map()));
+  known.set(prefer, found);
+  return found;
+}
+const witnesses = new WeakMap<StringSet, Map<readonly string[], string | undefined>>();
+const NO_PREFERENCE: readonly string[] = [];
+
+function freshWitness(set: StringSet, prefer: readonly string[]): string | undefined {
   const preferred = firstPreferred(set, prefer);
   if (preferred !== undefined) return preferred;
   // A conjunction is tried on candidate words (each checked for membership) before its product

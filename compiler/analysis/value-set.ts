@@ -121,8 +121,11 @@ export function orderedAgainst(op: "<" | "<=" | ">" | ">=", n: number): ValueSet
   return { ...NO_VALUES, numbers, true: Num.has(numbers, 1), false: Num.has(numbers, 0) };
 }
 
+/** One empty list for every call without preferences: string sets keep their witnesses per list. */
+const NO_PREFERRED_STRINGS: readonly string[] = [];
+
 /** A readable member for a witness; undefined means "leave the argument out". */
-export function witness(a: ValueSet, preferStrings: readonly string[] = []): { value?: unknown } | undefined {
+export function witness(a: ValueSet, preferStrings: readonly string[] = NO_PREFERRED_STRINGS): { value?: unknown } | undefined {
   const num = Num.witness(a.numbers, [0, 1, 10, 100]);
   if (num !== undefined) return { value: num };
   const str = Str.witness(a.strings, preferStrings);

@@ -41,24 +41,30 @@ function minuteWitness(set: Num.NumberSet): number | undefined {
   return undefined;
 }
 
-const preferred = new WeakMap<WitnessHints, { tools: readonly string[]; servers: readonly string[] }>();
+interface PreferredNames {
+  readonly tools: readonly string[];
+  readonly servers: readonly string[];
+  /** No agent first (the empty id), then the policy's agents. */
+  readonly agents: readonly string[];
+}
+const preferred = new WeakMap<WitnessHints, PreferredNames>();
 
-/** The names a witness prefers, built once per hints: the same arrays each time let string sets keep an index of them. */
-function preferredNames(hints: WitnessHints): { tools: readonly string[]; servers: readonly string[] } {
+/** The names a witness prefers, built once per hints: the same arrays each time let string sets keep an index of them and their answers. */
+function preferredNames(hints: WitnessHints): PreferredNames {
   let names = preferred.get(hints);
-  if (!names) preferred.set(hints, (names = { tools: [...hints.tools, "example_tool"], servers: [...hints.servers, "example-server"] }));
+  if (!names) preferred.set(hints, (names = { tools: [...hints.tools, "example_tool"], servers: [...hints.servers, "example-server"], agents: ["", ...hints.agents] }));
   return names;
 }
 
 /** A readable call inside the cube; opaque atoms are satisfied on a best-effort basis (the interpreter confirms). */
 export function cubeWitness(cube: Cube, hints: WitnessHints): WitnessCall | undefined {
-  const { tools, servers } = preferredNames(hints);
+  const { tools, servers, agents } = preferredNames(hints);
   const tool = Str.witness(cube.tool ?? Str.ALL_STRINGS, tools);
   const server = Str.witness(cube.server ?? Str.ALL_STRINGS, servers);
   if (tool === undefined || server === undefined) return undefined;
   const call: WitnessCall = { server, tool };
   if (cube.agent) {
-    const agent = Str.witness(cube.agent, ["", ...hints.agents]);
+    const agent = Str.witness(cube.agent, agents);
     if (agent === undefined) return undefined;
     if (agent !== "") call.agent = agent;
   }
