@@ -184,6 +184,17 @@ test("membership in globs of literals and stars (tested on the text) and in thei
   );
 });
 
+test("one set asked for witnesses with different preferred words answers each list with its own first word", () => {
+  const set = Str.fromGlob("github_*");
+  const readFirst = ["github_read_issue", "github_list_repos"];
+  const listFirst = ["github_list_repos", "github_read_issue"];
+  for (let round = 0; round < 2; round++) {
+    assert.is(Str.witness(set, readFirst), "github_read_issue");
+    assert.is(Str.witness(set, listFirst), "github_list_repos");
+    assert.ok(Str.has(set, Str.witness(set)!));
+  }
+});
+
 test("a witness is the first preferred word in the set, also when many words are preferred (looked up through an index)", () => {
   const preferredArb = fc.uniqueArray(fc.array(fc.constantFrom("a", "b", "_"), { minLength: 0, maxLength: 5 }).map((cs) => cs.join("")), { minLength: 70, maxLength: 120 });
   fc.assert(
