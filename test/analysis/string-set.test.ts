@@ -184,6 +184,25 @@ test("membership in globs of literals and stars (tested on the text) and in thei
   );
 });
 
+test("a glob required inside a glob excluded makes the set empty, and only then (every string up to 6 characters checked)", () => {
+  const plainGlob = fc.array(fc.constantFrom("a", "b", "_", "*"), { minLength: 1, maxLength: 4 }).map((cs) => cs.join("")).filter((g) => g.includes("*") && g !== "*" && !g.includes("**"));
+  const words: string[] = [""];
+  for (let n = 0, level = [""]; n < 6; n++) words.push(...(level = level.flatMap((w) => ["a", "b", "_"].map((c) => w + c))));
+  fc.assert(
+    fc.property(plainGlob, plainGlob, (required, excluded) => {
+      Str.resetMemos();
+      const set = Str.and(Str.fromGlob(required), Str.not(Str.fromGlob(excluded)));
+      const inRequired = compileGlob(required);
+      const inExcluded = compileGlob(excluded);
+      const member = words.find((w) => inRequired.test(w) && !inExcluded.test(w));
+      assert.is(Str.isEmpty(set), member === undefined, `${required} and not ${excluded}: ${member ?? "no member up to 6 characters"}`);
+    }),
+    propertyRun(600, 0x91ab),
+  );
+  assert.ok(Str.isEmpty(Str.and(Str.fromGlob("github_read_*"), Str.not(Str.fromGlob("github_*")))));
+  assert.not.ok(Str.isEmpty(Str.and(Str.fromGlob("github_*"), Str.not(Str.fromGlob("github_read_*")))));
+});
+
 test("one set asked for witnesses with different preferred words answers each list with its own first word", () => {
   const set = Str.fromGlob("github_*");
   const readFirst = ["github_read_issue", "github_list_repos"];
