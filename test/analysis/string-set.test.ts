@@ -184,7 +184,7 @@ test("membership in globs of literals and stars (tested on the text) and in thei
   );
 });
 
-test("a glob required inside a glob excluded makes the set empty, and only then (every string up to 6 characters checked)", () => {
+test("a glob required inside a glob excluded, or two required globs whose literals conflict, make the set empty, and only these (every string up to 6 characters checked)", () => {
   const plainGlob = fc.array(fc.constantFrom("a", "b", "_", "*"), { minLength: 1, maxLength: 4 }).map((cs) => cs.join("")).filter((g) => g.includes("*") && g !== "*" && !g.includes("**"));
   const words: string[] = [""];
   for (let n = 0, level = [""]; n < 6; n++) words.push(...(level = level.flatMap((w) => ["a", "b", "_"].map((c) => w + c))));
@@ -196,6 +196,13 @@ test("a glob required inside a glob excluded makes the set empty, and only then 
       const inExcluded = compileGlob(excluded);
       const member = words.find((w) => inRequired.test(w) && !inExcluded.test(w));
       assert.is(Str.isEmpty(set), member === undefined, `${required} and not ${excluded}: ${member ?? "no member up to 6 characters"}`);
+      // The test by literals alone, without the member search that runs before it: never "empty" when a member exists.
+      if (Str.emptyByLiterals(set)) assert.is(member, undefined, `${required} and not ${excluded} called empty by literals`);
+      // Both required: empty only when their literals conflict.
+      const common = words.find((w) => inRequired.test(w) && inExcluded.test(w));
+      const both = Str.and(Str.fromGlob(required), Str.fromGlob(excluded));
+      if (Str.emptyByLiterals(both)) assert.is(common, undefined, `${required} and ${excluded} called empty by literals`);
+      assert.is(Str.isEmpty(both), common === undefined, `${required} and ${excluded}: ${common ?? "no member up to 6 characters"}`);
     }),
     propertyRun(600, 0x91ab),
   );
