@@ -189,7 +189,7 @@ test("a glob required inside a glob excluded, or two required globs whose litera
   const words: string[] = [""];
   for (let n = 0, level = [""]; n < 6; n++) words.push(...(level = level.flatMap((w) => ["a", "b", "_"].map((c) => w + c))));
   fc.assert(
-    fc.property(plainGlob, plainGlob, (required, excluded) => {
+    fc.property(plainGlob, plainGlob, plainGlob, (required, excluded, alsoRequired) => {
       Str.resetMemos();
       const set = Str.and(Str.fromGlob(required), Str.not(Str.fromGlob(excluded)));
       const inRequired = compileGlob(required);
@@ -203,9 +203,24 @@ test("a glob required inside a glob excluded, or two required globs whose litera
       const both = Str.and(Str.fromGlob(required), Str.fromGlob(excluded));
       if (Str.emptyByLiterals(both)) assert.is(common, undefined, `${required} and ${excluded} called empty by literals`);
       assert.is(Str.isEmpty(both), common === undefined, `${required} and ${excluded}: ${common ?? "no member up to 6 characters"}`);
+      // Two required globs and one excluded: the literals of both required ones together.
+      const inAlso = compileGlob(alsoRequired);
+      const three = Str.and(Str.and(Str.fromGlob(required), Str.fromGlob(alsoRequired)), Str.not(Str.fromGlob(excluded)));
+      const left = words.find((w) => inRequired.test(w) && inAlso.test(w) && !inExcluded.test(w));
+      if (Str.emptyByLiterals(three)) assert.is(left, undefined, `${required} and ${alsoRequired} and not ${excluded} called empty by literals`);
+      assert.is(Str.isEmpty(three), left === undefined, `${required} and ${alsoRequired} and not ${excluded}: ${left ?? "no member up to 6 characters"}`);
     }),
     propertyRun(600, 0x91ab),
   );
+  const conjunction = (required: string[], excluded: string) => required.reduce((set, g) => Str.and(set, Str.fromGlob(g)), Str.not(Str.fromGlob(excluded)));
+  // Found by literals: the longest head and tail of the required globs together, and as long as they need.
+  assert.ok(Str.emptyByLiterals(conjunction(["postgres_[rw]*", "*_read_file"], "postgres_*_file")));
+  // (Sets where one pair is already empty are cut short by Str.and: here only the three parts together are.)
+  assert.ok(Str.emptyByLiterals(conjunction(["ab*", "*c"], "ab*c")));
+  assert.ok(Str.emptyByLiterals(conjunction(["*c", "ab*"], "ab*c")));
+  // "a" starts and ends with `a` but is shorter than `a*a` needs.
+  assert.not.ok(Str.emptyByLiterals(conjunction(["a*", "*a"], "a*a")));
+  assert.not.ok(Str.isEmpty(conjunction(["a*", "*a"], "a*a")));
   assert.ok(Str.isEmpty(Str.and(Str.fromGlob("github_read_*"), Str.not(Str.fromGlob("github_*")))));
   assert.not.ok(Str.isEmpty(Str.and(Str.fromGlob("github_*"), Str.not(Str.fromGlob("github_read_*")))));
 });
