@@ -444,7 +444,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     const isSame = sameOutcome(policy.rules[j], rule);
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
     if (view.silent.has(j)) continue;
-    const both = andRegions(model.regions[rule.index], model.regions[j]);
+    const both = andRegions(own, model.regions[j]);
     if (both.length === 0) continue;
     const decidedByJ = takenBy(view, rule, j);
     // Without a full pass, j takes some only if the rules before it leave some of the common calls.
@@ -845,7 +845,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   for (const [k, s] of asked.entries()) {
     // The rules before the rule and the later takers so far match what every rule up to here matches of the rule's calls: once they match them all, no later rule takes any and none fall to the defaults.
     if (k >= COVER_CHECK_START && (k & (k - 1)) === 0 && coveredBy(model, own, [...before, ...takers], asked.length - k, budget.tick)) return { changes: false, takers, toDefaults: false };
-    const both = andRegions(model.regions[i], model.regions[s]);
+    const both = andRegions(own, model.regions[s]);
     if (both.length === 0) continue;
     const takesWithout = takenWithout(view, rule, s);
     // Not found from s's side as in takenParts: that needs the candidates of every later rule, most of which a policy stopped at its work limit never asks about (at 10,000 rules, 45 % more time to the limit).

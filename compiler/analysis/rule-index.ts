@@ -175,7 +175,7 @@ export class RuleIndex {
       if (t.kind === "exact") out = this.toolsForName(t.text);
       else {
         const meeting: number[] = [];
-        for (const k of this.globTools) if (this.toolsMeet(id, k)) meeting.push(k);
+        for (const k of this.globTools) if (this.patternsMeet(this.tools, id, k)) meeting.push(k);
         for (const name of this.namesMatching(t, pattern)) meeting.push(this.exact.get(name)!);
         out = meeting;
       }
@@ -188,19 +188,16 @@ export class RuleIndex {
   private serversMeetingId(id: number): Uint8Array {
     let out = this.serversMeeting.get(id);
     if (!out) {
-      const { patterns, tests } = this.servers;
-      out = new Uint8Array(patterns.length);
-      for (let k = 0; k < patterns.length; k++) {
-        if (k === id || (quickIntersect(tests[id], tests[k]) ?? globsMayIntersect(patterns[id], patterns[k], this.intersectCache))) out[k] = 1;
-      }
+      out = new Uint8Array(this.servers.patterns.length);
+      for (let k = 0; k < out.length; k++) if (this.patternsMeet(this.servers, id, k)) out[k] = 1;
       this.serversMeeting.set(id, out);
     }
     return out;
   }
 
-  private toolsMeet(a: number, b: number): boolean {
-    const { patterns, tests } = this.tools;
-    return a === b || (quickIntersect(tests[a], tests[b]) ?? globsMayIntersect(patterns[a], patterns[b], this.intersectCache));
+  /** Whether two patterns of a table can match a common name: by their kinds when that settles it, before the cache keyed by their text. */
+  private patternsMeet(table: PatternTable, a: number, b: number): boolean {
+    return a === b || (quickIntersect(table.tests[a], table.tests[b]) ?? globsMayIntersect(table.patterns[a], table.patterns[b], this.intersectCache));
   }
 
   private namesMatching(t: GlobTest, pattern: string): string[] {

@@ -580,7 +580,7 @@ export function emptyByLiterals(set: StringSet): boolean {
     if (excluded.inner.length === 0) {
       if (head.startsWith(excluded.first) && tail.endsWith(excluded.last) && excluded.first.length + excluded.last.length <= least) return true;
     } else if (excluded.inner.length === 1) {
-      for (const p of parts) if (p.glob?.plain && globWithin(p.glob, excluded)) return true;
+      for (const p of parts) if (p.glob?.plain && globWithinContains(p.glob, excluded)) return true;
     }
   }
   return false;
@@ -593,15 +593,15 @@ function longestOverlap(head: string, tail: string): number {
 }
 
 /**
- * Whether every string of glob `a` surely matches glob `b`, where `b` has at most one inner
- * literal. a's strings start with a's head, end with a's tail, hold its inner literals between
- * them, and are at least as long as head and tail together: a head that starts with b's and a
- * tail that ends with b's suffice, with b's inner literal inside one of a's inner literals (or
- * inside a's head or tail, where b has no head or tail to overlap it).
+ * Whether every string of glob `a` surely matches glob `b`, where `b` has exactly one inner
+ * literal (a `b` without one is settled by the required heads and tails in emptyByLiterals).
+ * a's strings start with a's head, end with a's tail, hold its inner literals between them, and
+ * are at least as long as head and tail together: a head that starts with b's and a tail that
+ * ends with b's suffice, with b's inner literal inside one of a's inner literals (or inside a's
+ * head or tail, where b has no head or tail to overlap it).
  */
-function globWithin(a: GlobShape, b: GlobShape): boolean {
+function globWithinContains(a: GlobShape, b: GlobShape): boolean {
   if (!a.first.startsWith(b.first) || !a.last.endsWith(b.last)) return false;
-  if (b.inner.length === 0) return true;
   const c = b.inner[0];
   return a.inner.some((x) => x.includes(c)) || (b.first === "" && a.first.includes(c)) || (b.last === "" && a.last.includes(c));
 }
