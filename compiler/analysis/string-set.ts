@@ -555,17 +555,41 @@ function paddedMember(set: StringSet, w: string, tried: Set<string>): string | u
  * 1,000 rules, 302 sets and 0.24 s).
  */
 export function emptyByLiterals(set: StringSet): boolean {
+  const required = requiredLiterals(set.parts);
+  if (!required) return true;
   const parts = set.parts;
-  // Every member starts with the longest required head and ends with the longest required tail
-  // (the heads agree, and so do the tails, or a pair conflicts), and is as long as any required
-  // glob's literals together.
+  for (const q of parts) {
+    const excluded = q.glob ? undefined : q.complement?.glob;
+    if (!excluded?.plain) continue;
+    if (excluded.inner.length === 0) {
+      if (holdsHeadAndTail(required, excluded)) return true;
+    } else if (excluded.inner.length === 1) {
+      for (const p of parts) if (p.glob?.plain && globWithinContains(p.glob, excluded)) return true;
+    }
+  }
+  return false;
+}
+
+/** What every member of a conjunction of parts has: a head, a tail and a least length. */
+interface RequiredLiterals {
+  readonly head: string;
+  readonly tail: string;
+  readonly least: number;
+}
+
+/**
+ * The longest head and tail the parts' globs require, and the length those globs' literals need
+ * together; undefined when two required heads or two tails conflict (no string has both). The
+ * heads agree, so every member starts with the longest, and likewise ends with the longest tail.
+ */
+function requiredLiterals(parts: readonly Lang[]): RequiredLiterals | undefined {
   let head = "";
   let tail = "";
   let least = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p.anchors) {
-      for (let j = i + 1; j < parts.length; j++) if (parts[j].anchors && shapesDisjoint(p.anchors, parts[j].anchors!)) return true;
+      for (let j = i + 1; j < parts.length; j++) if (parts[j].anchors && shapesDisjoint(p.anchors, parts[j].anchors!)) return undefined;
       if (p.anchors.first.length > head.length) head = p.anchors.first;
       if (p.anchors.last.length > tail.length) tail = p.anchors.last;
       least = Math.max(least, p.anchors.first.length + p.anchors.last.length);
@@ -573,18 +597,11 @@ export function emptyByLiterals(set: StringSet): boolean {
     if (p.glob) least = Math.max(least, p.glob.first.length + p.glob.inner.reduce((n, x) => n + x.length, 0) + p.glob.last.length);
   }
   // A member holding the head and the tail is as long as the two less their longest overlap.
-  least = Math.max(least, head.length + tail.length - longestOverlap(head, tail));
-  for (const q of parts) {
-    const excluded = q.glob ? undefined : q.complement?.glob;
-    if (!excluded?.plain) continue;
-    if (excluded.inner.length === 0) {
-      if (head.startsWith(excluded.first) && tail.endsWith(excluded.last) && excluded.first.length + excluded.last.length <= least) return true;
-    } else if (excluded.inner.length === 1) {
-      for (const p of parts) if (p.glob?.plain && globWithinContains(p.glob, excluded)) return true;
-    }
-  }
-  return false;
+  return { head, tail, least: Math.max(least, head.length + tail.length - longestOverlap(head, tail)) };
 }
+
+/** Whether glob `g` (of no inner literal) matches every string of the required head, tail and length. */
+const holdsHeadAndTail = (r: RequiredLiterals, g: GlobShape) => r.head.startsWith(g.first) && r.tail.endsWith(g.last) && g.first.length + g.last.length <= r.least;
 
 /** The most characters that end `head` and start `tail` at once. */
 function longestOverlap(head: string, tail: string): number {
@@ -662,7 +679,8 @@ function spell(ws: readonly { ranges: readonly { min: number; max: number }[] }[
 
 /**
  * Whether `inner` (undefined: every string) is known to lie inside `outer` without any
- * emptiness search: the same set, words all in it, or every part of `outer` among its own.
+ * emptiness search: the same set, words all in it, or every part of `outer` among its own or a
+ * glob its required literals fit.
  * False means only "not known".
  */
 export function surelyWithin(inner: StringSet | undefined, outer: StringSet): boolean {
@@ -673,7 +691,20 @@ export function surelyWithin(inner: StringSet | undefined, outer: StringSet): bo
     for (const w of words) if (!has(outer, w)) return false;
     return true;
   }
-  return outer.parts.every((p) => inner.parts.includes(p));
+  let required: RequiredLiterals | undefined | null = null;
+  for (const p of outer.parts) {
+    if (inner.parts.includes(p)) continue;
+    // A glob of literals and stars holds the set when the set's required literals fit it (`github_read_*` within `github_*`).
+    const g = p.glob;
+    if (!g?.plain || g.inner.length > 1) return false;
+    if (g.inner.length === 1) {
+      if (!inner.parts.some((q) => q.glob?.plain && globWithinContains(q.glob, g))) return false;
+      continue;
+    }
+    if (required === null) required = requiredLiterals(inner.parts);
+    if (required && !holdsHeadAndTail(required, g)) return false;
+  }
+  return true;
 }
 
 export function isSubset(a: StringSet, b: StringSet): boolean {

@@ -225,6 +225,41 @@ test("a glob required inside a glob excluded, or two required globs whose litera
   assert.not.ok(Str.isEmpty(Str.and(Str.fromGlob("github_*"), Str.not(Str.fromGlob("github_read_*")))));
 });
 
+test("a set is surely within a glob its required literals fit, and never when a member lies outside (every string up to 6 characters checked)", () => {
+  const plainGlob = fc.array(fc.constantFrom("a", "b", "_", "*"), { minLength: 1, maxLength: 4 }).map((cs) => cs.join("")).filter((g) => g.includes("*") && g !== "*" && !g.includes("**"));
+  const words: string[] = [""];
+  for (let n = 0, level = [""]; n < 6; n++) words.push(...(level = level.flatMap((w) => ["a", "b", "_"].map((c) => w + c))));
+  let within = 0;
+  fc.assert(
+    fc.property(plainGlob, plainGlob, plainGlob, (inner, alsoInner, outer) => {
+      Str.resetMemos();
+      const inOuter = compileGlob(outer);
+      const one = Str.fromGlob(inner);
+      if (Str.surelyWithin(one, Str.fromGlob(outer))) {
+        within++;
+        const outside = words.find((w) => compileGlob(inner).test(w) && !inOuter.test(w));
+        assert.is(outside, undefined, `${inner} said within ${outer}`);
+      }
+      const two = Str.and(one, Str.fromGlob(alsoInner));
+      if (Str.surelyWithin(two, Str.fromGlob(outer))) {
+        const outside = words.find((w) => compileGlob(inner).test(w) && compileGlob(alsoInner).test(w) && !inOuter.test(w));
+        assert.is(outside, undefined, `${inner} and ${alsoInner} said within ${outer}`);
+      }
+    }),
+    propertyRun(600, 0x5e1f),
+  );
+  assert.ok(within > 30, `only ${within} random pairs found within`);
+  const glob = Str.fromGlob;
+  assert.ok(Str.surelyWithin(glob("github_read_*"), glob("github_*")));
+  assert.ok(Str.surelyWithin(glob("github_*_file"), glob("*_file")));
+  assert.ok(Str.surelyWithin(glob("git*_read_*"), glob("*_read_*")));
+  // A head and a tail from two globs together: `postgres_*` and `*_file` hold every `postgres_[rw]*` that ends in `_read_file`.
+  assert.ok(Str.surelyWithin(Str.and(glob("postgres_[rw]*"), glob("*_read_file")), glob("postgres_*_file")));
+  assert.not.ok(Str.surelyWithin(glob("github_*"), glob("github_read_*")));
+  // "a" starts and ends with `a` but is too short for `a*a`.
+  assert.not.ok(Str.surelyWithin(Str.and(glob("a*"), glob("*a")), glob("a*a")));
+});
+
 test("one set asked for witnesses with different preferred words answers each list with its own first word", () => {
   const set = Str.fromGlob("github_*");
   const readFirst = ["github_read_issue", "github_list_repos"];
