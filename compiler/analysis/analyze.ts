@@ -918,6 +918,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     return out;
   }
   const fmBefore = fmView.before(r);
+  const fmBeforeSet = new Set(fmBefore);
   for (const [k, s] of stBefore.entries()) {
     if (out.length >= MAX_DIFFERING_PAIRS_PER_RULE) break;
     // A rule found to decide nothing in strictest order (its own analysis ran first) cannot be the one strictest lets decide.
@@ -925,8 +926,22 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
     const near = model.candidates(s);
-    const found = unclaimed(model, both, () => [...new Set([...fmBefore, ...stBefore.slice(0, k)])].filter((e) => near.has(e)), disagree(s), tick, true);
+    const found = unclaimed(model, both, () => rulesBeforeBoth(fmBefore, fmBeforeSet, stBefore, k, near), disagree(s), tick, true);
     if (found) add(s, found.call, found.cube);
+  }
+  return out;
+}
+
+/**
+ * The rules that can take a call before first-match gives it to r or strictest to s: those before
+ * r in first-match, then strictest's first `k` rules before r that are not among them, each
+ * among s's candidates `near`; filtered list by list, since this is built for hundreds of s.
+ */
+function rulesBeforeBoth(fmBefore: readonly number[], fmBeforeSet: ReadonlySet<number>, stBefore: readonly number[], k: number, near: ReadonlySet<number>): number[] {
+  const out = fmBefore.filter((e) => near.has(e));
+  for (let m = 0; m < k; m++) {
+    const e = stBefore[m];
+    if (near.has(e) && !fmBeforeSet.has(e)) out.push(e);
   }
   return out;
 }
