@@ -211,13 +211,14 @@ class PolicyModel {
 
   /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
-   * cubes (with the policy's names, then with names no rule mentions). Findings show these in
+   * cubes (with the names of `near` when given, then the policy's names, then names no rule mentions). Findings show these in
    * preference to a witness of a cube from deep in a pass, which reads worse; a call found here
    * is also confirmed by the interpreter.
    */
-  concrete(region: Region, check: (call: ToolCall) => boolean, tick: Tick): ConcreteCall | undefined {
+  concrete(region: Region, check: (call: ToolCall) => boolean, tick: Tick, near?: WitnessHints): ConcreteCall | undefined {
+    const tried = near ? [near, this.hints, NO_HINTS] : [this.hints, NO_HINTS];
     for (const cube of region.slice(0, CONCRETE_CUBES)) {
-      for (const hints of [this.hints, NO_HINTS]) {
+      for (const hints of tried) {
         const witness = cubeWitness(cube, hints);
         if (!witness) continue;
         chargeCall(tick);
@@ -243,6 +244,14 @@ class PolicyModel {
       if (check(toToolCall(witness))) return { cube, witness };
     }
     return undefined;
+  }
+
+  /** The readable witness of the cube, when it passes `check`. */
+  confirmed(cube: Cube, check: (call: ToolCall) => boolean, tick: Tick): ConcreteCall | undefined {
+    const witness = cubeWitness(cube, this.hints);
+    if (!witness) return undefined;
+    chargeCall(tick);
+    return check(toToolCall(witness)) ? { cube, witness } : undefined;
   }
 
   witness(cube: Cube | undefined, check: (call: ToolCall) => boolean): { witness?: WitnessCall; confirmed: boolean } {
@@ -538,11 +547,12 @@ function holderAmong(region: Region, count: number, regionAt: (k: number) => Reg
  * `likelyNone`: most such questions of the caller have no calls for an answer (whether a later
  * rule takes some of a removed rule's calls, whether two modes disagree on a pair), so the test
  * for one earlier rule that holds them all comes before the example call, not after it.
+ * `near`: names to try first in example calls (those of a call known to lie close to the answer).
  */
-function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false): { cube: Cube; call?: ConcreteCall } | undefined {
+function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false, near?: WitnessHints): { cube: Cube; call?: ConcreteCall } | undefined {
   let steps = likelyNone ? model.stepsFor(both, before()) : undefined;
   if (steps && heldByOne(both, steps, tick)) return undefined;
-  const seen = model.concrete(both, check, tick);
+  const seen = model.concrete(both, check, tick, near);
   if (seen) return { cube: seen.cube, call: seen };
   if (!steps && heldByOne(both, (steps = model.stepsFor(both, before())), tick)) return undefined;
   let quick: PieceSet | undefined;
@@ -681,7 +691,8 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   // An earlier rule that holds all of its calls settles that it decides none, with no example call tried: most rules that decide nothing are so held (at 1,000 rules, 655 of 665).
   const holder = pass ? -1 : firstHolder(model, own, view.before(index), budget.tick);
   const given = pass || holder >= 0 ? undefined : unclaimed(model, own, () => view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick);
-  const decided = pass ? (model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick)) : given?.call;
+  // Where a subtraction found the calls it decides, a readable call of them usually confirms, and what removing the rule changes is then asked near that call.
+  const decided = pass ? (model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick)) : given && (given.call ?? model.confirmed(given.cube, decidesHere, budget.tick));
   const effective = pass ? (decided?.cube ?? pass.left.first()) : given?.cube;
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
   if (!effective) view.silent.add(index);
@@ -776,7 +787,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   let toDefaults = false;
   if (!changes) {
     try {
-      ({ changes, takers, toDefaults } = removalEffect(view, rule, budget));
+      ({ changes, takers, toDefaults } = removalEffect(view, rule, budget, decided?.witness));
     } catch (e) {
       if (!(e instanceof RegionTooLarge)) throw e;
       // The findings so far stand; only whether the rule is redundant is left open.
@@ -821,7 +832,7 @@ interface RemovalEffect {
  * later rules asked so far match (a later rule that took none was covered by them): once they
  * cover all of its calls, the rest need no asking (see coveredBy).
  */
-function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffect {
+function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?: WitnessCall): RemovalEffect {
   const { model, policy } = view;
   const i = rule.index;
   const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
@@ -842,6 +853,8 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
   }
   if (decided && decided.size <= FEW_PIECES) return removalEffectByPass(view, rule, decided, budget);
   const takers: number[] = [];
+  // Example calls of what a later rule takes try the names of a call the rule is known to decide first: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
+  const near = decidedCall && nearNames(decidedCall);
   // A later rule that holds all of the rule's calls takes whatever the later rules before it leave: none after it takes any, and none falls to the defaults.
   const holder = firstHolder(model, own, after, budget.tick);
   const asked = after.slice(0, throughHolder(holder, after));
@@ -852,12 +865,17 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget): RemovalEffec
     if (both.length === 0) continue;
     const takesWithout = takenWithout(view, rule, s);
     // Not found from s's side as in takenParts: that needs the candidates of every later rule, most of which a policy stopped at its work limit never asks about (at 10,000 rules, 45 % more time to the limit).
-    if (!unclaimed(model, both, () => [...before, ...after.slice(0, k)], takesWithout, budget.tick, true)) continue;
+    if (!unclaimed(model, both, () => [...before, ...after.slice(0, k)], takesWithout, budget.tick, true, near)) continue;
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
   const toDefaults = holder < 0 && firstLeft(own, model.stepsFor(own, [...before, ...after]), budget.tick) !== undefined;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
+}
+
+/** A call's names as the first a witness tries. */
+function nearNames(call: WitnessCall): WitnessHints {
+  return { tools: [call.tool], servers: [call.server], agents: call.agent === undefined ? [] : [call.agent] };
 }
 
 /**
