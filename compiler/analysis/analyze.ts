@@ -933,7 +933,8 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   // A concrete call from the first cubes of the pair reads better than one from deep in a pass.
   const add = (s: number, seen: ConcreteCall | undefined, cube: Cube) => out.push({ s, ...(seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree(s))) });
   const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r;
-  // Whether first-match gives r any call, settled as cheaply as `unclaimed` can: with none, there is nothing to compare.
+  // Whether first-match gives r any call, settled as cheaply as `unclaimed` can (first by a rule above it that holds all of its calls): with none, there is nothing to compare.
+  if (!fmView.passEveryRule && firstHolder(model, model.regions[r], fmView.before(r), tick) >= 0) return out;
   const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], () => fmView.before(r), fmDecidesHere, tick);
   if (!fmView.passEveryRule && !fmGiven) return out;
   const fmDecides = fmGiven?.call;
