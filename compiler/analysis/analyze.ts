@@ -211,12 +211,12 @@ class PolicyModel {
 
   /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
-   * cubes (with the names of `near` when given, then the policy's names, then names no rule mentions). Findings show these in
+   * cubes (with the names of the call `near` when given, then the policy's names, then names no rule mentions). Findings show these in
    * preference to a witness of a cube from deep in a pass, which reads worse; a call found here
    * is also confirmed by the interpreter.
    */
-  concrete(region: Region, check: (call: ToolCall) => boolean, tick: Tick, near?: WitnessHints): ConcreteCall | undefined {
-    const tried = near ? [near, this.hints, NO_HINTS] : [this.hints, NO_HINTS];
+  concrete(region: Region, check: (call: ToolCall) => boolean, tick: Tick, near?: WitnessCall): ConcreteCall | undefined {
+    const tried = near ? [namesOf(near), this.hints, NO_HINTS] : [this.hints, NO_HINTS];
     for (const cube of region.slice(0, CONCRETE_CUBES)) {
       for (const hints of tried) {
         const witness = cubeWitness(cube, hints);
@@ -547,9 +547,9 @@ function holderAmong(region: Region, count: number, regionAt: (k: number) => Reg
  * `likelyNone`: most such questions of the caller have no calls for an answer (whether a later
  * rule takes some of a removed rule's calls, whether two modes disagree on a pair), so the test
  * for one earlier rule that holds them all comes before the example call, not after it.
- * `near`: names to try first in example calls (those of a call known to lie close to the answer).
+ * `near`: a call known to lie close to the answer, whose names example calls try first.
  */
-function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false, near?: WitnessHints): { cube: Cube; call?: ConcreteCall } | undefined {
+function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false, near?: WitnessCall): { cube: Cube; call?: ConcreteCall } | undefined {
   let steps = likelyNone ? model.stepsFor(both, before()) : undefined;
   if (steps && heldByOne(both, steps, tick)) return undefined;
   const seen = model.concrete(both, check, tick, near);
@@ -853,8 +853,6 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?:
   }
   if (decided && decided.size <= FEW_PIECES) return removalEffectByPass(view, rule, decided, budget);
   const takers: number[] = [];
-  // Example calls of what a later rule takes try the names of a call the rule is known to decide first: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
-  const near = decidedCall && nearNames(decidedCall);
   // A later rule that holds all of the rule's calls takes whatever the later rules before it leave: none after it takes any, and none falls to the defaults.
   const holder = firstHolder(model, own, after, budget.tick);
   const asked = after.slice(0, throughHolder(holder, after));
@@ -865,7 +863,8 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?:
     if (both.length === 0) continue;
     const takesWithout = takenWithout(view, rule, s);
     // Not found from s's side as in takenParts: that needs the candidates of every later rule, most of which a policy stopped at its work limit never asks about (at 10,000 rules, 45 % more time to the limit).
-    if (!unclaimed(model, both, () => [...before, ...after.slice(0, k)], takesWithout, budget.tick, true, near)) continue;
+    // Example calls try the names of a call the rule is known to decide first: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
+    if (!unclaimed(model, both, () => [...before, ...after.slice(0, k)], takesWithout, budget.tick, true, decidedCall)) continue;
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
@@ -873,10 +872,13 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?:
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
 }
 
-/** A call's names as the first a witness tries. */
-function nearNames(call: WitnessCall): WitnessHints {
-  return { tools: [call.tool], servers: [call.server], agents: call.agent === undefined ? [] : [call.agent] };
+/** A call's names as the names a witness tries first, built once per call (string sets keep their witnesses per list of names). */
+function namesOf(call: WitnessCall): WitnessHints {
+  let names = callNames.get(call);
+  if (!names) callNames.set(call, (names = { tools: [call.tool], servers: [call.server], agents: call.agent === undefined ? [] : [call.agent] }));
+  return names;
 }
+const callNames = new WeakMap<WitnessCall, WitnessHints>();
 
 /**
  * Steps the calls a rule decides may take to work out, per later rule, before its removal effect
@@ -955,7 +957,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
     const near = model.candidates(s);
-    const found = unclaimed(model, both, () => rulesBeforeBoth(fmBefore, fmBeforeSet, stBefore, k, near), disagree(s), tick, true);
+    const found = unclaimed(model, both, () => rulesBeforeBoth(fmBefore, fmBeforeSet, stBefore, k, near), disagree(s), tick, true, fmDecides.witness);
     if (found) add(s, found.call, found.cube);
   }
   return out;
