@@ -211,12 +211,13 @@ class PolicyModel {
 
   /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
-   * cubes (with the names of the call `near` when given, then the policy's names, then names no rule mentions). Findings show these in
+   * cubes (with the policy's names, then with those of the call `near` when given, then with
+   * names no rule mentions). Findings show these in
    * preference to a witness of a cube from deep in a pass, which reads worse; a call found here
    * is also confirmed by the interpreter.
    */
   concrete(region: Region, check: (call: ToolCall) => boolean, tick: Tick, near?: WitnessCall): ConcreteCall | undefined {
-    const tried = near ? [namesOf(near), this.hints, NO_HINTS] : [this.hints, NO_HINTS];
+    const tried = near ? [this.hints, namesOf(near), NO_HINTS] : [this.hints, NO_HINTS];
     for (const cube of region.slice(0, CONCRETE_CUBES)) {
       for (const hints of tried) {
         const witness = cubeWitness(cube, hints);
@@ -275,6 +276,8 @@ class ModeView {
   private readonly passes = new Map<number, Pass | RegionTooLarge>();
   /** Rules found to decide no call in this mode: they take no calls from any later rule. */
   readonly silent = new Set<number>();
+  /** A call each rule analysed so far was confirmed to decide, when one was found. */
+  readonly examples = new Map<number, WitnessCall>();
 
   constructor(
     readonly model: PolicyModel,
@@ -459,7 +462,8 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     const decidedByJ = takenBy(view, rule, j);
     // Without a full pass, j takes some only if the rules before it leave some of the common calls.
     // The rules before j that can share a call with both j and the rule: the candidates before j in the list, found from j's side (a few) rather than by filtering the list (hundreds, for every j).
-    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick);
+    // A call j was found to decide lends its names to the example calls: the readable calls both match often fall to a rule before j.
+    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick, false, view.examples.get(j));
     if (!found) continue;
     // A concrete call reads better than a witness of a cube from deep in a pass.
     const cube = found.call?.cube ?? found.cube;
@@ -547,7 +551,7 @@ function holderAmong(region: Region, count: number, regionAt: (k: number) => Reg
  * `likelyNone`: most such questions of the caller have no calls for an answer (whether a later
  * rule takes some of a removed rule's calls, whether two modes disagree on a pair), so the test
  * for one earlier rule that holds them all comes before the example call, not after it.
- * `near`: a call known to lie close to the answer, whose names example calls try first.
+ * `near`: a call known to lie close to the answer, whose names example calls try next to the policy's.
  */
 function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false, near?: WitnessCall): { cube: Cube; call?: ConcreteCall } | undefined {
   let steps = likelyNone ? model.stepsFor(both, before()) : undefined;
@@ -696,6 +700,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const effective = pass ? (decided?.cube ?? pass.left.first()) : given?.cube;
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
   if (!effective) view.silent.add(index);
+  if (decided) view.examples.set(index, decided.witness);
   const parts = takenParts(view, rule, pass, effective !== undefined, holder, budget.tick);
   const findings: Finding[] = [];
   const opaque = (...idx: number[]) => idx.some((i) => model.opaque[i]);
@@ -863,7 +868,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?:
     if (both.length === 0) continue;
     const takesWithout = takenWithout(view, rule, s);
     // Not found from s's side as in takenParts: that needs the candidates of every later rule, most of which a policy stopped at its work limit never asks about (at 10,000 rules, 45 % more time to the limit).
-    // Example calls try the names of a call the rule is known to decide first: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
+    // Example calls also try the names of a call the rule is known to decide: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
     if (!unclaimed(model, both, () => [...before, ...after.slice(0, k)], takesWithout, budget.tick, true, decidedCall)) continue;
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
