@@ -502,11 +502,6 @@ function coveredBy(model: PolicyModel, region: Region, rules: readonly number[],
 }
 const COVERED = Symbol("covered");
 
-/** Whether one of the steps surely holds all of `region`. */
-function heldByOne(region: Region, steps: readonly Step[], tick: Tick): boolean {
-  return holderAmong(region, steps.length, (k) => steps[k].region, tick) >= 0;
-}
-
 /**
  * Cheap containment tests counted as one step of work: one is a few set lookups where a cube
  * comparison searches automata (measured on the generated 1,000-rule policy, counting each as a
@@ -554,11 +549,13 @@ function holderAmong(region: Region, count: number, regionAt: (k: number) => Reg
  * `near`: a call known to lie close to the answer, whose names example calls try next to the policy's.
  */
 function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false, near?: WitnessCall): { cube: Cube; call?: ConcreteCall } | undefined {
-  let steps = likelyNone ? model.stepsFor(both, before()) : undefined;
-  if (steps && heldByOne(both, steps, tick)) return undefined;
+  // The holder test runs on the rules as given: leaving out those that cannot meet the calls (stepsFor) costs more than testing them, and none of them holds the calls.
+  let rules = likelyNone ? before() : undefined;
+  if (rules && firstHolder(model, both, rules, tick) >= 0) return undefined;
   const seen = model.concrete(both, check, tick, near);
   if (seen) return { cube: seen.cube, call: seen };
-  if (!steps && heldByOne(both, (steps = model.stepsFor(both, before())), tick)) return undefined;
+  if (!rules && firstHolder(model, both, (rules = before()), tick) >= 0) return undefined;
+  const steps = model.stepsFor(both, rules);
   let quick: PieceSet | undefined;
   for (const limit of QUICK_TRIES) {
     let partial: PieceSet | undefined;
