@@ -171,6 +171,16 @@ class PolicyModel {
     return this.index.rulesForName(name);
   }
 
+  /** The same, less the rules on any tool (`*`). */
+  namedRulesFor(name: string): readonly number[] {
+    return this.index.namedRulesFor(name);
+  }
+
+  /** The rules on any tool whose server pattern matches `server`, in file order. */
+  anyToolRulesOn(server: string): readonly number[] {
+    return this.index.anyToolRulesOn(server);
+  }
+
   /** The rules as steps of a pass: each index with its region. */
   steps(indexes: readonly number[]): Step[] {
     return indexes.map((index) => ({ index, region: this.regions[index] }));
@@ -336,19 +346,54 @@ class ModeView {
 
   /**
    * What this mode decides on a call (without rule `skip`): only the rules whose tool pattern
-   * matches the call's tool can match it, so only they are tried, which keeps checking a witness
-   * cheap in a policy of thousands of rules (a rule on any tool has hundreds of candidates).
+   * matches the call's tool can match it, and of the rules on any tool only those whose server
+   * pattern matches its server, so only they are tried, which keeps checking a witness cheap in a
+   * policy of thousands of rules (a rule on any tool has hundreds of candidates).
    */
   decideOn(call: ToolCall, skip = -1): Decision {
-    let order = this.toolOrders.get(call.tool);
-    if (!order) {
-      // Sampled calls bring names no rule mentions; the orders of a few thousand names are kept.
-      if (this.toolOrders.size >= MAX_TOOL_ORDERS) this.toolOrders.clear();
-      this.toolOrders.set(call.tool, (order = this.inOrder([...this.model.rulesForTool(call.tool)])));
-    }
-    return decideAmong(this.policy, call, order, skip);
+    const named = this.namedOrder(call.tool);
+    const anyTool = this.anyToolOrder(call.server);
+    return decideAmong(this.policy, call, anyTool.length === 0 ? named : named.length === 0 ? anyTool : this.merged(named, anyTool), skip);
   }
-  private readonly toolOrders = new Map<string, number[]>();
+
+  /**
+   * The rules on a tool pattern other than `*` that matches the tool, in precedence order.
+   * Sampled calls bring names no rule mentions; the orders of a few thousand names are kept.
+   * The rules on any tool are kept apart, by server: at 10,000 rules there are a thousand of
+   * them, and an order per name that held them all was rebuilt again and again.
+   */
+  private namedOrder(tool: string): number[] {
+    let order = this.namedOrders.get(tool);
+    if (!order) {
+      if (this.namedOrders.size >= MAX_TOOL_ORDERS) this.namedOrders.clear();
+      this.namedOrders.set(tool, (order = this.inOrder(this.model.namedRulesFor(tool))));
+    }
+    return order;
+  }
+  private readonly namedOrders = new Map<string, number[]>();
+
+  /** The rules on any tool whose server pattern matches the server, in precedence order (kept for a few thousand servers). */
+  private anyToolOrder(server: string): number[] {
+    let order = this.anyToolOrders.get(server);
+    if (!order) {
+      if (this.anyToolOrders.size >= MAX_TOOL_ORDERS) this.anyToolOrders.clear();
+      this.anyToolOrders.set(server, (order = this.inOrder(this.model.anyToolRulesOn(server))));
+    }
+    return order;
+  }
+  private readonly anyToolOrders = new Map<string, number[]>();
+
+  /** Two lists of rules in precedence order, merged into one. */
+  private merged(a: readonly number[], b: readonly number[]): number[] {
+    const out = new Array<number>(a.length + b.length);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < a.length && j < b.length) out[k++] = this.rank[a[i]] < this.rank[b[j]] ? a[i++] : b[j++];
+    while (i < a.length) out[k++] = a[i++];
+    while (j < b.length) out[k++] = b[j++];
+    return out;
+  }
 
   /** Rule i's region passed down the rules before it; throws RegionTooLarge (every time) when that is too costly. */
   pass(i: number): Pass {

@@ -123,12 +123,24 @@ export class RuleIndex {
   }
   private readonly byName = new Map<string, number[]>();
 
-  /** The tool pattern ids that match `name`. */
-  private toolsForName(name: string): number[] {
+  /** The rules whose tool pattern matches `name` other than those on any tool, in file order (not kept: the caller keeps its own orders). */
+  namedRulesFor(name: string): number[] {
+    return this.rulesOfTools(this.toolsForName(name, false));
+  }
+
+  /** The rules on any tool whose server pattern matches `server`, in file order. */
+  anyToolRulesOn(server: string): number[] {
+    const out: number[] = [];
+    for (const id of this.anyTools) for (const j of this.tools.rulesOf[id]) if (testGlob(this.servers.tests[this.servers.idOf[j]], server)) out.push(j);
+    return inFileOrder(out);
+  }
+
+  /** The tool pattern ids that match `name` (with `withAny`, those that match every name among them). */
+  private toolsForName(name: string, withAny = true): number[] {
     const found: number[] = [];
     const exact = this.exact.get(name);
     if (exact !== undefined) found.push(exact);
-    found.push(...this.anyTools);
+    if (withAny) found.push(...this.anyTools);
     for (let n = 0; n <= name.length; n++) {
       const prefixed = this.prefixes.get(name.slice(0, n));
       if (prefixed) found.push(...prefixed);

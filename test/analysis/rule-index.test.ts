@@ -30,6 +30,25 @@ test("rulesForName finds exactly the rules whose tool glob matches the name (ran
   );
 });
 
+test("the named rules for a tool and the rules on any tool for a server together are exactly the rules whose globs match both (random globs, names and servers)", () => {
+  const ruleArb = fc.record({ tool: fc.oneof(globArb, fc.constant("*")), server: fc.oneof(globArb, fc.constantFrom("prod-*", "*-github", "dev-github", "*")) });
+  fc.assert(
+    fc.property(fc.array(ruleArb, { minLength: 1, maxLength: 12 }), fc.array(fc.tuple(nameArb, fc.oneof(nameArb, fc.constantFrom("prod-github", "dev-github"))), { minLength: 1, maxLength: 6 }), (specs, calls) => {
+      const index = new RuleIndex(rulesWithTools(specs.map((s) => s.tool), specs.map((s) => s.server)));
+      for (const [name, server] of calls) {
+        const named = index.namedRulesFor(name);
+        const anyTool = index.anyToolRulesOn(server);
+        assert.ok(named.every((j) => classifyGlob(specs[j].tool).kind !== "any"), "no rule on any tool among the named ones");
+        assert.ok(anyTool.every((j) => classifyGlob(specs[j].tool).kind === "any"), "only rules on any tool by server");
+        const found = [...named.filter((j) => compileGlob(specs[j].server).test(server)), ...anyTool].sort((a, b) => a - b);
+        const expected = specs.flatMap((r, j) => (compileGlob(r.tool).test(name) && compileGlob(r.server).test(server) ? [j] : []));
+        assert.equal(found, expected, `${JSON.stringify([name, server])} against ${JSON.stringify(specs)}`);
+      }
+    }),
+    propertyRun(400, 0xa11e),
+  );
+});
+
 test("globs with inner literals and sets: a name without a glob's longest literal is not matched, one with it is tested in full", () => {
   const patterns = ["*search_comment*", "github_[rw]*", "*_delete_*_v[0-9]", "read_file", "*", "a?c*comment"];
   const index = new RuleIndex(rulesWithTools(patterns));
