@@ -95,10 +95,24 @@ export function cubeWitness(cube: Cube, hints: WitnessHints): WitnessCall | unde
   return call;
 }
 
+/**
+ * The known names in the set, kept per set and list: samples are drawn again and again from the
+ * same rules' sets, and the policy's names are thousands in a large policy.
+ */
+function namesIn(set: Str.StringSet | undefined, known: readonly string[]): readonly string[] {
+  if (!set) return known;
+  let byList = namesInSets.get(set);
+  if (!byList) namesInSets.set(set, (byList = new Map()));
+  let names = byList.get(known);
+  if (!names) byList.set(known, (names = known.filter((k) => Str.has(set, k))));
+  return names;
+}
+const namesInSets = new WeakMap<Str.StringSet, Map<readonly string[], readonly string[]>>();
+
 /** A random call inside the cube (atoms ignored), for property tests of the analysis. */
 export function cubeSample(cube: Cube, random: () => number, hints: WitnessHints): WitnessCall | undefined {
   const pick = (set: Str.StringSet | undefined, known: readonly string[]) => {
-    const inSet = known.filter((k) => Str.has(set ?? Str.ALL_STRINGS, k));
+    const inSet = namesIn(set, known);
     if (inSet.length > 0 && random() < 0.4) return inSet[Math.floor(random() * inSet.length)];
     return Str.sample(set ?? Str.ALL_STRINGS, random);
   };
@@ -107,7 +121,8 @@ export function cubeSample(cube: Cube, random: () => number, hints: WitnessHints
   if (tool === undefined || server === undefined) return undefined;
   const call: WitnessCall = { server, tool };
   if (cube.agent || random() < 0.5) {
-    const agent = pick(cube.agent, ["", ...hints.agents]);
+    // No agent first, then the policy's, as one list per hints (namesIn keeps its answers per list).
+    const agent = pick(cube.agent, preferredNames(hints).agents);
     if (agent === undefined) return undefined;
     if (agent !== "") call.agent = agent;
   }
