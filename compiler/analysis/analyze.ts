@@ -222,9 +222,8 @@ class PolicyModel {
   /**
    * A call in the region that passes `check`, tried on the readable witnesses of its first few
    * cubes (with the policy's names, then with those of the call `near` when given, then with
-   * names no rule mentions). Findings show these in
-   * preference to a witness of a cube from deep in a pass, which reads worse; a call found here
-   * is also confirmed by the interpreter.
+   * names no rule mentions). Findings show these in preference to a witness of a cube from deep
+   * in a pass, which reads worse; a call found here is also confirmed by the interpreter.
    */
   concrete(region: Region, check: (call: ToolCall) => boolean, tick: Tick, near?: WitnessCall): ConcreteCall | undefined {
     const tried = near ? [this.hints, namesOf(near), NO_HINTS] : [this.hints, NO_HINTS];
