@@ -39,4 +39,25 @@ test("a rule whose removal effect runs past a limit keeps its other findings, an
   assert.is(broad[1].message, "The analysis of `broad` stopped at its size limit before it settled whether removing it would change any decision; its other findings are complete.");
 });
 
+test("what removing a rule changes is found by cutting the rule that takes each failed example call: half the steps of subtracting every earlier rule", () => {
+  // 300 blocking globs before `allow_share` meet every call it shares with a later `vendor*_[rw]*`,
+  // so short subtractions cannot settle whether a vendor rule takes some of its calls; the readable
+  // example (`vendor0_rshare_repo3`) falls to `allow_repo3` instead, and once that rule is cut from
+  // the calls, the next one (ending past `_repo3`) passes. Without the cut the same findings take
+  // 15,324 steps (each question subtracts the 300 globs); with it, 7,500.
+  const blocks = Array.from({ length: 300 }, (_, k) => `  - name: block_${k}\n    match: { type: "*share_repo3_v${k}" }\n    risk_level: high\n    approval: block\n`).join("");
+  const vendors = Array.from({ length: 12 }, (_, k) => `  - name: allow_vendor${k}\n    match: { type: "vendor${k}_[rw]*" }\n    risk_level: low\n    approval: auto\n`).join("");
+  const rule = (name: string, tool: string) => `  - name: ${name}\n    match: { type: "${tool}" }\n    risk_level: low\n    approval: auto\n`;
+  const yaml = `version: "1"\ncombine: strictest\ndefaults: { risk_level: low, approval: auto }\nrules:\n${blocks}${rule("allow_share", "*share_repo3*")}${rule("allow_repo3", "*_repo3")}${vendors}`;
+  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
+  const { findings, stats } = analyzePolicyWithStats(policy);
+  const redundant = findings.find((f) => f.rule.name === "allow_share" && f.kind === "redundant");
+  assert.ok(redundant, "allow_share is redundant");
+  assert.equal(
+    redundant!.others.map((r) => r.name),
+    ["allow_repo3", ...Array.from({ length: 12 }, (_, k) => `allow_vendor${k}`)],
+  );
+  assert.ok(stats.workSteps < 10_000, `${stats.workSteps} steps of work`);
+});
+
 test.run();
