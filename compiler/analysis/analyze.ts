@@ -507,7 +507,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     // Without a full pass, j takes some only if the rules before it leave some of the common calls.
     // The rules before j that can share a call with both j and the rule: the candidates before j in the list, found from j's side (a few) rather than by filtering the list (hundreds, for every j).
     // A call j was found to decide lends its names to the example calls: the readable calls both match often fall to a rule before j.
-    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick, false, view.examples.get(j));
+    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick, false, view.examples.get(j), takerOtherThan(view, j));
     if (!found) continue;
     // A concrete call reads better than a witness of a cube from deep in a pass.
     const cube = found.call?.cube ?? found.cube;
@@ -529,6 +529,14 @@ function takenBy(view: ModeView, rule: Rule, j: number): (call: ToolCall) => boo
 /** Whether `rule` decides a call that rule s would decide without it. */
 function takenWithout(view: ModeView, rule: Rule, s: number): (call: ToolCall) => boolean {
   return (call) => ruleMatchesCall(rule, call) && view.decideOn(call).index === rule.index && view.decideOn(call, rule.index).index === s;
+}
+
+/** Which rule decides a call that rule j does not (-1 when j does). */
+function takerOtherThan(view: ModeView, j: number): (call: ToolCall) => number {
+  return (call) => {
+    const taker = view.decideOn(call).index;
+    return taker === j ? -1 : taker;
+  };
 }
 
 /**
@@ -780,7 +788,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const pass = view.passEveryRule ? view.pass(index) : undefined;
   // An earlier rule that holds all of its calls settles that it decides none, with no example call tried: most rules that decide nothing are so held (at 1,000 rules, 655 of 665).
   const holder = pass ? -1 : firstHolder(model, own, view.before(index), budget.tick);
-  const given = pass || holder >= 0 ? undefined : unclaimed(model, own, () => view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick);
+  const given = pass || holder >= 0 ? undefined : unclaimed(model, own, () => view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick, false, undefined, takerOtherThan(view, index));
   // Where a subtraction found the calls it decides, a readable call of them usually confirms, and what removing the rule changes is then asked near that call.
   const decided = pass ? (model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick)) : given && (given.call ?? model.confirmed(given.cube, decidesHere, budget.tick));
   const effective = pass ? (decided?.cube ?? pass.left.first()) : given?.cube;
