@@ -531,6 +531,16 @@ function takenWithout(view: ModeView, rule: Rule, s: number): (call: ToolCall) =
   return (call) => ruleMatchesCall(rule, call) && view.decideOn(call).index === rule.index && view.decideOn(call, rule.index).index === s;
 }
 
+/** Which rule first-match gives a call it does not give rule r, or else strictest, if not rule s (-1 when both agree with the question). */
+function takerInEither(fmView: ModeView, r: number, stView: ModeView, s: number): (call: ToolCall) => number {
+  return (call) => {
+    const fm = fmView.decideOn(call).index;
+    if (fm !== r) return fm;
+    const st = stView.decideOn(call).index;
+    return st === s ? -1 : st;
+  };
+}
+
 /** Which rule decides a call that rule j does not (-1 when j does). */
 function takerOtherThan(view: ModeView, j: number): (call: ToolCall) => number {
   return (call) => {
@@ -1056,7 +1066,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
     const near = model.candidates(s);
-    const found = unclaimed(model, both, () => rulesBeforeBoth(fmBefore, fmBeforeSet, stBefore, k, near), disagree(s), tick, true, fmDecides.witness);
+    const found = unclaimed(model, both, () => rulesBeforeBoth(fmBefore, fmBeforeSet, stBefore, k, near), disagree(s), tick, true, fmDecides.witness, takerInEither(fmView, r, stView, s));
     if (found) add(s, found.call, found.cube);
   }
   return out;
