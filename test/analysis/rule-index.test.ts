@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { quickIntersect, RuleIndex } from "../../compiler/analysis/rule-index.ts";
+import { quickIntersect, RuleBits, RuleIndex } from "../../compiler/analysis/rule-index.ts";
 import * as Str from "../../compiler/analysis/string-set.ts";
 import type { Rule } from "../../compiler/ir/types.ts";
 import { classifyGlob, compileGlob } from "../../compiler/semantics/glob.ts";
@@ -69,6 +69,19 @@ test("a rule's candidates are exactly the other rules whose tool globs and serve
     }),
     propertyRun(300, 0xca1d),
   );
+});
+
+test("a set of rule indexes as bits holds exactly its indexes and lists them in file order, across word boundaries (random sets)", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 200 }).chain((size) => fc.tuple(fc.constant(size), fc.uniqueArray(fc.integer({ min: 0, max: size - 1 })))), ([size, indexes]) => {
+      const bits = new RuleBits(size, indexes);
+      assert.equal(bits.toArray(), [...indexes].sort((a, b) => a - b));
+      for (let j = 0; j < size; j++) assert.is(bits.has(j), indexes.includes(j), `index ${j} of ${size}`);
+    }),
+    propertyRun(300, 0xb175),
+  );
+  // The top bit of a word reads as a negative number in 32-bit arithmetic.
+  assert.equal(new RuleBits(64, [31, 63, 0]).toArray(), [0, 31, 63]);
 });
 
 test("two globs' kinds settle whether they meet only when automata agree (exact names, heads and tails of stars)", () => {
