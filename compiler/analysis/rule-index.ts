@@ -60,7 +60,7 @@ type StarGlob = Extract<GlobTest, { kind: "prefix" | "suffix" | "prefix-suffix" 
 const head = (t: StarGlob) => (t.kind === "prefix" || t.kind === "prefix-suffix" ? t.prefix : "");
 const tail = (t: StarGlob) => (t.kind === "suffix" || t.kind === "prefix-suffix" ? t.suffix : "");
 
-const MAX_NAMES_KEPT = 4_096;
+const MAX_NAMES_KEPT = 32_768;
 
 /**
  * Which rules can share a call, worked out per distinct pattern rather than per pair of rules:

@@ -60,11 +60,13 @@ test("what removing a rule changes is found by cutting the rule that takes each 
   assert.ok(stats.workSteps < 10_000, `${stats.workSteps} steps of work`);
 });
 
-test("whether a rule is redundant: no check that the later takers cover it while a call it decides still falls to the defaults", () => {
+test("whether a rule is redundant: no check that the later takers cover it while a call it decides still falls to the defaults, and each later rule's question sees only the rules that can meet it", () => {
   // `allow_any`'s example call (a tool no rule names, on prod) falls to the defaults without it, which
   // decide the same; the 200 blocking globs before it make every check whether it is covered by them
   // and the 40 later takers so far give up after 200 comparisons. With the checks (after 8, 16 and 32
-  // later rules), 2,715 steps; skipped, since the example call shows they would fail, 2,115.
+  // later rules), 600 steps more; skipped, since the example call shows they would fail, none.
+  // Whether a later `t{k}_*` takes some of its calls asks only the earlier rules that can share a call
+  // with that rule (none of the `b_*` globs), not all 200: 566 steps fewer. Both: 2,715 steps; neither: 1,549.
   const blocks = Array.from({ length: 200 }, (_, k) => `  - name: block_${k}\n    match: { type: "b_*_v${k}" }\n    risk_level: high\n    approval: block\n`).join("");
   const allow = (name: string, tool: string) => `  - name: ${name}\n    match: { type: "${tool}", target: "prod" }\n    risk_level: low\n    approval: auto\n`;
   const later = Array.from({ length: 40 }, (_, k) => allow(`allow_t${k}`, `t${k}_*`)).join("");
@@ -78,7 +80,7 @@ test("whether a rule is redundant: no check that the later takers cover it while
     Array.from({ length: 40 }, (_, k) => `allow_t${k}`),
   );
   assert.ok(redundant!.withDefaults);
-  assert.ok(stats.workSteps < 2_400, `${stats.workSteps} steps of work`);
+  assert.ok(stats.workSteps < 1_800, `${stats.workSteps} steps of work`);
 });
 
 test.run();
