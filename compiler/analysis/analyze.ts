@@ -4,7 +4,7 @@ import { decideAmong, precedenceOrder, ruleMatchesCall, type Decision, type Tool
 import type { Combine, Policy, Rule } from "../ir/types.ts";
 import { APPROVAL_RANK } from "../ir/types.ts";
 import { firstLeft, passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
-import { andRegions, isEmptyRegion, RegionTooLarge, surelyInsideRegion, type Cube, type Region } from "./region.ts";
+import { andRegions, insideRegion, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { RuleBits, RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
@@ -605,7 +605,7 @@ const throughHolder = (holder: number, rules: readonly number[]) => (holder < 0 
 function holderAmong(region: Region, count: number, regionAt: (k: number) => Region, tick: Tick): number {
   for (let k = 0; k < count; k++) {
     if (k % HOLDER_TESTS_PER_STEP === 0) tick();
-    if (surelyInsideRegion(region, regionAt(k))) return k;
+    if (insideRegion(region, regionAt(k))) return k;
   }
   return -1;
 }
