@@ -1056,9 +1056,10 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r;
   // Whether first-match gives r any call, settled as cheaply as `unclaimed` can (first by a rule above it that holds all of its calls): with none, there is nothing to compare.
   if (!fmView.passEveryRule && firstHolder(model, model.regions[r], fmView.before(r), tick) >= 0) return out;
-  const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], () => fmView.before(r), fmDecidesHere, tick);
+  const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], () => fmView.before(r), fmDecidesHere, tick, false, undefined, takerOtherThan(fmView, r));
   if (!fmView.passEveryRule && !fmGiven) return out;
-  const fmDecides = fmGiven?.call;
+  // As for a rule's decided calls: a readable call of what a subtraction found usually confirms, and spares passing those calls down strictest's order.
+  const fmDecides = fmGiven && (fmGiven.call ?? model.confirmed(fmGiven.cube, fmDecidesHere, tick));
   if (!fmDecides || fmView.passEveryRule) {
     let differing = 0;
     const { taken } = passDown(fmView.decidedCalls(r), model.steps(stBefore), tick, (s) => differs(s) && ++differing >= MAX_DIFFERING_PAIRS_PER_RULE);

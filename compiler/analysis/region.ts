@@ -144,12 +144,13 @@ function cut(kept: Cube, negated: Cube, agreed: Cube, pieces: Cube[]): Cube | un
 }
 
 /**
- * Whether every call of `a` lies in `b`: on each name dimension `b` constrains, `a`'s set is the
- * same, or its words all lie in `b`'s, and so on with no automaton search (see Str.surelyWithin);
- * argument and clock sets are tested exactly. A name set the cheap test cannot place inside (`b`
- * is a glob with a class, as `figma12_[rw]*`) and that may meet `b`'s is tested by automata, once
- * every other dimension holds: a `figma12_run_*_bucket8` call held by a `figma12_[rw]*` rule was
- * otherwise proven taken by subtracting the 537 rules before it (12 s).
+ * Whether every call of `a` is known to lie in `b`: on each name dimension `b` constrains, `a`'s
+ * set is the same, or its words all lie in `b`'s, and so on with no automaton search (see
+ * Str.surelyWithin); argument and clock sets are tested exactly. Where `b`'s names are a glob
+ * the cheap test is blind to (a class, as `figma12_[rw]*`) and `a`'s may meet them, automata
+ * decide, once every other dimension holds: a `figma12_run_*_bucket8` call held by a
+ * `figma12_[rw]*` rule was otherwise proven taken by subtracting the 537 rules before it (12 s).
+ * False means only "not known" where `b` is a glob of literals and stars.
  */
 export function inside(a: Cube, b: Cube): boolean {
   let unsure: StringDim[] | undefined;
@@ -157,7 +158,7 @@ export function inside(a: Cube, b: Cube): boolean {
     const s = b[d];
     if (!s || Str.surelyWithin(a[d], s)) continue;
     const own = a[d];
-    if (!own || !Str.mayMeet(own, s)) return false;
+    if (!own || Str.cheaplyPlaced(s) || !Str.mayMeet(own, s)) return false;
     (unsure ??= []).push(d);
   }
   // Arguments and minutes are small sets: tested exactly, once the names (the usual difference) agree.

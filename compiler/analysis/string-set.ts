@@ -707,6 +707,15 @@ export function surelyWithin(inner: StringSet | undefined, outer: StringSet): bo
   return true;
 }
 
+/**
+ * Whether surelyWithin's answer of "not known" is as good as "no" for `outer`: each of its parts
+ * is a word list or a glob of literals and stars, whose fit the required literals settle in all
+ * but rare cases. A glob with a class or a `?` (`figma12_[rw]*`) or a regex is left to automata.
+ */
+export function cheaplyPlaced(outer: StringSet): boolean {
+  return outer.parts.every((p) => p.dfa === null || (p.glob?.plain === true && p.glob.inner.length <= 1));
+}
+
 export function isSubset(a: StringSet, b: StringSet): boolean {
   return isEmpty(and(a, not(b)));
 }
