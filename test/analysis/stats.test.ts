@@ -24,19 +24,24 @@ test("a limit that runs out part-way: analysed and left add up to the rules, and
   assert.ok(findings.some((f) => f.kind === "incomplete"));
 });
 
-test("a rule whose removal effect runs past a limit keeps its other findings, and the incomplete finding says what was left open", () => {
+test("a removal effect whose pass multiplies past the size limit asks each later rule instead, and keeps the rule's other findings", () => {
   // Nine same-outcome rules on overlapping globs, each also on a server and an argument: passing the
-  // broad rule's calls down them cuts every piece in three at each, past the size limit.
+  // broad rule's calls down them cuts every piece in three at each, past the size limit. Asked one by
+  // one, each takes some of its calls, and the rest fall to the defaults, which decide the same.
   const narrow = Array.from({ length: 9 }, (_, k) => `  - name: narrow_${k + 1}\n    match: { type: "*a${k + 1}*", target: "*s${k + 1}*" }\n    conditions: { param_eq: { p${k + 1}: "x" } }\n    risk_level: low\n    approval: auto\n`).join("");
   const yaml = `version: "1"\ncombine: first-match\ndefaults: { risk_level: low, approval: auto }\nrules:\n  - name: exception\n    match: { type: "write_file" }\n    risk_level: high\n    approval: block\n  - name: broad\n    match: { type: "*" }\n    risk_level: low\n    approval: auto\n${narrow}`;
   const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
   const broad = analyzePolicyWithStats(policy).findings.filter((f) => f.rule.name === "broad");
   assert.equal(
     broad.map((f) => f.kind),
-    ["generalization", "incomplete"],
+    ["generalization", "redundant"],
   );
   assert.equal(broad[0].others.map((r) => r.name), ["exception"]);
-  assert.is(broad[1].message, "The analysis of `broad` stopped at its size limit before it settled whether removing it would change any decision; its other findings are complete.");
+  assert.equal(
+    broad[1].others.map((r) => r.name),
+    Array.from({ length: 9 }, (_, k) => `narrow_${k + 1}`),
+  );
+  assert.ok(broad[1].withDefaults);
 });
 
 test("what removing a rule changes is found by cutting the rule that takes each failed example call: half the steps of subtracting every earlier rule", () => {
