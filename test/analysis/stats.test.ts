@@ -88,4 +88,26 @@ test("whether a rule is redundant: no check that the later takers cover it while
   assert.ok(stats.workSteps < 1_800, `${stats.workSteps} steps of work`);
 });
 
+test("what removing a rule changes stops asking later rules once the takers so far cover it", () => {
+  // `allow_t`'s calls are all taken, without it, by the afternoon and morning rules after it (together,
+  // neither alone); 150 blocking globs before it keep its decided calls from being worked out cheaply,
+  // so each later rule is asked in turn. The check after 8 later rules finds the two cover it, and the
+  // 100 exact rules after them are not asked: 12,644 steps, where asking them all takes 30,670.
+  const blocks = Array.from({ length: 150 }, (_, k) => `  - name: block_${k}\n    match: { type: "*_v${k}" }\n    risk_level: high\n    approval: block\n`).join("");
+  const allow = (name: string, tool: string, extra = "") => `  - name: ${name}\n    match: { type: "${tool}" }\n${extra}    risk_level: low\n    approval: auto\n`;
+  const later = Array.from({ length: 100 }, (_, k) => allow(`allow_t_${k}`, `t_${k}`)).join("");
+  const halves = allow("allow_afternoon", "t_*", '    conditions: { time_after: "12:00" }\n') + allow("allow_morning", "t_*", '    conditions: { time_before: "12:00" }\n');
+  const yaml = `version: "1"\ncombine: strictest\ndefaults: { risk_level: high, approval: block }\nrules:\n${blocks}${allow("allow_t", "t_*")}${halves}${later}`;
+  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
+  const { findings, stats } = analyzePolicyWithStats(policy);
+  const redundant = findings.find((f) => f.rule.name === "allow_t" && f.kind === "redundant");
+  assert.ok(redundant, "allow_t is redundant");
+  assert.equal(
+    redundant!.others.map((r) => r.name),
+    ["allow_afternoon", "allow_morning"],
+  );
+  assert.not.ok(redundant!.withDefaults);
+  assert.ok(stats.workSteps < 20_000, `${stats.workSteps} steps of work`);
+});
+
 test.run();
