@@ -57,6 +57,20 @@ test("globs with inner literals and sets: a name without a glob's longest litera
   }
 });
 
+test("globs other than names, prefixes and suffixes: each name finds exactly the globs that match it (random globs of literals, stars, `?` and classes over a small alphabet)", () => {
+  const literal = fc.string({ unit: fc.constantFrom("a", "b", "_"), minLength: 1, maxLength: 4 });
+  const part = fc.oneof(literal, fc.constantFrom("*", "?", "[ab]", "[!a]"));
+  const otherGlob = fc.array(part, { minLength: 2, maxLength: 5 }).map((parts) => parts.join("")).filter((g) => /[*?[]/.test(g) && g !== "*");
+  const name = fc.string({ unit: fc.constantFrom("a", "b", "_"), maxLength: 12 });
+  fc.assert(
+    fc.property(fc.array(otherGlob, { minLength: 1, maxLength: 12 }), fc.array(name, { minLength: 1, maxLength: 8 }), (patterns, names) => {
+      const index = new RuleIndex(rulesWithTools(patterns));
+      for (const n of names) assert.equal([...index.rulesForName(n)], byBruteForce(patterns, n), `${JSON.stringify(n)} against ${JSON.stringify(patterns)}`);
+    }),
+    propertyRun(500, 0x7a1d),
+  );
+});
+
 test("a rule's candidates are exactly the other rules whose tool globs and server globs both meet its own (random globs)", () => {
   const ruleArb = fc.record({ tool: globArb, server: fc.oneof(globArb, fc.constantFrom("prod-*", "*-github", "dev-github", "prod-github", "*")) });
   fc.assert(
