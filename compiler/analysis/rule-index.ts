@@ -60,6 +60,7 @@ type StarGlob = Extract<GlobTest, { kind: "prefix" | "suffix" | "prefix-suffix" 
 const head = (t: StarGlob) => (t.kind === "prefix" || t.kind === "prefix-suffix" ? t.prefix : "");
 const tail = (t: StarGlob) => (t.kind === "suffix" || t.kind === "prefix-suffix" ? t.suffix : "");
 
+/** Names whose matching rules are kept at once (as MAX_TOOL_ORDERS in analyze.ts). */
 const MAX_NAMES_KEPT = 32_768;
 
 /**
@@ -115,7 +116,7 @@ export class RuleIndex {
     let out = this.byName.get(name);
     if (!out) {
       out = this.rulesOfTools(this.toolsForName(name));
-      // Witness checks bring names no rule mentions; a few thousand answers are kept at once.
+      // Witness checks bring names no rule mentions; tens of thousands of answers are kept at once.
       if (this.byName.size >= MAX_NAMES_KEPT) this.byName.clear();
       this.byName.set(name, out);
     }
