@@ -224,8 +224,8 @@ export class RuleIndex {
 
 /**
  * A set of rule indexes as bits, one per rule of the policy: a rule of a 10,000-rule policy has
- * about 1,800 candidates, and a Set of them per rule held hundreds of megabytes once every rule
- * had been asked about.
+ * about 1,800 candidates, and Sets of them held 18 million entries once every rule had been asked
+ * about, where bits take 1.25 KB a rule.
  */
 export class RuleBits {
   private readonly words: Uint32Array;
