@@ -178,18 +178,23 @@ export function passDown(calls: Region | PieceSet, steps: readonly Step[], tick:
 export function remainder(calls: Region, steps: readonly Step[], tick: Tick, watch?: (left: PieceSet) => void): PieceSet {
   const left = new PieceSet(calls);
   watch?.(left);
-  for (const step of patternsFirst(steps)) {
+  for (const step of patternsFirst(steps, calls)) {
     if (left.size === 0) return left;
     for (const c of step.region) left.remove(c, tick);
   }
   return passDown(left, steps.filter(named), tick).left;
 }
 
-/** The steps that do not name their tools, in the order that keeps pieces few (see remainder). */
-function patternsFirst(steps: readonly Step[]): Step[] {
+/**
+ * The steps that do not name their tools, in the order that keeps pieces few (see remainder). A
+ * name dimension on which a step holds all of the calls cuts nothing off and is not counted: a
+ * `slack7_[rw]*` rule with three argument conditions closed all 126,000 pieces of one question
+ * of the 10,000-rule policy, after the contains-globs ordered before it had cut them off.
+ */
+function patternsFirst(steps: readonly Step[], calls: Region): Step[] {
   return steps
     .filter((step) => !named(step))
-    .map((step, k) => ({ step, k, splits: splitsMade(step) }))
+    .map((step, k) => ({ step, k, splits: splitsMade(step) - namesHeld(step, calls) }))
     .sort((a, b) => a.splits - b.splits || a.k - b.k)
     .map(({ step }) => step);
 }
@@ -203,7 +208,7 @@ function patternsFirst(steps: readonly Step[]): Step[] {
  */
 export function firstLeft(calls: Region, steps: readonly Step[], tick: Tick): Cube | undefined {
   const namedSteps = steps.filter(named);
-  const cubes = [...patternsFirst(steps), ...namedSteps].flatMap((step) => step.region);
+  const cubes = [...patternsFirst(steps, calls), ...namedSteps].flatMap((step) => step.region);
   // As in passDown, names the steps spell out are split off first: an open piece then never meets a cube that names its tools.
   const start = new PieceSet(calls);
   start.splitNames(spelledNames(cubes), tick);
@@ -264,3 +269,16 @@ function splitsMade(step: Step): number {
 }
 /** By region: a rule's region is asked about in thousands of subtractions. */
 const splitCounts = new WeakMap<Region, number>();
+
+/** The name dimensions on which a step of one cube surely holds every call of the region. */
+function namesHeld(step: Step, calls: Region): number {
+  if (step.region.length !== 1) return 0;
+  const c = step.region[0];
+  let held = 0;
+  for (const d of NAME_DIMS) {
+    const names = c[d];
+    if (names && calls.every((x) => Str.surelyWithin(x[d], names))) held++;
+  }
+  return held;
+}
+const NAME_DIMS = ["tool", "server", "agent"] as const;

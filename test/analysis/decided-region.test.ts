@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import { firstLeft, passDown, remainder } from "../../compiler/analysis/decided-region.ts";
 import { UNIVERSE, type Cube } from "../../compiler/analysis/region.ts";
 import * as Str from "../../compiler/analysis/string-set.ts";
+import * as Val from "../../compiler/analysis/value-set.ts";
 import { propertyRun } from "../support/property-seed.ts";
 
 const TOOLS = ["read_file", "read_dir", "write_file", "move_file", "x"];
@@ -94,6 +95,25 @@ test("a rule with an exact name touches only that name's pieces: an open piece k
   assert.is(rest.tool!.parts.length, 1);
   for (const name of ["a", "b", "c", "d"]) assert.not.ok(Str.has(rest.tool!, name));
   assert.ok(Str.has(rest.tool!, "e"));
+});
+
+test("a step that holds the calls' names goes before steps that cut them, so that it closes one piece, not every piece they cut", () => {
+  // `t_*` calls of any size: sizes under 10 (or none) go to one rule on any tool, the rest to a rule on `t_*` with
+  // a size condition. Ten rules on a contains-glob and an agent come before that rule in the file,
+  // and cut the calls' names and agents: ordered by the dimensions they constrain, they went first
+  // (two each, like the `t_*` rule), and the `t_*` rule then closed each of the pieces they left.
+  const large = Val.orderedAgainst(">=", 10);
+  const sized = (tool: string | undefined, size: Val.ValueSet): Cube => ({ ...UNIVERSE, ...(tool ? { tool: Str.fromGlob(tool) } : {}), params: new Map([["size", size]]) });
+  const splitters = Array.from({ length: 10 }, (_, k): Cube => ({ ...UNIVERSE, tool: Str.fromGlob(`*x${k}*`), agent: Str.exactly(`a${k}`) }));
+  const rules = [sized(undefined, Val.not(large)), ...splitters, sized("t_*", large)];
+  const steps = rules.map((c, index) => ({ index, region: [c] }));
+  const calls = [cube("t_*", "*")];
+  let comparisons = 0;
+  assert.is(firstLeft(calls, steps, () => comparisons++), undefined);
+  assert.ok(comparisons < 50, `${comparisons} comparisons`);
+  comparisons = 0;
+  assert.is(remainder(calls, steps, () => comparisons++).size, 0);
+  assert.ok(comparisons < 50, `${comparisons} comparisons`);
 });
 
 test.run();
