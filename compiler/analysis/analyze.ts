@@ -166,12 +166,7 @@ class PolicyModel {
     return set;
   }
 
-  /** The rules whose tool pattern matches `name`, in file order. */
-  rulesForTool(name: string): readonly number[] {
-    return this.index.rulesForName(name);
-  }
-
-  /** The same, less the rules on any tool (`*`). */
+  /** The rules whose tool pattern matches `name`, less those on any tool (`*`), in file order. */
   namedRulesFor(name: string): readonly number[] {
     return this.index.namedRulesFor(name);
   }
@@ -208,7 +203,7 @@ class PolicyModel {
     return this.steps(indexes.filter((j) => near.has(j)));
   }
 
-  /** rulesForTool as a set, kept for tens of thousands of names: most questions name one tool, asked about again and again. */
+  /** The rules whose tool pattern matches the name, as a set, kept for tens of thousands of names: most questions name one tool, asked about again and again. */
   private ruleSetForName(name: string): ReadonlySet<number> {
     let set = this.ruleSets.get(name);
     if (!set) {
@@ -362,25 +357,25 @@ class ModeView {
    * them, and an order per name that held them all was rebuilt again and again.
    */
   private namedOrder(tool: string): number[] {
-    let order = this.namedOrders.get(tool);
-    if (!order) {
-      if (this.namedOrders.size >= MAX_TOOL_ORDERS) this.namedOrders.clear();
-      this.namedOrders.set(tool, (order = this.inOrder(this.model.namedRulesFor(tool))));
-    }
-    return order;
+    return this.kept(this.namedOrders, tool, () => this.model.namedRulesFor(tool));
   }
   private readonly namedOrders = new Map<string, number[]>();
 
   /** The rules on any tool whose server pattern matches the server, in precedence order (kept for tens of thousands of servers). */
   private anyToolOrder(server: string): number[] {
-    let order = this.anyToolOrders.get(server);
+    return this.kept(this.anyToolOrders, server, () => this.model.anyToolRulesOn(server));
+  }
+  private readonly anyToolOrders = new Map<string, number[]>();
+
+  /** The rules `find` gives for a name, in precedence order, kept per name (all dropped once MAX_TOOL_ORDERS are kept). */
+  private kept(orders: Map<string, number[]>, name: string, find: () => readonly number[]): number[] {
+    let order = orders.get(name);
     if (!order) {
-      if (this.anyToolOrders.size >= MAX_TOOL_ORDERS) this.anyToolOrders.clear();
-      this.anyToolOrders.set(server, (order = this.inOrder(this.model.anyToolRulesOn(server))));
+      if (orders.size >= MAX_TOOL_ORDERS) orders.clear();
+      orders.set(name, (order = this.inOrder(find())));
     }
     return order;
   }
-  private readonly anyToolOrders = new Map<string, number[]>();
 
   /** Two lists of rules in precedence order, merged into one. */
   private merged(a: readonly number[], b: readonly number[]): number[] {
@@ -512,7 +507,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
     // Without a full pass, j takes some only if the rules before it leave some of the common calls.
     // The rules before j that can share a call with both j and the rule: the candidates before j in the list, found from j's side (a few) rather than by filtering the list (hundreds, for every j).
     // A call j was found to decide lends its names to the example calls: the readable calls both match often fall to a rule before j.
-    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick, false, view.examples.get(j), takerOtherThan(view, j));
+    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick, "after", view.examples.get(j), takerOtherThan(view, j));
     if (!found) continue;
     // A concrete call reads better than a witness of a cube from deep in a pass.
     const cube = found.call?.cube ?? found.cube;
@@ -625,19 +620,23 @@ function holderAmong(region: Region, count: number, regionAt: (k: number) => Reg
  * only what is left pays for the whole subtraction, in the order that keeps pieces few.
  * `before` gives those rules (in precedence order) only when an example call has not settled the
  * question: most are settled by one, and the list is hundreds of rules long in a large policy.
- * `likelyNone`: most such questions of the caller have no calls for an answer (whether a later
- * rule takes some of a removed rule's calls, whether two modes disagree on a pair), so the test
- * for one earlier rule that holds them all comes before the example call, not after it.
+ * `holders`: when to test for one rule of `before` that holds all of the calls. "first" where most
+ * of the caller's questions have no calls for an answer (whether a later rule takes some of a
+ * removed rule's calls, whether two modes disagree on a pair), so the test comes before the
+ * example call; "after" it, otherwise; "tested" where the caller has already found none.
  * `near`: a call known to lie close to the answer, whose names example calls try next to the policy's.
  * `taker`: which rule wrongly takes a call that fails `check` (see guidedCall).
  */
-function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, likelyNone = false, near?: WitnessCall, taker?: (call: ToolCall) => number): { cube: Cube; call?: ConcreteCall } | undefined {
+type HolderTest = "first" | "after" | "tested";
+
+function unclaimed(model: PolicyModel, both: Region, before: () => readonly number[], check: (call: ToolCall) => boolean, tick: Tick, holders: HolderTest, near?: WitnessCall, taker?: (call: ToolCall) => number): { cube: Cube; call?: ConcreteCall } | undefined {
   // The holder test runs on the rules as given: leaving out those that cannot meet the calls (stepsFor) costs more than testing them, and none of them holds the calls.
-  let rules = likelyNone ? before() : undefined;
+  let rules = holders === "first" ? before() : undefined;
   if (rules && firstHolder(model, both, rules, tick) >= 0) return undefined;
   const seen = model.concrete(both, check, tick, near);
   if (seen) return { cube: seen.cube, call: seen };
-  if (!rules && firstHolder(model, both, (rules = before()), tick) >= 0) return undefined;
+  rules ??= before();
+  if (holders === "after" && firstHolder(model, both, rules, tick) >= 0) return undefined;
   const guided = taker && guidedCall(model, both, check, taker, tick);
   if (guided) return { cube: guided.cube, call: guided };
   const steps = model.stepsFor(both, rules);
@@ -804,7 +803,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const pass = view.passEveryRule ? view.pass(index) : undefined;
   // An earlier rule that holds all of its calls settles that it decides none, with no example call tried: most rules that decide nothing are so held (at 1,000 rules, 655 of 665).
   const holder = pass ? -1 : firstHolder(model, own, view.before(index), budget.tick);
-  const given = pass || holder >= 0 ? undefined : unclaimed(model, own, () => view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick, false, undefined, takerOtherThan(view, index));
+  const given = pass || holder >= 0 ? undefined : unclaimed(model, own, () => view.before(index).filter((e) => !view.silent.has(e)), decidesHere, budget.tick, "tested", undefined, takerOtherThan(view, index));
   // Where a subtraction found the calls it decides, a readable call of them usually confirms, and what removing the rule changes is then asked near that call.
   const decided = pass ? (model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick)) : given && (given.call ?? model.confirmed(given.cube, decidesHere, budget.tick));
   const effective = pass ? (decided?.cube ?? pass.left.first()) : given?.cube;
@@ -995,7 +994,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?:
     const takesWithout = takenWithout(view, rule, s);
     // The rules that can take a common call first: those before s that can share a call with both, found from s's side as in takenParts.
     // Example calls also try the names of a call the rule is known to decide: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
-    if (!unclaimed(model, both, () => view.beforeAmong(s, ownCandidates, i), takesWithout, budget.tick, true, decidedCall, takerWithout(view, rule, s))) continue;
+    if (!unclaimed(model, both, () => view.beforeAmong(s, ownCandidates, i), takesWithout, budget.tick, "first", decidedCall, takerWithout(view, rule, s))) continue;
     if (differs(s)) return { changes: true, takers: [], toDefaults: false };
     takers.push(s);
   }
@@ -1070,8 +1069,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
   const add = (s: number, seen: ConcreteCall | undefined, cube: Cube) => out.push({ s, ...(seen ? { witness: seen.witness, confirmed: true } : model.witness(cube, disagree(s))) });
   const fmDecidesHere = (call: ToolCall) => ruleMatchesCall(rule, call) && fmView.decideOn(call).index === r;
   // Whether first-match gives r any call, settled as cheaply as `unclaimed` can (first by a rule above it that holds all of its calls): with none, there is nothing to compare.
-  if (!fmView.passEveryRule && firstHolder(model, model.regions[r], fmView.before(r), tick) >= 0) return out;
-  const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], () => fmView.before(r), fmDecidesHere, tick, false, undefined, takerOtherThan(fmView, r));
+  const fmGiven = fmView.passEveryRule ? undefined : unclaimed(model, model.regions[r], () => fmView.before(r), fmDecidesHere, tick, "first", undefined, takerOtherThan(fmView, r));
   if (!fmView.passEveryRule && !fmGiven) return out;
   // As for a rule's decided calls: a readable call of what a subtraction found usually confirms, and spares passing those calls down strictest's order.
   const fmDecides = fmGiven && (fmGiven.call ?? model.confirmed(fmGiven.cube, fmDecidesHere, tick));
@@ -1092,7 +1090,7 @@ function disagreements(fmView: ModeView, stView: ModeView, r: number, tick: Tick
     const both = andRegions(model.regions[r], model.regions[s]);
     if (both.length === 0) continue;
     const near = model.candidates(s);
-    const found = unclaimed(model, both, () => rulesBeforeBoth(fmBefore, fmBeforeSet, stBefore, k, near), disagree(s), tick, true, fmDecides.witness, takerInEither(fmView, r, stView, s));
+    const found = unclaimed(model, both, () => rulesBeforeBoth(fmBefore, fmBeforeSet, stBefore, k, near), disagree(s), tick, "first", fmDecides.witness, takerInEither(fmView, r, stView, s));
     if (found) add(s, found.call, found.cube);
   }
   return out;
