@@ -6,6 +6,17 @@ import { readFileSync } from "node:fs";
 import { analyzePolicyWithStats } from "../../compiler/analysis/analyze.ts";
 import { compileSources } from "../../compiler/pipeline.ts";
 
+/** One rule of a test policy, its match written out (`type: "x", target: "prod"`): blocking rules are high-risk, allowing ones low-risk. */
+const ruleYaml = (name: string, match: string, approval: "auto" | "block", conditions = "") =>
+  `  - name: ${name}\n    match: { ${match} }\n${conditions}    risk_level: ${approval === "block" ? "high" : "low"}\n    approval: ${approval}\n`;
+/** `count` blocking rules `block_0`, `block_1`… on the tool globs `glob(k)`. */
+const blockingGlobs = (count: number, glob: (k: number) => string) => Array.from({ length: count }, (_, k) => ruleYaml(`block_${k}`, `type: "${glob(k)}"`, "block")).join("");
+/** The analysis of a strictest-order policy of these rules and defaults. */
+function analyzedStrictest(defaults: string, rules: string) {
+  const yaml = `version: "1"\ncombine: strictest\ndefaults: ${defaults}\nrules:\n${rules}`;
+  return analyzePolicyWithStats(compileSources([{ path: "policy.yaml", text: yaml }]).policy!);
+}
+
 const seed = compileSources([{ path: "policy.yaml", text: readFileSync(new URL("../../examples/quickstart/policy.yaml", import.meta.url), "utf8") }]).policy!;
 
 test("without a tight limit every rule is analysed and none is left", () => {
@@ -49,13 +60,11 @@ test("what removing a rule changes is found by cutting the rule that takes each 
   // so short subtractions cannot settle whether a vendor rule takes some of its calls; the readable
   // example (`vendor0_rshare_repo3`) falls to `allow_repo3` instead, and once that rule is cut from
   // the calls, the next one (ending past `_repo3`) passes. Without the cut the same findings take
-  // 15,324 steps (each question subtracts the 300 globs); with it, 7,500.
-  const blocks = Array.from({ length: 300 }, (_, k) => `  - name: block_${k}\n    match: { type: "*share_repo3_v${k}" }\n    risk_level: high\n    approval: block\n`).join("");
-  const vendors = Array.from({ length: 12 }, (_, k) => `  - name: allow_vendor${k}\n    match: { type: "vendor${k}_[rw]*" }\n    risk_level: low\n    approval: auto\n`).join("");
-  const rule = (name: string, tool: string) => `  - name: ${name}\n    match: { type: "${tool}" }\n    risk_level: low\n    approval: auto\n`;
-  const yaml = `version: "1"\ncombine: strictest\ndefaults: { risk_level: low, approval: auto }\nrules:\n${blocks}${rule("allow_share", "*share_repo3*")}${rule("allow_repo3", "*_repo3")}${vendors}`;
-  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
-  const { findings, stats } = analyzePolicyWithStats(policy);
+  // 15,297 steps (each question subtracts the 300 globs); with it, 7,473.
+  const allow = (name: string, tool: string) => ruleYaml(name, `type: "${tool}"`, "auto");
+  const vendors = Array.from({ length: 12 }, (_, k) => allow(`allow_vendor${k}`, `vendor${k}_[rw]*`)).join("");
+  const rules = `${blockingGlobs(300, (k) => `*share_repo3_v${k}`)}${allow("allow_share", "*share_repo3*")}${allow("allow_repo3", "*_repo3")}${vendors}`;
+  const { findings, stats } = analyzedStrictest("{ risk_level: low, approval: auto }", rules);
   const redundant = findings.find((f) => f.rule.name === "allow_share" && f.kind === "redundant");
   assert.ok(redundant, "allow_share is redundant");
   assert.equal(
@@ -72,12 +81,9 @@ test("whether a rule is redundant: no check that the later takers cover it while
   // later rules), 600 steps more; skipped, since the example call shows they would fail, none.
   // Whether a later `t{k}_*` takes some of its calls asks only the earlier rules that can share a call
   // with that rule (none of the `b_*` globs), not all 200: 566 steps fewer. Both: 2,715 steps; neither: 1,549.
-  const blocks = Array.from({ length: 200 }, (_, k) => `  - name: block_${k}\n    match: { type: "b_*_v${k}" }\n    risk_level: high\n    approval: block\n`).join("");
-  const allow = (name: string, tool: string) => `  - name: ${name}\n    match: { type: "${tool}", target: "prod" }\n    risk_level: low\n    approval: auto\n`;
+  const allow = (name: string, tool: string) => ruleYaml(name, `type: "${tool}", target: "prod"`, "auto");
   const later = Array.from({ length: 40 }, (_, k) => allow(`allow_t${k}`, `t${k}_*`)).join("");
-  const yaml = `version: "1"\ncombine: strictest\ndefaults: { risk_level: low, approval: auto }\nrules:\n${blocks}${allow("allow_any", "*")}${later}`;
-  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
-  const { findings, stats } = analyzePolicyWithStats(policy);
+  const { findings, stats } = analyzedStrictest("{ risk_level: low, approval: auto }", `${blockingGlobs(200, (k) => `b_*_v${k}`)}${allow("allow_any", "*")}${later}`);
   const redundant = findings.find((f) => f.rule.name === "allow_any" && f.kind === "redundant");
   assert.ok(redundant, "allow_any is redundant");
   assert.equal(
@@ -92,14 +98,11 @@ test("what removing a rule changes stops asking later rules once the takers so f
   // `allow_t`'s calls are all taken, without it, by the afternoon and morning rules after it (together,
   // neither alone); 150 blocking globs before it keep its decided calls from being worked out cheaply,
   // so each later rule is asked in turn. The check after 8 later rules finds the two cover it, and the
-  // 100 exact rules after them are not asked: 12,644 steps, where asking them all takes 30,670.
-  const blocks = Array.from({ length: 150 }, (_, k) => `  - name: block_${k}\n    match: { type: "*_v${k}" }\n    risk_level: high\n    approval: block\n`).join("");
-  const allow = (name: string, tool: string, extra = "") => `  - name: ${name}\n    match: { type: "${tool}" }\n${extra}    risk_level: low\n    approval: auto\n`;
+  // 100 exact rules after them are not asked: 12,642 steps, where asking them all takes 30,668.
+  const allow = (name: string, tool: string, conditions = "") => ruleYaml(name, `type: "${tool}"`, "auto", conditions);
   const later = Array.from({ length: 100 }, (_, k) => allow(`allow_t_${k}`, `t_${k}`)).join("");
   const halves = allow("allow_afternoon", "t_*", '    conditions: { time_after: "12:00" }\n') + allow("allow_morning", "t_*", '    conditions: { time_before: "12:00" }\n');
-  const yaml = `version: "1"\ncombine: strictest\ndefaults: { risk_level: high, approval: block }\nrules:\n${blocks}${allow("allow_t", "t_*")}${halves}${later}`;
-  const policy = compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
-  const { findings, stats } = analyzePolicyWithStats(policy);
+  const { findings, stats } = analyzedStrictest("{ risk_level: high, approval: block }", `${blockingGlobs(150, (k) => `*_v${k}`)}${allow("allow_t", "t_*")}${halves}${later}`);
   const redundant = findings.find((f) => f.rule.name === "allow_t" && f.kind === "redundant");
   assert.ok(redundant, "allow_t is redundant");
   assert.equal(
