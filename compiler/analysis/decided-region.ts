@@ -1,6 +1,6 @@
 // The calls each rule decides in one combine mode (its region less the rules before it), as indexed disjoint cubes that every question about the rule shares.
 
-import { intersect, RegionTooLarge, subtract, type Cube, type Region } from "./region.ts";
+import { intersect, RegionTooLarge, STRING_DIMS, subtract, type Cube, type Region } from "./region.ts";
 import * as Str from "./string-set.ts";
 
 /** Counts cube comparisons; throws (the caller's error) once a limit is passed. */
@@ -275,10 +275,9 @@ function namesHeld(step: Step, calls: Region): number {
   if (step.region.length !== 1) return 0;
   const c = step.region[0];
   let held = 0;
-  for (const d of NAME_DIMS) {
+  for (const d of STRING_DIMS) {
     const names = c[d];
     if (names && calls.every((x) => Str.surelyWithin(x[d], names))) held++;
   }
   return held;
 }
-const NAME_DIMS = ["tool", "server", "agent"] as const;

@@ -32,7 +32,7 @@ export type Region = readonly Cube[];
 export const UNIVERSE: Cube = { tool: undefined, server: undefined, agent: undefined, params: new Map(), minute: undefined, weekday: undefined, atoms: new Map() };
 
 type StringDim = "tool" | "server" | "agent";
-const STRING_DIMS: readonly StringDim[] = ["tool", "server", "agent"];
+export const STRING_DIMS: readonly StringDim[] = ["tool", "server", "agent"];
 
 export function intersect(a: Cube, b: Cube): Cube | undefined {
   // Cheap dimensions first: most disjoint pairs differ on an atom, the clock or an argument,
