@@ -79,7 +79,18 @@ export class RuleIndex {
   private readonly suffixes = new Map<string, number[]>();
   /** Patterns that match every name (`*`, `**`). */
   private readonly anyTools: number[] = [];
+  /**
+   * Every other glob: by its leading literal when it has one (`svc_[rw]*`, `svc_*_obj`), else by
+   * its trailing literal, else in a list scanned for its longest literal (`*read_obj*`). Each
+   * found by a lookup is then tested in full. Scanning them all cost 16 µs a name at 10,000
+   * rules, where example calls bring 200,000 names no rule mentions.
+   */
+  private readonly headed = new Map<string, number[]>();
+  private readonly tailed = new Map<string, number[]>();
   private readonly otherGlobs: number[] = [];
+  /** The lengths of the keys of `prefixes` and `headed`, and of `suffixes` and `tailed`, in increasing order: only those slices of a name are looked up. */
+  private readonly headLengths: number[];
+  private readonly tailLengths: number[];
   /** Every tool pattern id that is not an exact name. */
   private readonly globTools: number[] = [];
   private readonly sortedNames: string[];
@@ -105,8 +116,18 @@ export class RuleIndex {
       if (t.kind === "any") this.anyTools.push(id);
       else if (t.kind === "prefix") push(this.prefixes, t.prefix, id);
       else if (t.kind === "suffix") push(this.suffixes, t.suffix, id);
-      else this.otherGlobs.push(id);
+      else {
+        const tokens = parseGlob(r.tool.source);
+        const first = tokens[0];
+        const last = tokens[tokens.length - 1];
+        if (first?.t === "lit") push(this.headed, first.s, id);
+        else if (last?.t === "lit") push(this.tailed, last.s, id);
+        else this.otherGlobs.push(id);
+      }
     }
+    const lengths = (...maps: Map<string, number[]>[]) => [...new Set(maps.flatMap((m) => [...m.keys()].map((k) => k.length)))].sort((a, b) => a - b);
+    this.headLengths = lengths(this.prefixes, this.headed);
+    this.tailLengths = lengths(this.suffixes, this.tailed);
     this.sortedNames = [...this.exact.keys()].sort();
     this.sortedReversed = [...this.exact.keys()].map(Str.reverseText).sort();
   }
@@ -142,24 +163,41 @@ export class RuleIndex {
     const exact = this.exact.get(name);
     if (exact !== undefined) found.push(exact);
     if (withAny) found.push(...this.anyTools);
-    for (let n = 0; n <= name.length; n++) {
-      const prefixed = this.prefixes.get(name.slice(0, n));
+    for (const n of this.headLengths) {
+      if (n > name.length) break;
+      const head = name.slice(0, n);
+      const prefixed = this.prefixes.get(head);
       if (prefixed) found.push(...prefixed);
-      const suffixed = this.suffixes.get(name.slice(name.length - n));
-      if (suffixed) found.push(...suffixed);
+      const headed = this.headed.get(head);
+      if (headed) for (const id of headed) if (this.matchesGlob(id, name)) found.push(id);
     }
-    this.otherSets ??= this.otherGlobs.map((id) => Str.fromGlob(this.tools.patterns[id]));
+    for (const n of this.tailLengths) {
+      if (n > name.length) break;
+      const tail = name.slice(name.length - n);
+      const suffixed = this.suffixes.get(tail);
+      if (suffixed) found.push(...suffixed);
+      const tailed = this.tailed.get(tail);
+      if (tailed) for (const id of tailed) if (this.matchesGlob(id, name)) found.push(id);
+    }
     this.otherLiterals ??= this.otherGlobs.map((id) => longestLiteral(this.tools.patterns[id]));
     for (const [k, id] of this.otherGlobs.entries()) {
       // A name without the glob's longest literal run cannot match it: most are ruled out by that substring test alone.
-      if (name.includes(this.otherLiterals[k]) && Str.has(this.otherSets[k], name)) found.push(id);
+      if (name.includes(this.otherLiterals[k]) && this.matchesGlob(id, name)) found.push(id);
     }
     return found;
   }
-  /** The string sets of `otherGlobs`, in the same order. */
-  private otherSets?: Str.StringSet[];
   /** The longest literal run of each of `otherGlobs` ("" when it has none), in the same order. */
   private otherLiterals?: string[];
+
+  /** Whether tool pattern `id` matches the name: by its kind where that is a string test, else by its string set (built once). */
+  private matchesGlob(id: number, name: string): boolean {
+    const t = this.tools.tests[id];
+    if (t.kind !== "regex") return testGlob(t, name);
+    let set = this.globSets.get(id);
+    if (!set) this.globSets.set(id, (set = Str.fromGlob(this.tools.patterns[id])));
+    return Str.has(set, name);
+  }
+  private readonly globSets = new Map<number, Str.StringSet>();
 
   /** The rules of the given tool patterns (each pattern once), in file order. */
   private rulesOfTools(ids: readonly number[]): number[] {
