@@ -205,12 +205,7 @@ class PolicyModel {
 
   /** The rules whose tool pattern matches the name, as a set, kept for tens of thousands of names: most questions name one tool, asked about again and again. */
   private ruleSetForName(name: string): ReadonlySet<number> {
-    let set = this.ruleSets.get(name);
-    if (!set) {
-      if (this.ruleSets.size >= MAX_TOOL_ORDERS) this.ruleSets.clear();
-      this.ruleSets.set(name, (set = new Set(this.index.rulesForName(name))));
-    }
-    return set;
+    return keptFor(this.ruleSets, name, () => new Set(this.index.rulesForName(name)));
   }
   private readonly ruleSets = new Map<string, ReadonlySet<number>>();
 
@@ -369,12 +364,7 @@ class ModeView {
 
   /** The rules `find` gives for a name, in precedence order, kept per name (all dropped once MAX_TOOL_ORDERS are kept). */
   private kept(orders: Map<string, number[]>, name: string, find: () => readonly number[]): number[] {
-    let order = orders.get(name);
-    if (!order) {
-      if (orders.size >= MAX_TOOL_ORDERS) orders.clear();
-      orders.set(name, (order = this.inOrder(find())));
-    }
-    return order;
+    return keptFor(orders, name, () => this.inOrder(find()));
   }
 
   /** Two lists of rules in precedence order, merged into one. */
@@ -462,6 +452,16 @@ const namesMayMeet = (a: Str.StringSet | undefined, b: Str.StringSet | undefined
  * 17.8 s and 21.3 s with 32,768, in alternating runs).
  */
 const MAX_TOOL_ORDERS = 32_768;
+
+/** What `find` gives for a name, kept per name (all dropped once MAX_TOOL_ORDERS are kept). */
+function keptFor<T>(kept: Map<string, T>, name: string, find: () => T): T {
+  let found = kept.get(name);
+  if (found === undefined) {
+    if (kept.size >= MAX_TOOL_ORDERS) kept.clear();
+    kept.set(name, (found = find()));
+  }
+  return found;
+}
 
 /** Cubes of a region whose witnesses are tried for a readable, confirmed example. */
 const CONCRETE_CUBES = 3;
