@@ -131,6 +131,8 @@ let productMemo = new WeakMap<DFA, WeakMap<DFA, DFA>>();
 /** Emptiness and products per canonical list of part ids; cleared per analysis and when they grow past their caps. */
 /** Per key: a member, true when empty, false when not empty but no member is known. */
 let emptinessMemo = new Map<string, string | boolean>();
+/** Witnesses by the sets' parts (see witness), then by the list of preferred words. */
+let witnessMemo = new Map<string, Map<readonly string[], string | undefined>>();
 let productLangs = new Map<string, Lang>();
 const MAX_EMPTINESS_MEMO = 200_000;
 const MAX_PRODUCT_LANGS = 2_000;
@@ -140,6 +142,7 @@ const MAX_KEPT_PRODUCT_PARTS = 4;
 export function resetMemos(): void {
   productMemo = new WeakMap();
   emptinessMemo = new Map();
+  witnessMemo = new Map();
   productLangs = new Map();
   memoized = 0;
 }
@@ -739,7 +742,20 @@ export function witness(set: StringSet, prefer: readonly string[] = NO_PREFERENC
   // thousands of example calls, and the lists are the same few arrays.
   let known = witnesses.get(set);
   if (known?.has(prefer)) return known.get(prefer);
-  const found = freshWitness(set, prefer);
+  // Then per parts: the intersections a large policy's questions build are new sets of the same
+  // parts again and again (a rule's tool glob with each rule on another glob it meets).
+  const key = keyOf(set);
+  let byParts = witnessMemo.get(key);
+  let found: string | undefined;
+  if (byParts?.has(prefer)) found = byParts.get(prefer);
+  else {
+    found = freshWitness(set, prefer);
+    if (!byParts) {
+      if (witnessMemo.size >= MAX_EMPTINESS_MEMO) witnessMemo = new Map();
+      witnessMemo.set(key, (byParts = new Map()));
+    }
+    byParts.set(prefer, found);
+  }
   if (!known) witnesses.set(set, (known = new Map()));
   known.set(prefer, found);
   return found;
