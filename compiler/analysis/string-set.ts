@@ -128,7 +128,7 @@ function union(a: ReadonlySet<string>, b: ReadonlySet<string>): ReadonlySet<stri
 }
 
 let productMemo = new WeakMap<DFA, WeakMap<DFA, DFA>>();
-/** Emptiness and products per canonical list of part ids; cleared per analysis and when they grow past their caps. */
+/** Emptiness, witnesses and products per canonical list of part ids; cleared per analysis and when they grow past their caps. */
 /** Per key: a member, true when empty, false when not empty but no member is known. */
 let emptinessMemo = new Map<string, string | boolean>();
 /** Witnesses by the sets' parts (see witness), then by the list of preferred words. */
