@@ -486,36 +486,89 @@ export const MAX_SAME_PAIRS_PER_RULE = 2;
  * (-1: none), past which no rule takes any.
  */
 function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited: boolean, holder: number, tick: Tick): Part[] {
-  const { model, policy } = view;
+  const { policy } = view;
   const parts: Part[] = [];
   let differing = 0;
   let same = 0;
   const all = from ? [...from.taken.keys()] : view.before(rule.index);
   // A rule that decides nothing is often held by one of its first few candidates while hundreds follow; none after that one can take any of its calls.
-  const own = model.regions[rule.index];
-  const ownCandidates = model.candidates(rule.index);
   const candidates = from || limited ? all : all.slice(0, throughHolder(holder, all));
   for (const j of candidates) {
     if (limited && differing >= MAX_DIFFERING_PAIRS_PER_RULE && same >= MAX_SAME_PAIRS_PER_RULE) break;
     // Unlike removalEffect, no check whether the takers so far cover the region: with holders found by glob containment, such checks cost more steps than they spared (at 1,000 rules, 24,000 more).
     const isSame = sameOutcome(policy.rules[j], rule);
     if (limited && (isSame ? same >= MAX_SAME_PAIRS_PER_RULE : differing >= MAX_DIFFERING_PAIRS_PER_RULE)) continue;
-    if (view.silent.has(j)) continue;
-    const both = andRegions(own, model.regions[j]);
-    if (both.length === 0) continue;
-    const decidedByJ = takenBy(view, rule, j);
-    // Without a full pass, j takes some only if the rules before it leave some of the common calls.
-    // The rules before j that can share a call with both j and the rule: the candidates before j in the list, found from j's side (a few) rather than by filtering the list (hundreds, for every j).
-    // A call j was found to decide lends its names to the example calls: the readable calls both match often fall to a rule before j.
-    const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, ownCandidates), decidedByJ, tick, "after", view.examples.get(j), takerOtherThan(view, j));
-    if (!found) continue;
-    // A concrete call reads better than a witness of a cube from deep in a pass.
-    const cube = found.call?.cube ?? found.cube;
-    parts.push({ index: j, cube, ...(found.call ? { witness: found.call.witness } : {}) });
+    const part = takenPart(view, rule, j, from, tick);
+    if (!part) continue;
+    parts.push(part);
     if (isSame) same++;
     else differing++;
   }
   return parts;
+}
+
+/** The rules that take some of a rule's calls, among those `ask` accepts, in precedence order. */
+type Takers = (ask: (j: number) => boolean) => Iterable<Part>;
+
+/** Takers from a full pass, which found them all. */
+function heldTakers(parts: readonly Part[]): Takers {
+  return (ask) => parts.filter((p) => ask(p.index));
+}
+
+/** Takers found by asking each of `candidates` in turn, only as far as they are read. */
+function askedTakers(view: ModeView, rule: Rule, candidates: readonly number[], tick: Tick): Takers {
+  return function* (ask) {
+    for (const j of candidates) {
+      if (!ask(j)) continue;
+      const part = takenPart(view, rule, j, undefined, tick);
+      if (part) yield part;
+    }
+  };
+}
+
+interface Shown {
+  readonly witness?: WitnessCall;
+  readonly confirmed: boolean;
+  readonly proven: boolean;
+}
+
+/**
+ * For a rule that decides nothing and that `cover`, one rule before it, holds: the one taker its
+ * finding names besides the cover. The first that decides some of its calls differently,
+ * preferring one with a proven witness; with none, the first that decides some the same. Naming
+ * every taker instead named 181 rules per such rule at 10,000 rules, and asking for them took most
+ * of the analysis. `undefined` when the cover decides differently yet no taker does: the cover
+ * then takes none of the calls, and only every taker, all deciding the same, shows what covers it.
+ */
+function heldTaker(rules: readonly Rule[], rule: Rule, cover: Rule, takers: Takers, show: (p: Part) => Shown): { taker?: Part; shown?: Shown } | undefined {
+  const differs = (j: number) => !sameOutcome(rules[j], rule);
+  let possible: { taker: Part; shown: Shown } | undefined;
+  for (const taker of takers(differs)) {
+    const shown = show(taker);
+    if (shown.proven) return { taker, shown };
+    possible ??= { taker, shown };
+  }
+  if (possible) return possible;
+  if (differs(cover.index)) return undefined;
+  for (const taker of takers((j) => !differs(j))) return { taker, shown: show(taker) };
+  return {};
+}
+
+/** Whether rule j takes some of `rule`'s calls, with a cube of them and, when one is found, a confirmed call. */
+function takenPart(view: ModeView, rule: Rule, j: number, from: Pass | undefined, tick: Tick): Part | undefined {
+  const { model } = view;
+  if (view.silent.has(j)) return undefined;
+  const both = andRegions(model.regions[rule.index], model.regions[j]);
+  if (both.length === 0) return undefined;
+  const decidedByJ = takenBy(view, rule, j);
+  // Without a full pass, j takes some only if the rules before it leave some of the common calls.
+  // The rules before j that can share a call with both j and the rule: the candidates before j in the list, found from j's side (a few) rather than by filtering the list (hundreds, for every j).
+  // A call j was found to decide lends its names to the example calls: the readable calls both match often fall to a rule before j.
+  const found = from ? { cube: from.taken.get(j)!, call: model.concrete(both, decidedByJ, tick) } : unclaimed(model, both, () => view.beforeAmong(j, model.candidates(rule.index)), decidedByJ, tick, "after", view.examples.get(j), takerOtherThan(view, j));
+  if (!found) return undefined;
+  // A concrete call reads better than a witness of a cube from deep in a pass.
+  const cube = found.call?.cube ?? found.cube;
+  return { index: j, cube, ...(found.call ? { witness: found.call.witness } : {}) };
 }
 
 // Checks of example calls, made by functions at module level rather than closures written in the
@@ -810,13 +863,24 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
   if (!effective) view.silent.add(index);
   if (decided) view.examples.set(index, decided.witness);
-  const parts = takenParts(view, rule, pass, effective !== undefined, holder, budget.tick);
   const findings: Finding[] = [];
   const opaque = (...idx: number[]) => idx.some((i) => model.opaque[i]);
   const decidedBy = (j: number) => (call: ToolCall) => matches(call) && ruleMatchesCall(policy.rules[j], call) && view.decideOn(call).index === j;
   // A part found by a concrete call already has its witness, confirmed by the interpreter.
   const partWitness = (p: Part) => (p.witness ? { witness: p.witness, confirmed: true } : model.witness(p.cube, decidedBy(p.index)));
 
+  // A rule that decides nothing and that one earlier rule holds is named as covered by that rule, with the first that decides some of its calls differently.
+  const coverAt = effective ? -1 : pass ? firstHolder(model, own, view.before(index), budget.tick) : holder;
+  if (coverAt >= 0) {
+    const cover = policy.rules[view.before(index)[coverAt]];
+    const takers = pass ? heldTakers(takenParts(view, rule, pass, false, -1, budget.tick)) : askedTakers(view, rule, view.before(index).slice(0, coverAt + 1), budget.tick);
+    const held = heldTaker(policy.rules, rule, cover, takers, (p) => {
+      const shown = partWitness(p);
+      return { ...shown, proven: shown.confirmed || !opaque(index, p.index) };
+    });
+    if (held) return [heldFinding(rule, cover, held.taker && policy.rules[held.taker.index], held.shown, combine)];
+  }
+  const parts = takenParts(view, rule, pass, effective !== undefined, holder, budget.tick);
   if (!effective) {
     // Never decides: every call it matches is taken by the rules before it (possibly several together).
     const others = parts.map((p) => policy.rules[p.index]);
@@ -927,6 +991,45 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
     });
   }
   return findings;
+}
+
+/**
+ * The finding for a rule that decides nothing and that `cover`, one rule before it, holds:
+ * `shadowed` when `taker` decides some of its calls differently, else `unreachable`.
+ * `shown`: the taker's witness, whether the interpreter confirmed it, and whether it is proof.
+ */
+function heldFinding(rule: Rule, cover: Rule, taker: Rule | undefined, shown: Shown | undefined, combine: Combine): Finding {
+  if (taker && !sameOutcome(taker, rule)) {
+    const proven = shown?.proven ?? false;
+    const differently = `decides ${proven ? "" : "possibly "}differently (${outcomeText(taker)})`;
+    return {
+      kind: "shadowed",
+      severity: "error",
+      rule,
+      // In precedence order: the taker comes no later than the first rule that holds all the calls.
+      others: taker === cover ? [cover] : [taker, cover],
+      ...(shown?.witness ? { witness: shown.witness } : {}),
+      certainty: proven ? "proven" : "possible",
+      combine,
+      message:
+        taker === cover
+          ? `${q(rule)} (${outcomeText(rule)}) never decides: ${q(cover)} covers it and ${differently}.`
+          : `${q(rule)} (${outcomeText(rule)}) never decides: ${q(cover)} covers it, and ${q(taker)} takes some of its calls first and ${differently}.`,
+      hint: combine === "first-match" ? `move ${q(rule)} above ${q(taker)}, or narrow the earlier rules` : `narrow ${q(taker)} or remove ${q(rule)}`,
+    };
+  }
+  // Unreachability is proven by the cover; an example is shown only when the interpreter confirms it.
+  return {
+    kind: "unreachable",
+    severity: "warning",
+    rule,
+    others: [cover],
+    ...(shown?.confirmed && shown.witness ? { witness: shown.witness } : {}),
+    certainty: "proven",
+    combine,
+    message: `${q(rule)} never decides: ${q(cover)} covers it with the same outcome, so it is redundant.`,
+    hint: `remove ${q(rule)}`,
+  };
 }
 
 interface RemovalEffect {

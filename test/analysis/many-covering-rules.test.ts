@@ -1,4 +1,4 @@
-// A rule covered by many rules together: the message names the first few and counts the rest, while the finding keeps every covering rule.
+// A rule covered by many rules together, no one of which holds it: the message names the first few and counts the rest, while the finding keeps every covering rule.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
