@@ -707,8 +707,13 @@ function unclaimed(model: PolicyModel, both: Region, before: () => readonly numb
   return cube ? { cube } : undefined;
 }
 
-/** Rules guidedCall cuts, one per example call that fails, before it leaves the question to subtraction (the costliest rule of a 10,000-rule policy: 14.9 s with none, 7.7 s with 6, 2.9 s with 16, and no fewer steps with 40). */
-const GUIDED_ROUNDS = 16;
+/**
+ * Rules guidedCall cuts, one per example call that fails, before it leaves the question to
+ * subtraction (the costliest rule of a 10,000-rule policy: 14.9 s with none, 7.7 s with 6, 2.9 s
+ * with 16). With 64, no question of the complete 10,000-rule analysis is left to a full
+ * subtraction: with 16, three were, at about 1.2 s each; more than 64 saves no steps.
+ */
+const GUIDED_ROUNDS = 64;
 
 /**
  * A call in the region that passes `check`, found by following the example calls that fail: the
@@ -1084,6 +1089,16 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?:
   // A later rule that holds all of the rule's calls takes whatever the later rules before it leave: none after it takes any, and none falls to the defaults.
   const holder = firstHolder(model, own, after, budget.tick);
   const asked = after.slice(0, throughHolder(holder, after));
+  // Whether later rule s would take some of the rule's calls: calls both match that no rule before the rule, and no later rule before s, matches.
+  const takes = (s: number) => {
+    const both = andRegions(own, model.regions[s]);
+    if (both.length === 0) return false;
+    // The rules that can take a common call first: those before s that can share a call with both, found from s's side as in takenParts.
+    // Example calls also try the names of a call the rule is known to decide: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
+    return unclaimed(model, both, () => view.beforeAmong(s, ownCandidates, i), takenWithout(view, rule, s), budget.tick, "first", decidedCall, takerWithout(view, rule, s)) !== undefined;
+  };
+  // The question for each later rule does not depend on the others' answers, so those that decide differently are asked first: one that takes some settles that removing the rule changes a decision, and the rules deciding the same before it need not be asked (most rules of a large policy matter).
+  if (asked.some((s) => differs(s) && takes(s))) return { changes: true, takers: [], toDefaults: false };
   for (const [k, s] of asked.entries()) {
     // The rules before the rule and the later takers so far match what every rule up to here matches of the rule's calls: once they match them all, no later rule takes any and none fall to the defaults.
     if (k >= COVER_CHECK_START && (k & (k - 1)) === 0 && (uncovered = uncovered.filter((c) => !matchedByTaker(c))).length === 0) {
@@ -1092,14 +1107,7 @@ function removalEffect(view: ModeView, rule: Rule, budget: Budget, decidedCall?:
       const found = left && model.confirmed(left, (call) => view.decideOn(call).index === i && !matchedByTaker(call), budget.tick);
       if (found) uncovered.push(toToolCall(found.witness));
     }
-    const both = andRegions(own, model.regions[s]);
-    if (both.length === 0) continue;
-    const takesWithout = takenWithout(view, rule, s);
-    // The rules that can take a common call first: those before s that can share a call with both, found from s's side as in takenParts.
-    // Example calls also try the names of a call the rule is known to decide: the readable names of the calls both match often fall to a rule before it (in strictest order, a `*_issue10` that blocks comes before an `*archive_issue10*` that asks).
-    if (!unclaimed(model, both, () => view.beforeAmong(s, ownCandidates, i), takesWithout, budget.tick, "first", decidedCall, takerWithout(view, rule, s))) continue;
-    if (differs(s)) return { changes: true, takers: [], toDefaults: false };
-    takers.push(s);
+    if (!differs(s) && takes(s)) takers.push(s);
   }
   const toDefaults = holder < 0 && firstLeft(own, model.stepsFor(own, [...before, ...after]), budget.tick) !== undefined;
   return { changes: toDefaults && !sameOutcome(policy.defaults, rule), takers, toDefaults };
