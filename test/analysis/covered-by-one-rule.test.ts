@@ -1,4 +1,4 @@
-// A rule that one earlier rule holds whole: the finding names that rule and the first that decides some of its calls differently, not every rule that takes some.
+// A rule that one rule holds whole: before it, the finding names that rule and the first that decides some of its calls differently; after it (redundant), that rule alone; not every rule that takes some.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -77,6 +77,40 @@ test("strictest: the stricter holder, and the first stricter rule that takes som
   const [finding] = neverDecides(analyzePolicy(policyOf(eu, cover, target, "strictest")), "prod_writes");
   assert.is(finding.kind, "shadowed");
   assert.equal(finding.others.map((r) => r.name), ["eu_writes", "all_writes"]);
+});
+
+/** `first`, then ten rules on one production server each deciding like it, then `later`. */
+function laterPolicy(later: string) {
+  const perServer = Array.from({ length: 10 }, (_, k) => rule(`prod_${k}_writes`, `{ type: "write_file", target: "prod-${k}" }`, "auto", "low")).join("");
+  const yaml = `version: "1"\ncombine: first-match\ndefaults: { risk_level: high, approval: block }\nrules:\n${target}${perServer}${later}`;
+  return compileSources([{ path: "policy.yaml", text: yaml }]).policy!;
+}
+const redundant = (findings: Finding[], name: string) => findings.filter((f) => f.rule.name === name && f.kind === "redundant");
+
+test("redundant: a later rule deciding the same that holds all of its calls is named alone", () => {
+  const cover = rule("all_writes", `{ type: "write_file" }`, "auto", "low");
+  const [finding] = redundant(analyzePolicy(laterPolicy(cover)), "prod_writes");
+  assert.ok(finding, "prod_writes is redundant");
+  assert.equal(finding.others.map((r) => r.name), ["all_writes"]);
+  assert.is(finding.withDefaults, false);
+  assert.is(finding.message, "`prod_writes` is redundant: without it, the rules after it would decide its calls the same way (auto, low), and `all_writes` covers them all.");
+  // Both routes name it so.
+  const [byPass] = redundant(analyzePolicy(laterPolicy(cover), { passEveryRule: true }), "prod_writes");
+  assert.equal(byPass.others.map((r) => r.name), ["all_writes"]);
+});
+
+test("redundant: with no later rule holding all of its calls, every later rule that takes some is named", () => {
+  const early = rule("early_week", `{ type: "write_file", target: "prod-*" }`, "auto", "low", `{ weekdays: [1, 2, 3] }`);
+  const late = rule("late_week", `{ type: "write_file", target: "prod-*" }`, "auto", "low", `{ weekdays: [4, 5, 6, 7] }`);
+  const [finding] = redundant(analyzePolicy(laterPolicy(early + late)), "prod_writes");
+  assert.ok(finding, "prod_writes is redundant");
+  assert.equal(finding.others.map((r) => r.name), [...Array.from({ length: 10 }, (_, k) => `prod_${k}_writes`), "early_week", "late_week"]);
+});
+
+test("not redundant: a later rule between that decides differently takes some, though a rule deciding the same holds them all", () => {
+  const eu = rule("eu_writes", `{ type: "write_file", target: "prod-eu*" }`, "block", "high");
+  const cover = rule("all_writes", `{ type: "write_file" }`, "auto", "low");
+  assert.equal(redundant(analyzePolicy(laterPolicy(eu + cover)), "prod_writes"), []);
 });
 
 test.run();
