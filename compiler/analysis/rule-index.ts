@@ -256,7 +256,16 @@ export class RuleIndex {
 
   /** Whether two patterns of a table can match a common name: by their kinds when that settles it, before the cache keyed by their text. */
   private patternsMeet(table: PatternTable, a: number, b: number): boolean {
-    return a === b || (quickIntersect(table.tests[a], table.tests[b]) ?? globsMayIntersect(table.patterns[a], table.patterns[b], this.intersectCache));
+    if (a === b) return true;
+    const quick = quickIntersect(table.tests[a], table.tests[b]);
+    if (quick !== undefined) return quick;
+    // Patterns whose literal heads or tails disagree cannot meet (`github_[rw]*`, `slack_*`): most pairs with a set are settled so, before the cache.
+    const ha = table.heads[a];
+    const hb = table.heads[b];
+    const ta = table.tails[a];
+    const tb = table.tails[b];
+    if (!(ha.startsWith(hb) || hb.startsWith(ha)) || !(ta.endsWith(tb) || tb.endsWith(ta))) return false;
+    return globsMayIntersect(table.patterns[a], table.patterns[b], this.intersectCache);
   }
 
   private namesMatching(t: GlobTest, pattern: string): string[] {
@@ -327,6 +336,9 @@ class PatternTable {
   readonly tests: GlobTest[] = [];
   /** By rule index, the id of the rule's pattern. */
   readonly idOf: number[] = [];
+  /** Each pattern's literal characters before its first wildcard or set, and after its last, by id: every name it matches starts and ends with them. */
+  readonly heads: string[] = [];
+  readonly tails: string[] = [];
 
   /** Adds a rule's pattern; true when the pattern is new. */
   add(pattern: string, rule: number): boolean {
@@ -337,6 +349,12 @@ class PatternTable {
       this.patterns.push(pattern);
       this.rulesOf.push([]);
       this.tests.push(classified(pattern));
+      const special = /[*?[\]]/;
+      const first = pattern.search(special);
+      this.heads.push(first < 0 ? pattern : pattern.slice(0, first));
+      let last = pattern.length;
+      while (last > 0 && !special.test(pattern[last - 1])) last--;
+      this.tails.push(pattern.slice(last));
     }
     this.rulesOf[id].push(rule);
     this.idOf[rule] = id;
