@@ -57,7 +57,7 @@ const pad = (s: string, n: number, right = false) => (right ? s.padEnd(n) : s.pa
 
 const rows: Row[] = [];
 const compileRows: CompileRow[] = [];
-const analysisRows: { rules: number; ms: number; complete: boolean; rulesAnalysed: number; workSteps: number }[] = [];
+const analysisRows: { rules: number; ms: number; complete: boolean; rulesAnalysed: number; workSteps: number; modesBeside: boolean }[] = [];
 // The analysis costs far more than everything else here; the quick run leaves it out to stay under a minute.
 const runAnalysis = quick ? undefined : await analysisRunner();
 const started = performance.now();
@@ -86,7 +86,7 @@ for (const size of SIZES) {
   if (runAnalysis) {
     const a0 = performance.now();
     const { unfinished, stats } = runAnalysis(policy);
-    analysisRows.push({ rules: size, ms: round(performance.now() - a0), complete: unfinished === 0, rulesAnalysed: stats.rulesAnalysed, workSteps: stats.workSteps });
+    analysisRows.push({ rules: size, ms: round(performance.now() - a0), complete: unfinished === 0, rulesAnalysed: stats.rulesAnalysed, workSteps: stats.workSteps, modesBeside: stats.modesBeside });
   }
   const guard = await importModule(moduleText);
   const naive = naiveLoop(policy);

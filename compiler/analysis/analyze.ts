@@ -6,6 +6,7 @@ import { APPROVAL_RANK } from "../ir/types.ts";
 import { firstLeft, passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
 import { andRegions, insideRegion, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
 import { seededRandom } from "../seeded-random.ts";
+import { ModesBeside } from "./modes-beside.ts";
 import { RuleBits, RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
 import * as Str from "./string-set.ts";
@@ -45,6 +46,8 @@ export interface AnalysisOptions {
    * question may use a sixth of it, and never less than STEP_BUDGET. `Infinity`: no limit.
    */
   readonly workLimit?: number;
+  /** Compare the modes in a worker thread, beside the rules' own analysis (default: for policies of MODES_IN_WORKER_FROM_RULES rules or more). */
+  readonly modesInWorker?: boolean;
 }
 
 interface Outcome {
@@ -281,13 +284,19 @@ class ModeView {
   constructor(
     readonly model: PolicyModel,
     combine: Combine,
-    private readonly total: Work,
+    private total: Work,
     readonly passEveryRule = false,
   ) {
     this.policy = { ...model.policy, combine };
     this.order = precedenceOrder(this.policy);
     this.rank = new Int32Array(this.order.length);
     for (const [pos, idx] of this.order.entries()) this.rank[idx] = pos;
+  }
+
+  /** Charges the view's own questions to `work` from now on (the comparison of the modes has a limit of its own). */
+  chargeTo(work: Work): this {
+    this.total = work;
+    return this;
   }
 
   /** The rules that can share a call with rule i and take precedence over it, in precedence order. */
@@ -759,6 +768,8 @@ export interface AnalysisStats {
   readonly rulesLeft: number;
   /** Steps of work made: one per cube comparison, four per example call checked with the interpreter. */
   readonly workSteps: number;
+  /** Whether a worker thread compared the modes, beside the rules' own analysis. */
+  readonly modesBeside: boolean;
 }
 
 export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions = {}): { findings: Finding[]; stats: AnalysisStats } {
@@ -767,28 +778,27 @@ export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions 
   const total = work(options.workLimit);
   let rulesAnalysed = 0;
   let rulesLeft = 0;
-  const finish = () => ({ findings, stats: { rulesAnalysed, rulesLeft, workSteps: Math.min(total.steps, total.limit) } });
+  let modeSteps = 0;
+  let modesBeside = false;
+  const finish = () => ({ findings, stats: { rulesAnalysed, rulesLeft, workSteps: Math.min(total.steps, total.limit) + modeSteps, modesBeside } });
   const modes = options.modes ?? [policy.combine];
-  const unsatisfiable = new Set<number>();
-  for (const rule of policy.rules) {
-    if (isEmptyRegion(model.regions[rule.index])) {
-      unsatisfiable.add(rule.index);
-      findings.push(unsatisfiableFinding(rule, policy.combine));
-    }
-  }
+  const comparesModes = !policy.combineExplicit && options.modes === undefined;
+  const unsatisfiable = unsatisfiableRules(model);
+  for (const index of unsatisfiable) findings.push(unsatisfiableFinding(policy.rules[index], policy.combine));
   const views = new Map<Combine, ModeView>();
   const view = (combine: Combine) => views.get(combine) ?? views.set(combine, new ModeView(model, combine, total, options.passEveryRule)).get(combine)!;
-  try {
-    for (const combine of modes) {
-      const order = view(combine).order;
-      for (const [k, index] of order.entries()) {
-        if (unsatisfiable.has(index)) continue;
+  // A large policy's modes are compared on the other core while its rules are analysed here (in strictest order, which the comparison follows).
+  const beside = comparesModes && !options.passEveryRule && (options.modesInWorker ?? policy.rules.length >= MODES_IN_WORKER_FROM_RULES) ? ModesBeside.start(policy, options.workLimit) : undefined;
+  for (const combine of modes) {
+    const order = view(combine).order;
+    for (const [k, index] of order.entries()) {
+      if (!unsatisfiable.has(index)) {
         try {
           findings.push(...ruleFindings(view(combine), index, total));
           rulesAnalysed++;
         } catch (e) {
           if (e instanceof AnalysisExhausted) {
-            const comparesModes = !policy.combineExplicit && options.modes === undefined;
+            beside?.stop();
             findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k, comparesModes));
             rulesLeft = order.length - k;
             return finish();
@@ -798,13 +808,51 @@ export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions 
           rulesAnalysed++;
         }
       }
+      beside?.settled(k + 1, index, view(combine).silent.has(index));
     }
-    if (!policy.combineExplicit && options.modes === undefined) findings.push(...modeDependence(view("first-match"), view("strictest"), unsatisfiable, total));
-  } catch (e) {
-    if (!(e instanceof AnalysisExhausted)) throw e;
-    findings.push(exhaustedFinding(policy.rules[0], policy.combine, 0, true));
+  }
+  if (comparesModes) {
+    // The comparison has a work limit of its own. Where no worker answered, the modes are compared here, after the rules.
+    const comparison = work(options.workLimit);
+    const answered = beside?.answer();
+    modesBeside = answered !== undefined;
+    const compared = answered ?? modesCompared(view("first-match").chargeTo(comparison), view("strictest").chargeTo(comparison), unsatisfiable, comparison, () => true)!;
+    modeSteps = compared.steps;
+    if ("exhausted" in compared) findings.push(exhaustedFinding(policy.rules[0], policy.combine, 0, true));
+    else findings.push(...compared.findings);
   }
   return finish();
+}
+
+/** Rules of `from` rules or more have their modes compared in a worker thread, beside the rules' own analysis: at 10,000 rules the comparison is a quarter of the work, while below a few thousand starting a thread costs more than it saves. */
+export const MODES_IN_WORKER_FROM_RULES = 2_000;
+
+function unsatisfiableRules(model: PolicyModel): Set<number> {
+  return new Set(model.policy.rules.filter((r) => isEmptyRegion(model.regions[r.index])).map((r) => r.index));
+}
+
+/** The mode findings and the steps they took, or that the comparison spent its limit; undefined when `reach` says the rules' own analysis stopped first. */
+function modesCompared(fmView: ModeView, stView: ModeView, unsatisfiable: ReadonlySet<number>, comparison: Work, reach: (rank: number) => boolean): { findings: Finding[]; steps: number } | { exhausted: true; steps: number } | undefined {
+  try {
+    const findings = modeDependence(fmView, stView, unsatisfiable, comparison, reach);
+    return findings && { findings, steps: comparison.steps };
+  } catch (e) {
+    if (!(e instanceof AnalysisExhausted)) throw e;
+    return { exhausted: true, steps: Math.min(comparison.steps, comparison.limit) };
+  }
+}
+
+/**
+ * Where the modes disagree, on a model of its own: what the worker of ModesBeside runs.
+ * `reach(rank, order, decidesNothing)` waits until the rules' own analysis has settled the first
+ * `rank` rules of strictest `order`, and adds those that decide nothing.
+ */
+export function compareModes(policy: Policy, workLimit: number | undefined, reach: (rank: number, order: readonly number[], decidesNothing: Set<number>) => boolean): { findings: Finding[]; steps: number } | { exhausted: true; steps: number } | undefined {
+  const model = new PolicyModel(policy);
+  const comparison = work(workLimit);
+  const stView = new ModeView(model, "strictest", comparison);
+  const fmView = new ModeView(model, "first-match", comparison);
+  return modesCompared(fmView, stView, unsatisfiableRules(model), comparison, (rank) => reach(rank, stView.order, stView.silent));
 }
 
 const RAISE_LIMIT = "raise the limit with `aegisc check --analysis-limit <steps>` (0: no limit)";
@@ -1240,14 +1288,23 @@ function rulesBeforeBoth(fmBefore: readonly number[], fmBeforeSet: ReadonlySet<n
 }
 
 /** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
-function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: ReadonlySet<number>, total: Work): Finding[] {
+/**
+ * The mode-dependent findings, reported in file order; undefined when `reach` says the rules' own
+ * analysis stopped first. The rules are asked in strictest order: a rule's questions read which
+ * rules before it in that order decide nothing, and `reach(rank)` returns once the rules' own
+ * analysis (in a worker: on the other thread) has settled the first `rank` of them.
+ */
+function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: ReadonlySet<number>, total: Work, reach: (rank: number) => boolean = () => true): Finding[] | undefined {
   const model = fmView.model;
   const policy = model.policy;
-  const findings: Finding[] = [];
-  for (const r of fmView.order) {
+  const byRule = new Map<number, Finding[]>();
+  for (const [rank, r] of stView.order.entries()) {
     if (unsatisfiable.has(r)) continue;
+    if (!reach(rank)) return undefined;
     const rule = policy.rules[r];
     const tick = new Budget(total).tick;
+    const findings: Finding[] = [];
+    byRule.set(r, findings);
     try {
       for (const { s, witness, confirmed } of disagreements(fmView, stView, r, tick)) {
         const other = policy.rules[s];
@@ -1268,7 +1325,7 @@ function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: Reado
       findings.push(incompleteFinding(rule, policy.combine, e));
     }
   }
-  return findings;
+  return fmView.order.flatMap((r) => byRule.get(r) ?? []);
 }
 
 /**
