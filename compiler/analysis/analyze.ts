@@ -291,7 +291,18 @@ class ModeView {
     this.order = precedenceOrder(this.policy);
     this.rank = new Int32Array(this.order.length);
     for (const [pos, idx] of this.order.entries()) this.rank[idx] = pos;
+    // The order as runs of rising rule indexes (one in first-match; one per approval and risk, at most, in strictest).
+    this.runOf = new Int32Array(this.order.length);
+    let run = 0;
+    for (let p = 0; p < this.order.length; p++) {
+      if (p > 0 && this.order[p] < this.order[p - 1]) run++;
+      this.runOf[this.order[p]] = run;
+    }
+    this.runs = run + 1;
   }
+  /** Each rule's run of the order, and how many runs there are: within a run, precedence is file order. */
+  private readonly runOf: Int32Array;
+  private readonly runs: number;
 
   /** Charges the view's own questions to `work` from now on (the comparison of the modes has a limit of its own). */
   chargeTo(work: Work): this {
@@ -322,17 +333,18 @@ class ModeView {
   private aroundOf(i: number): { before: number[]; after: number[] } {
     let around = this.around.get(i);
     if (!around) {
-      // The candidates' places in this order, sorted as numbers (no comparison callback), then split at the rule's own place.
-      const places = this.model.candidates(i).placesBy(this.rank).sort();
+      // In precedence order with no sort: the candidates in file order, each put in its run, and the runs in order.
+      const inFileOrder = this.model.candidates(i).toArray();
+      let sorted = inFileOrder;
+      if (this.runs > 1) {
+        const byRun: number[][] = Array.from({ length: this.runs }, () => []);
+        for (const j of inFileOrder) byRun[this.runOf[j]].push(j);
+        sorted = byRun.flat();
+      }
       const here = this.rank[i];
       let split = 0;
-      while (split < places.length && places[split] < here) split++;
-      const rulesAt = (from: number, to: number) => {
-        const out = new Array<number>(to - from);
-        for (let k = from; k < to; k++) out[k - from] = this.order[places[k]];
-        return out;
-      };
-      around = { before: rulesAt(0, split), after: rulesAt(split, places.length) };
+      while (split < sorted.length && this.rank[sorted[split]] < here) split++;
+      around = { before: sorted.slice(0, split), after: sorted.slice(split) };
       this.around.set(i, around);
     }
     return around;
