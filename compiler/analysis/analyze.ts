@@ -333,18 +333,26 @@ class ModeView {
   private aroundOf(i: number): { before: number[]; after: number[] } {
     let around = this.around.get(i);
     if (!around) {
-      // In precedence order with no sort: the candidates in file order, each put in its run, and the runs in order.
-      const inFileOrder = this.model.candidates(i).toArray();
-      let sorted = inFileOrder;
-      if (this.runs > 1) {
-        const byRun: number[][] = Array.from({ length: this.runs }, () => []);
-        for (const j of inFileOrder) byRun[this.runOf[j]].push(j);
-        sorted = byRun.flat();
+      // In precedence order with no sort: the candidates in file order, each put in its run (counted first), and the runs in order.
+      const inFile = this.model.candidates(i).toArray();
+      const runOf = this.runOf;
+      const ownRun = runOf[i];
+      const starts = new Int32Array(this.runs + 1);
+      let ownRunBefore = 0;
+      for (const j of inFile) {
+        starts[runOf[j] + 1]++;
+        if (runOf[j] === ownRun && j < i) ownRunBefore++;
       }
-      const here = this.rank[i];
-      let split = 0;
-      while (split < sorted.length && this.rank[sorted[split]] < here) split++;
-      around = { before: sorted.slice(0, split), after: sorted.slice(split) };
+      for (let r = 0; r < this.runs; r++) starts[r + 1] += starts[r];
+      const split = starts[ownRun] + ownRunBefore;
+      const before = new Array<number>(split);
+      const after = new Array<number>(inFile.length - split);
+      for (const j of inFile) {
+        const at = starts[runOf[j]]++;
+        if (at < split) before[at] = j;
+        else after[at - split] = j;
+      }
+      around = { before, after };
       this.around.set(i, around);
     }
     return around;
