@@ -547,7 +547,7 @@ function takenParts(view: ModeView, rule: Rule, from: Pass | undefined, limited:
 type Takers = (ask: (j: number) => boolean) => Iterable<Part>;
 
 /** Takers from a full pass, which found them all. */
-function heldTakers(parts: readonly Part[]): Takers {
+function passTakers(parts: readonly Part[]): Takers {
   return (ask) => parts.filter((p) => ask(p.index));
 }
 
@@ -809,28 +809,39 @@ export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions 
   const view = (combine: Combine) => views.get(combine) ?? views.set(combine, new ModeView(model, combine, total, options.passEveryRule)).get(combine)!;
   // A large policy's modes are compared on the other core while its rules are analysed here (in strictest order, which the comparison follows).
   const beside = comparesModes && !options.passEveryRule && (options.modesInWorker ?? policy.rules.length >= MODES_IN_WORKER_FROM_RULES) ? ModesBeside.start(policy, options.workLimit) : undefined;
-  for (const combine of modes) {
-    const order = view(combine).order;
-    for (const [k, index] of order.entries()) {
-      if (!unsatisfiable.has(index)) {
-        try {
-          findings.push(...ruleFindings(view(combine), index, total));
-          rulesAnalysed++;
-        } catch (e) {
-          if (e instanceof AnalysisExhausted) {
-            beside?.stop();
-            findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k, comparesModes));
-            rulesLeft = order.length - k;
-            return finish();
+  /** The findings of each rule in each mode analysed; false when the work limit stopped them (and the modes are not compared). */
+  const rulesOwnFindings = (): boolean => {
+    for (const combine of modes) {
+      const order = view(combine).order;
+      for (const [k, index] of order.entries()) {
+        if (!unsatisfiable.has(index)) {
+          try {
+            findings.push(...ruleFindings(view(combine), index, total));
+            rulesAnalysed++;
+          } catch (e) {
+            if (e instanceof AnalysisExhausted) {
+              findings.push(exhaustedFinding(policy.rules[index], combine, order.length - k, comparesModes));
+              rulesLeft = order.length - k;
+              return false;
+            }
+            if (!(e instanceof RegionTooLarge)) throw e;
+            findings.push(incompleteFinding(policy.rules[index], combine, e));
+            rulesAnalysed++;
           }
-          if (!(e instanceof RegionTooLarge)) throw e;
-          findings.push(incompleteFinding(policy.rules[index], combine, e));
-          rulesAnalysed++;
         }
+        beside?.settled(k + 1, index, view(combine).silent.has(index));
       }
-      beside?.settled(k + 1, index, view(combine).silent.has(index));
     }
+    return true;
+  };
+  let finished = false;
+  try {
+    finished = rulesOwnFindings();
+  } finally {
+    // Stopped by the limit or by a failure, the worker must not wait for rules that will never be settled.
+    if (!finished) beside?.stop();
   }
+  if (!finished) return finish();
   if (comparesModes) {
     // The comparison has a work limit of its own. Where no worker answered, the modes are compared here, after the rules.
     const comparison = work(options.workLimit);
@@ -940,7 +951,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   // Where a subtraction found the calls it decides, a readable call of them usually confirms, and what removing the rule changes is then asked near that call.
   const decided = pass ? (model.concrete(own, decidesHere, budget.tick) ?? model.sampled(own, decidesHere, budget.tick)) : given && (given.call ?? model.confirmed(given.cube, decidesHere, budget.tick));
   const effective = pass ? (decided?.cube ?? pass.left.first()) : given?.cube;
-  // A rule that never decides needs every covering rule named; one that does gets its first few overlaps.
+  // A rule that never decides names what covers it; one that does gets its first few overlaps.
   if (!effective) view.silent.add(index);
   if (decided) view.examples.set(index, decided.witness);
   const findings: Finding[] = [];
@@ -953,7 +964,7 @@ function ruleFindings(view: ModeView, index: number, total: Work): Finding[] {
   const coverAt = effective ? -1 : pass ? firstHolder(model, own, view.before(index), budget.tick) : holder;
   if (coverAt >= 0) {
     const cover = policy.rules[view.before(index)[coverAt]];
-    const takers = pass ? heldTakers(takenParts(view, rule, pass, false, -1, budget.tick)) : askedTakers(view, rule, view.before(index).slice(0, coverAt + 1), budget.tick);
+    const takers = pass ? passTakers(takenParts(view, rule, pass, false, -1, budget.tick)) : askedTakers(view, rule, view.before(index).slice(0, coverAt + 1), budget.tick);
     const held = heldTaker(policy.rules, rule, cover, takers, (p) => {
       const shown = partWitness(p);
       return { ...shown, proven: shown.confirmed || !opaque(index, p.index) };

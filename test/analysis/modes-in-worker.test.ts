@@ -1,4 +1,4 @@
-// Comparing the modes in a worker thread, beside the rules' own analysis: the same findings as comparing them after it, the limits kept, and the route taken by the CLI for large policies.
+// Comparing the modes in a worker thread, beside the rules' own analysis: the same findings as comparing them after it (the example calls may differ: the worker starts with no memoized answers), the limits kept, and the route taken by the CLI for large policies.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
