@@ -1239,10 +1239,10 @@ const FEW_PIECES = 64;
 function removalEffectByPass(view: ModeView, rule: Rule, decided: PieceSet, budget: Budget): RemovalEffect {
   const policy = view.policy;
   const differs = (t: number) => !sameOutcome(policy.rules[t], rule);
-  const { left, taken } = passDown(decided, view.model.steps(view.after(rule.index)), budget.tick, differs);
+  const after = view.after(rule.index);
+  const { left, taken } = passDown(decided, view.model.steps(after), budget.tick, differs);
   if ([...taken.keys()].some(differs)) return { changes: true, takers: [], toDefaults: false };
   // As removalEffect names them: a later rule deciding the same that holds all of the calls, alone.
-  const after = view.after(rule.index);
   const holder = firstHolder(view.model, view.model.regions[rule.index], after, budget.tick);
   if (holder >= 0 && !differs(after[holder])) return { changes: false, takers: [after[holder]], toDefaults: false, covered: true };
   const toDefaults = left.size > 0;
@@ -1318,9 +1318,9 @@ function rulesBeforeBoth(fmBefore: readonly number[], fmBeforeSet: ReadonlySet<n
   return out;
 }
 
-/** Calls that `strictest` and `first-match` decide differently, for policies that do not state `combine:`. */
 /**
- * The mode-dependent findings, reported in file order; undefined when `reach` says the rules' own
+ * Calls that `strictest` and `first-match` decide differently, for policies that do not state
+ * `combine:`: the mode-dependent findings, reported in file order; undefined when `reach` says the rules' own
  * analysis stopped first. The rules are asked in strictest order: a rule's questions read which
  * rules before it in that order decide nothing, and `reach(rank)` returns once the rules' own
  * analysis (in a worker: on the other thread) has settled the first `rank` of them.

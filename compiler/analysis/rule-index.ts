@@ -49,11 +49,12 @@ export function quickIntersect(x: GlobTest, y: GlobTest): boolean | undefined {
   if (x.kind === "regex" || y.kind === "regex") return undefined;
   if (x.kind === "exact") return testGlob(y, x.text);
   if (y.kind === "exact") return testGlob(x, y.text);
-  const hx = head(x);
-  const hy = head(y);
-  const tx = tail(x);
-  const ty = tail(y);
-  return (hx.startsWith(hy) || hy.startsWith(hx)) && (tx.endsWith(ty) || ty.endsWith(tx));
+  return literalEndsAgree(head(x), head(y), tail(x), tail(y));
+}
+
+/** Whether two patterns' literal heads and tails agree (one head starts the other, one tail ends the other): needed for them to meet, and enough for two globs of literals and stars. */
+function literalEndsAgree(headA: string, headB: string, tailA: string, tailB: string): boolean {
+  return (headA.startsWith(headB) || headB.startsWith(headA)) && (tailA.endsWith(tailB) || tailB.endsWith(tailA));
 }
 
 type StarGlob = Extract<GlobTest, { kind: "prefix" | "suffix" | "prefix-suffix" | "contains" }>;
@@ -119,14 +120,9 @@ export class RuleIndex {
       if (t.kind === "any") this.anyTools.push(id);
       else if (t.kind === "prefix") push(this.prefixes, t.prefix, id);
       else if (t.kind === "suffix") push(this.suffixes, t.suffix, id);
-      else {
-        const tokens = parseGlob(r.tool.source);
-        const first = tokens[0];
-        const last = tokens[tokens.length - 1];
-        if (first?.t === "lit") push(this.headed, first.s, id);
-        else if (last?.t === "lit") push(this.tailed, last.s, id);
-        else this.otherGlobs.push(id);
-      }
+      else if (this.tools.heads[id] !== "") push(this.headed, this.tools.heads[id], id);
+      else if (this.tools.tails[id] !== "") push(this.tailed, this.tools.tails[id], id);
+      else this.otherGlobs.push(id);
     }
     const lengths = (...maps: Map<string, number[]>[]) => [...new Set(maps.flatMap((m) => [...m.keys()].map((k) => k.length)))].sort((a, b) => a - b);
     this.headLengths = lengths(this.prefixes, this.headed);
@@ -254,9 +250,7 @@ export class RuleIndex {
         const tx = tails[id];
         const xSet = t.kind === "regex";
         for (const k of this.globTools) {
-          const hk = heads[k];
-          const tk = tails[k];
-          if (!(hx.startsWith(hk) || hk.startsWith(hx)) || !(tx.endsWith(tk) || tk.endsWith(tx))) continue;
+          if (!literalEndsAgree(hx, heads[k], tx, tails[k])) continue;
           if (k !== id && (xSet || tests[k].kind === "regex") && !globsMayIntersect(pattern, patterns[k], this.intersectCache)) continue;
           meeting.push(k);
         }
@@ -285,11 +279,7 @@ export class RuleIndex {
     const quick = quickIntersect(table.tests[a], table.tests[b]);
     if (quick !== undefined) return quick;
     // Patterns whose literal heads or tails disagree cannot meet (`github_[rw]*`, `slack_*`): most pairs with a set are settled so, before the cache.
-    const ha = table.heads[a];
-    const hb = table.heads[b];
-    const ta = table.tails[a];
-    const tb = table.tails[b];
-    if (!(ha.startsWith(hb) || hb.startsWith(ha)) || !(ta.endsWith(tb) || tb.endsWith(ta))) return false;
+    if (!literalEndsAgree(table.heads[a], table.heads[b], table.tails[a], table.tails[b])) return false;
     return globsMayIntersect(table.patterns[a], table.patterns[b], this.intersectCache);
   }
 
@@ -364,12 +354,11 @@ class PatternTable {
       if (test.kind === "exact") [this.heads[id], this.tails[id]] = [test.text, test.text];
       else if (test.kind !== "regex") [this.heads[id], this.tails[id]] = [head(test as StarGlob), tail(test as StarGlob)];
       else {
-        // A set glob's literal runs before its first wildcard or bracket and after its last (a bracket that opens no set only shortens them).
-        const special = /[*?[\]]/;
-        const first = pattern.search(special);
-        let last = pattern.length;
-        while (last > 0 && !special.test(pattern[last - 1])) last--;
-        [this.heads[id], this.tails[id]] = [first < 0 ? pattern : pattern.slice(0, first), pattern.slice(last)];
+        // A glob with a set or a `?`: its leading and trailing literal runs, as the glob parser reads them.
+        const tokens = parseGlob(pattern);
+        const first = tokens[0];
+        const last = tokens[tokens.length - 1];
+        [this.heads[id], this.tails[id]] = [first?.t === "lit" ? first.s : "", last?.t === "lit" ? last.s : ""];
       }
     }
     this.rulesOf[id].push(rule);

@@ -71,10 +71,11 @@ test("a holder that decides differently but takes none of the calls: every taker
   assert.not.ok(finding.others.some((r) => r.name === "all_writes"));
 });
 
-test("strictest: the stricter holder, and the first stricter rule that takes some", () => {
+test("strictest: the stricter holder, and the first stricter rule that takes some, not every one", () => {
   const eu = rule("eu_writes", `{ type: "write_file", target: "prod-eu*" }`, "block", "high");
+  const us = rule("us_writes", `{ type: "write_file", target: "prod-us*" }`, "block", "high");
   const cover = rule("all_writes", `{ type: "write_file" }`, "approve", "medium");
-  const [finding] = neverDecides(analyzePolicy(policyOf(eu, cover, target, "strictest")), "prod_writes");
+  const [finding] = neverDecides(analyzePolicy(policyOf(eu + us, cover, target, "strictest")), "prod_writes");
   assert.is(finding.kind, "shadowed");
   assert.equal(finding.others.map((r) => r.name), ["eu_writes", "all_writes"]);
 });
