@@ -180,9 +180,9 @@ const results: Record<string, unknown> = { node: process.version, rows, compile:
 if (analysisRows.length > 0) results.analysis = analysisRows;
 
 // The proxy: what `aegisc proxy` adds to a call against direct calls to the same server, in this
-// run (compiler/proxy/bench-proxy.ts); spawned processes, so it comes last and is imported here.
+// run (bench/proxy-latency.ts); spawned processes, so it comes last and is imported here.
 {
-  const { describeProxyLatency, measureProxyLatency } = await import("../compiler/proxy/bench-proxy.ts");
+  const { describeProxyLatency, measureProxyLatency } = await import("./proxy-latency.ts");
   const proxy = await measureProxyLatency(quick ? { warmup: 1000, iterations: 300 } : {});
   console.log(`\nProxy (aegisc proxy in front of @modelcontextprotocol/server-filesystem)\n${describeProxyLatency(proxy)}`);
   console.log(`  proxied/direct median ≤ 1.3: ${verdict(proxy.ratio <= 1.3)} (${proxy.ratio.toFixed(2)}; a bare pipe ${proxy.passThroughRatio.toFixed(2)})`);

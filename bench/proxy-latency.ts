@@ -68,7 +68,7 @@ export async function measureProxyLatency(options: ProxyLatencyOptions = {}): Pr
   const workspace = join(root, "workspace");
   const file = join(workspace, "notes.md");
   const serverEntry = createRequire(import.meta.url).resolve("@modelcontextprotocol/server-filesystem/dist/index.js");
-  const bin = fileURLToPath(new URL("../../bin/aegisc.js", import.meta.url));
+  const bin = fileURLToPath(new URL("../bin/aegisc.js", import.meta.url));
   const clients: Client[] = [];
   try {
     mkdirSync(workspace);
