@@ -1,8 +1,3 @@
 #!/usr/bin/env node
-// The aegisc executable: loads the TypeScript compiler through tsx and runs the CLI on this process's streams.
-import { register } from "tsx/esm/api";
-
-register();
-const { Cli } = await import("../compiler/cli.ts");
-const cli = new Cli({ stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env });
-process.exitCode = await cli.run(process.argv.slice(2));
+// The aegisc executable: runs the compiled CLI (dist/, made by `npm run build`, which `npm ci` and `npm pack` run).
+import "../dist/compiler/main.js";

@@ -4,7 +4,8 @@ export { compileFiles, type CompileFilesOptions, type CompileFilesResult } from 
 export { compileSources, STAGES, type CompileOptions, type CompileResult } from "./pipeline.ts";
 export { decide, explain, precedenceOrder, type Decision, type Explanation, type ToolCall } from "./interpret.ts";
 export { emitGuardFiles, type EmitKind, type EmittedFile } from "./codegen/emit-files.ts";
-export { emitGuardModule, COMPILER_VERSION } from "./codegen/emit-module.ts";
+export { emitGuardModule } from "./codegen/emit-module.ts";
+export { COMPILER_VERSION } from "./version.ts";
 export { renderDiagnosticsText } from "./diagnostics/render-text.ts";
 export type { Diagnostic } from "./diagnostics/diagnostic.ts";
 export type { Policy, Rule, Expr, Approval, Risk, Combine } from "./ir/types.ts";

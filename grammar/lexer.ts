@@ -1,9 +1,15 @@
 // The `when:` lexer: text → tokens with offsets, or errors with the offset of the offending character.
 
-import { Lexer, type IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
+import { Lexer } from "./chevrotain.ts";
 import { ALL_TOKENS } from "./tokens.ts";
 
-const lexer = new Lexer(ALL_TOKENS, { positionTracking: "onlyOffset", ensureOptimizations: false });
+/** Built on first use, without Chevrotain's token validations (test/grammar runs them: `newLexer({ validate: true })`). */
+export function newLexer(options: { validate?: boolean } = {}): InstanceType<typeof Lexer> {
+  return new Lexer(ALL_TOKENS, { positionTracking: "onlyOffset", ensureOptimizations: false, skipValidations: options.validate !== true });
+}
+
+let shared: InstanceType<typeof Lexer> | undefined;
 
 export interface LexError {
   readonly offset: number;
@@ -12,7 +18,7 @@ export interface LexError {
 }
 
 export function lex(text: string): { tokens: IToken[]; errors: LexError[] } {
-  const result = lexer.tokenize(text);
+  const result = (shared ??= newLexer()).tokenize(text);
   const errors = result.errors.map((e) => {
     const ch = text.charAt(e.offset);
     const message =

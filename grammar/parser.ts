@@ -1,6 +1,7 @@
 // The `when:` parser: a Chevrotain CST parser with no semantic actions; precedence is `or` < `and` < `not` < predicates.
 
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { CstNode, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { CstParser, EOF } from "./chevrotain.ts";
 import * as T from "./tokens.ts";
 
 const label = (t: TokenType) => (t === EOF ? "the end of the expression" : (t.LABEL ?? t.name));
@@ -33,8 +34,12 @@ function describe(token: IToken | undefined): string {
 }
 
 export class WhenParser extends CstParser {
-  constructor() {
-    super(T.ALL_TOKENS, { errorMessageProvider: messages, recoveryEnabled: false, maxLookahead: 3 });
+  /**
+   * Chevrotain's grammar validations cost more than the rest of building the parser and can only
+   * fail on a change to this file, so they are skipped except where test/grammar asks for them.
+   */
+  constructor(options: { validate?: boolean } = {}) {
+    super(T.ALL_TOKENS, { errorMessageProvider: messages, recoveryEnabled: false, maxLookahead: 3, skipValidations: options.validate !== true });
     this.performSelfAnalysis();
   }
 

@@ -1,13 +1,21 @@
 #!/usr/bin/env node
-// Runs every uvu suite (test/**/*.test.ts) in its own Node process through tsx and prints one `N passed, N failed` line.
+// Builds the packages (incrementally), then runs every uvu suite (test/**/*.test.ts) in its own Node process through tsx and prints one `N passed, N failed` line.
 // Usage: node test/run.mjs [path-prefix…]   e.g. `node test/run.mjs test/runtime`
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const filters = process.argv.slice(2).map((f) => relative(root, join(process.cwd(), f)));
+
+// Suites that spawn bin/aegisc.js or install the packed packages run the compiled dist/, so it must match the sources.
+const build = spawnSync(process.execPath, [join(root, "scripts/build.mjs")], { cwd: root, encoding: "utf8" });
+if (build.status !== 0) {
+  process.stdout.write(`FAIL npm run build\n${build.stdout}${build.stderr}`.replace(/\n(?!$)/g, "\n    ") + "\n");
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
 
 function findSuites(dir) {
   const out = [];

@@ -7,6 +7,7 @@ import { firstLeft, passDown, PieceSet, remainder, type Pass, type Step, type Ti
 import { andRegions, insideRegion, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
 import { seededRandom } from "../seeded-random.ts";
 import { ModesBeside } from "./modes-beside.ts";
+import { TOTAL_STEP_BUDGET } from "./work-limit.ts";
 import { RuleBits, RuleIndex } from "./rule-index.ts";
 import { ruleRegion } from "./rule-region.ts";
 import * as Str from "./string-set.ts";
@@ -75,8 +76,7 @@ export function toToolCall(w: WitnessCall): ToolCall {
 
 /** Caps the steps of work of one question (a rule's decided calls, what removing it changes, where the modes disagree); past it the rule is reported as not fully analysed. */
 export const STEP_BUDGET = 100_000;
-/** Caps the steps of work of a whole analysis (cube comparisons and example calls checked), so that `check` on a huge policy ends within about half a minute; what is left is reported. The generated 10,000-rule policy needs 1.52M. */
-export const TOTAL_STEP_BUDGET = 2_000_000;
+export { TOTAL_STEP_BUDGET };
 
 class AnalysisExhausted extends Error {}
 

@@ -37,6 +37,9 @@ export function sharedViews(shared: SharedArrayBuffer, rules: number): { control
 /** With no sign of the worker for this long once the rules' own analysis is done, it is given up and the modes are compared here. */
 const STALL_MS = 30_000;
 
+/** The worker's file beside this one: the compiled `.js` in the package, a tsx shim when the compiler runs from its sources. */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./modes-worker.mjs" : "./modes-worker.js", import.meta.url);
+
 /** The worker side of a comparison that runs beside the rules' own analysis. */
 export class ModesBeside {
   private readonly control: Int32Array;
@@ -57,7 +60,7 @@ export class ModesBeside {
     const { port1, port2 } = new MessageChannel();
     try {
       const work: ModesWork = { policy, workLimit, shared, port: port2 };
-      const worker = new Worker(new URL("./modes-worker.mjs", import.meta.url), { workerData: work, transferList: [port2] });
+      const worker = new Worker(WORKER_ENTRY, { workerData: work, transferList: [port2] });
       // The worker must not keep the process alive once its answer is read, nor crash it.
       worker.unref();
       worker.on("error", () => {});

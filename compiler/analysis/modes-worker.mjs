@@ -1,4 +1,4 @@
-// Entry of the worker thread that compares the modes of a large policy: loads the TypeScript through tsx, as bin/aegisc.js does.
+// The worker's entry when the compiler runs from its TypeScript sources (tests, bench): registers tsx in the worker thread, which Node 20 does not do for a `.ts` entry; the package runs the compiled modes-worker.js instead.
 import { register } from "tsx/esm/api";
 
 register();

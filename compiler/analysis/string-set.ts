@@ -1,6 +1,9 @@
 // Sets of strings for the analysis: intersections of glob, regex and word languages and their complements, decided lazily.
 
-import { DFA, FAIterators, getIntersectionIterator, JS, NFA, type ReadonlyWord, type TransitionIterable } from "refa";
+import type { DFA, ReadonlyWord, TransitionIterable } from "refa";
+import { requireCjs } from "../require-cjs.ts";
+
+const refa = requireCjs("refa") as typeof import("refa");
 import { escapeRegExpLiteral, parseGlob, type GlobToken } from "../semantics/glob.ts";
 
 const MAX_CHAR = 0x10ffff;
@@ -77,7 +80,7 @@ export interface StringSet {
 }
 
 const EMPTY_WORDS: ReadonlySet<string> = new Set();
-const ALL_DFA = DFA.all({ maxCharacter: MAX_CHAR });
+const ALL_DFA = refa.DFA.all({ maxCharacter: MAX_CHAR });
 let nextId = 0;
 
 function lang(dfa: DFA | null, include: ReadonlySet<string>, exclude: ReadonlySet<string>): Lang {
@@ -179,7 +182,7 @@ function productDfa(a: DFA, b: DFA): DFA {
   if (!inner) productMemo.set(a, (inner = new WeakMap()));
   let out = inner.get(b);
   if (!out) {
-    out = DFA.fromIntersection(a, b);
+    out = refa.DFA.fromIntersection(a, b);
     out.minimize();
     inner.set(b, out);
     let mirror = productMemo.get(b);
@@ -255,8 +258,8 @@ export function fromRegexSource(source: string, flags: string): StringSet {
   const key = `${flags}/${source}`;
   let set = regexCache.get(key);
   if (!set) {
-    const { expression, maxCharacter } = JS.Parser.fromLiteral({ source, flags }).parse();
-    const dfa = DFA.fromFA(NFA.fromRegex(expression, { maxCharacter: Math.max(maxCharacter, MAX_CHAR) as typeof maxCharacter }));
+    const { expression, maxCharacter } = refa.JS.Parser.fromLiteral({ source, flags }).parse();
+    const dfa = refa.DFA.fromFA(refa.NFA.fromRegex(expression, { maxCharacter: Math.max(maxCharacter, MAX_CHAR) as typeof maxCharacter }));
     dfa.minimize();
     set = single(dfa.isEmpty ? EMPTY_LANG : lang(dfa, EMPTY_WORDS, EMPTY_WORDS));
     if (regexCache.size >= MAX_KEPT_REGEXES) regexCache.clear();
@@ -484,12 +487,12 @@ function productIsEmpty(set: StringSet): boolean {
   // Each lazy product is the left operand of the next; its states are stable objects, so it can be walked again.
   type Walkable = TransitionIterable<object>;
   const chained = parts.slice(1).reduce<Walkable>((acc, p) => {
-    const iterator = getIntersectionIterator(acc, p.dfa!);
+    const iterator = refa.getIntersectionIterator(acc, p.dfa!);
     return { maxCharacter: MAX_CHAR, transitionIterator: () => iterator } as Walkable;
   }, parts[0].dfa! as Walkable);
-  const states = FAIterators.mapOut(chained.transitionIterator(), (out) => out.keys());
-  if (!FAIterators.canReachFinal(states)) return true;
-  if (parts.every((p) => p.exclude.size === 0) || !FAIterators.languageIsFinite(states)) return false;
+  const states = refa.FAIterators.mapOut(chained.transitionIterator(), (out) => out.keys());
+  if (!refa.FAIterators.canReachFinal(states)) return true;
+  if (parts.every((p) => p.exclude.size === 0) || !refa.FAIterators.languageIsFinite(states)) return false;
   return isEmptyLang(materialize(set));
 }
 

@@ -8,9 +8,8 @@ import { commentText, identifier, stringLiteral } from "./literals.ts";
 import { decisionLiteral, type ModuleBody } from "./module-body.ts";
 import { planModule, type Bucket, type DecisionPlan, type Strategy } from "./plan.ts";
 import { supportSource } from "./support-source.ts";
+import { COMPILER_NAME, COMPILER_VERSION } from "../version.ts";
 
-export const COMPILER_NAME = "aegisc";
-export const COMPILER_VERSION = "0.1.0";
 
 export interface EmitOptions {
   /** Base name used for the in-memory file (`<baseName>.guard.ts`). */

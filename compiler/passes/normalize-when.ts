@@ -1,6 +1,6 @@
 // normalize-when: parses each rule's `when:` expression, type-checks it with carets inside the YAML file, and lowers it into the expression IR.
 
-import { analyse } from "scslre";
+import { requireCjs } from "../require-cjs.ts";
 import type { ExprAst, Located, OperandAst, PathAst, ValueAst } from "../../grammar/ast.ts";
 import { parseWhen } from "../../grammar/to-ast.ts";
 import { Diagnostics, type DiagnosticDef } from "../diagnostics/catalog.ts";
@@ -9,6 +9,8 @@ import { span, type Span } from "../ir/span.ts";
 import type { CompareOp, Expr, Path, Value, WhenSource } from "../ir/types.ts";
 import { didYouMean } from "../load/suggest.ts";
 import type { Pass } from "./pass.ts";
+
+const { analyse } = requireCjs("scslre") as typeof import("scslre");
 
 export const ROOTS = ["tool", "server", "agent", "args", "time", "weekday"] as const;
 export const FUNCTIONS = ["exists", "len"] as const;

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import fg from "fast-glob";
-import { verifyAuditLog, type AuditProblem } from "../../runtime/src/audit-chain.ts";
+import { verifyAuditLog, type AuditProblem } from "@aegisc/runtime";
 
 export interface AuditFileReport {
   file: string;

@@ -2,10 +2,10 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { CliIo } from "../cli.ts";
-import type { DownstreamSpec } from "../../runtime/src/proxy/downstream.ts";
-import type { LineOutput } from "../../runtime/src/proxy/line-transport.ts";
-import type { ProxyOptions } from "../../runtime/src/proxy/proxy.ts";
+import { EXIT, type CliIo } from "../commands/io.ts";
+import type { GuardModule } from "@aegisc/runtime";
+import type { DownstreamSpec, LineOutput, ProxyOptions } from "@aegisc/runtime/proxy";
+import type { Policy } from "../ir/types.ts";
 
 /** The CLI's streams, plus where MCP comes from when not process.stdin (tests run the proxy in-process). */
 export interface ProxyIo extends CliIo {
@@ -18,6 +18,7 @@ export interface ProxyIo extends CliIo {
 
 export interface ProxyCommandOptions {
   policy?: string[];
+  guard?: string;
   serverName?: string;
   config?: string;
   auditDir?: string;
@@ -31,16 +32,16 @@ export interface ProxyCommandOptions {
   agent?: string;
 }
 
-const EXIT = { ok: 0, errors: 1, usage: 2 } as const;
 
 /** Adds `proxy` and `audit verify` to the program; each action reports its exit code through `setExit`. */
 export function registerProxyCommands(program: Command, io: ProxyIo, setExit: (code: number) => void): void {
   program
     .command("proxy")
     .description("govern an MCP server: speak MCP on stdin/stdout, launch the server, decide every tools/call by the policy, ask a human, audit")
-    .usage("--policy <globs...> --server-name <name> [options] -- <command...>\n       aegisc proxy --config aegisc.proxy.yaml [options]")
+    .usage("(--policy <globs...> | --guard <file.guard.js>) --server-name <name> [options] -- <command...>\n       aegisc proxy --config aegisc.proxy.yaml [options]")
     .argument("[command...]", "the server's command line, after --")
-    .option("--policy <globs...>", "policy files or fast-glob patterns, merged in order")
+    .option("--policy <globs...>", "policy files or fast-glob patterns, merged in order; compiled at start, or, with --guard, checked against the guard's policy hash")
+    .option("--guard <file>", "a guard module built by `aegisc build --emit js`: the proxy runs it without loading the compiler")
     .option("--server-name <name>", "the server's name as the policy sees it (match.target) and as its audit file is named")
     .option("--config <file>", "an aegisc.proxy.yaml that runs several servers behind one proxy")
     .option("--audit-dir <dir>", "where <server>.jsonl audit files go (default: $XDG_STATE_HOME/aegisc/audit or ~/.local/state/aegisc/audit)")
@@ -99,19 +100,17 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
     io.stderr.write(`aegisc proxy: ${message}\n(run \`aegisc proxy --help\` for usage)\n`);
     return EXIT.usage;
   };
-  // Loaded here, not at the top: check, explain and build must not pay for the MCP SDK and the code generator.
-  const [{ loadProxyConfig }, { blockedToolPredicate, loadGuard }, { startProxy }, { parseRedactPath }, { jsonlAudit }, { renderDiagnosticsText }] = await Promise.all([
-    import("./config.ts"),
+  // Loaded here, not at the top: check, explain and build must not pay for the MCP SDK; a proxy with --guard never loads the compiler.
+  const [guards, { startProxy, parseRedactPath }, { jsonlAudit }] = await Promise.all([
     import("./load-guard.ts"),
-    import("../../runtime/src/proxy/proxy.ts"),
-    import("../../runtime/src/proxy/redact.ts"),
-    import("../../runtime/src/audit-jsonl.ts"),
-    import("../diagnostics/render-text.ts"),
+    import("@aegisc/runtime/proxy"),
+    import("@aegisc/runtime"),
   ]);
   let config: import("./config.ts").ProxyConfig | undefined;
   if (opts.config !== undefined) {
     if (command.length > 0) return usage("give the server command either after -- or in the config file's servers:, not both");
     if (opts.serverName !== undefined) return usage("--server-name names the server of a command given after --; in a config file, servers are named by their keys");
+    const { loadProxyConfig } = await import("./config.ts");
     const loaded = await loadProxyConfig(opts.config, io.cwd);
     if (!loaded.config) {
       io.stderr.write(loaded.errors.map((e) => `aegisc proxy: ${e}`).join("\n") + "\n");
@@ -125,7 +124,8 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
 
   // Flags win over the config file; the config's relative paths are relative to the config file.
   const policyGlobs = opts.policy ?? config?.policy;
-  if (!policyGlobs || policyGlobs.length === 0) return usage("--policy is required (or `policy:` in the config file)");
+  const guardFile = opts.guard !== undefined ? resolve(io.cwd, opts.guard) : config?.guard;
+  if ((!policyGlobs || policyGlobs.length === 0) && guardFile === undefined) return usage("--policy or --guard is required (or `policy:` or `guard:` in the config file)");
   const policyCwd = opts.policy || !config ? io.cwd : config.dir;
   const redact = opts.redact ?? config?.redact ?? [];
   for (const path of redact) {
@@ -139,27 +139,67 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
   const auditDir = opts.auditDir !== undefined ? resolve(io.cwd, opts.auditDir) : (config?.auditDir ?? defaultAuditDir(env));
   if (auditDir === undefined) return usage("no home directory to keep audit files in; give --audit-dir");
   const agent = opts.agent ?? config?.agent;
+  const hideBlocked = opts.hideBlocked ?? config?.hideBlocked ?? false;
+  if (hideBlocked && guardFile !== undefined && !policyGlobs) return usage("--hide-blocked reads the policy itself: give --policy beside --guard");
   const servers: DownstreamSpec[] = config ? config.servers : [{ name: opts.serverName as string, command: command[0], args: command.slice(1) }];
 
-  const { compiled, loaded } = await loadGuard(policyGlobs, { cwd: policyCwd });
-  if (compiled.diagnostics.length > 0) io.stderr.write(renderDiagnosticsText(compiled.diagnostics, compiled.sources, { color: false }) + "\n");
-  if (compiled.ioError) return EXIT.usage;
-  if (!loaded) {
+  // The guard: a built module (checked against the policy when both are given), or the policy compiled here.
+  let guard: GuardModule;
+  let policy: Policy | undefined;
+  let enforced: string;
+  const reportDiagnostics = async (compiled: import("../compile-files.ts").CompileFilesResult) => {
+    if (compiled.diagnostics.length === 0) return;
+    const { renderDiagnosticsText } = await import("../diagnostics/render-text.ts");
+    io.stderr.write(renderDiagnosticsText(compiled.diagnostics, compiled.sources, { color: false }) + "\n");
+  };
+  const policyErrors = () => {
     io.stderr.write("aegisc proxy: the policy has errors; not starting.\n");
     return EXIT.errors;
+  };
+  if (guardFile !== undefined) {
+    const built = await guards.importGuardFile(guardFile, io.cwd);
+    if ("error" in built) {
+      io.stderr.write(`aegisc proxy: ${built.error}\n`);
+      return EXIT.usage;
+    }
+    guard = built.guard;
+    enforced = built.file;
+    if (policyGlobs && policyGlobs.length > 0) {
+      const compiled = await guards.compilePolicy(policyGlobs, { cwd: policyCwd });
+      await reportDiagnostics(compiled);
+      if (compiled.ioError) return EXIT.usage;
+      if (!compiled.policy) return policyErrors();
+      if (compiled.policy.hash !== guard.POLICY.hash) {
+        io.stderr.write(
+          `aegisc proxy: ${built.file} was built from another policy (its hash ${guard.POLICY.hash}; ${compiled.files.join(", ")} compile to ${compiled.policy.hash}): ` +
+            "rebuild it with `aegisc build --emit js`; not starting.\n",
+        );
+        return EXIT.errors;
+      }
+      policy = compiled.policy;
+      enforced = `${built.file}, built from ${compiled.files.join(", ")}`;
+    }
+  } else {
+    const { compiled, loaded } = await guards.loadGuard(policyGlobs as string[], { cwd: policyCwd });
+    await reportDiagnostics(compiled);
+    if (compiled.ioError) return EXIT.usage;
+    if (!loaded) return policyErrors();
+    guard = loaded.guard;
+    policy = loaded.policy;
+    enforced = compiled.files.join(", ");
   }
+  const hideTool = hideBlocked && policy ? await guards.blockedToolPredicate(policy, agent) : undefined;
 
   // Synchronous appends: every call waits for its record anyway, and thread-pool round trips were most of the proxy's latency.
   const auditFsync = opts.auditFsync ?? config?.auditFsync ?? false;
   const audit = jsonlAudit({ dir: auditDir, sync: true, fsync: auditFsync });
   const approval = opts.approval ?? config?.approval ?? "deny";
-  const hideBlocked = opts.hideBlocked ?? config?.hideBlocked ?? false;
   const rememberSeconds = opts.rememberApprovals ?? config?.rememberApprovals ?? 0;
   const approvalTimeout = opts.approvalTimeout ?? config?.approvalTimeout ?? 600;
   const callTimeout = opts.callTimeout ?? config?.callTimeout;
   const log = (line: string) => void io.stderr.write(`[aegisc proxy] ${line}\n`);
   log(
-    `${servers.map((s) => s.name).join(", ")} governed by policy ${loaded.guard.POLICY.hash} (${compiled.files.join(", ")}); ` +
+    `${servers.map((s) => s.name).join(", ")} governed by policy ${guard.POLICY.hash} (${enforced}); ` +
       `audit in ${auditDir}${auditFsync ? " (flushed to disk per record)" : ""}; approvals by MCP elicitation, or ${approval === "prompt" ? "the terminal" : "denied"} when the client cannot ask` +
       (rememberSeconds > 0 ? `; approvals remembered ${rememberSeconds} s` : "") +
       (servers.length > 1 ? `; tools are named <server>__<tool>` : ""),
@@ -167,7 +207,7 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
 
   const usesProcessStdin = io.stdin === undefined;
   const running = startProxy({
-    guard: loaded.guard,
+    guard,
     servers,
     audit,
     approval,
@@ -175,7 +215,7 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
     rememberApprovalsMs: rememberSeconds * 1000,
     ...(callTimeout !== undefined ? { callTimeoutMs: callTimeout * 1000 } : {}),
     redact,
-    ...(hideBlocked ? { hideTool: blockedToolPredicate(loaded.policy, agent) } : {}),
+    ...(hideTool ? { hideTool } : {}),
     ...(agent !== undefined ? { agent } : {}),
     input: io.stdin ?? process.stdin,
     output: io.mcpOut ?? io.stdout,

@@ -3,15 +3,15 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
 import { didYouMean } from "../load/suggest.ts";
-import type { DownstreamSpec } from "../../runtime/src/proxy/downstream.ts";
-import { parseRedactPath } from "../../runtime/src/proxy/redact.ts";
-import { PREFIXABLE_SERVER_NAME } from "../../runtime/src/proxy/tool-routing.ts";
+import { parseRedactPath, PREFIXABLE_SERVER_NAME, type DownstreamSpec } from "@aegisc/runtime/proxy";
 
 /** Everything a config file can say; paths are already resolved against the file's folder. */
 export interface ProxyConfig {
   readonly file: string;
   readonly dir: string;
   readonly policy?: string[];
+  /** A guard module built by `aegisc build --emit js`, resolved against the file's folder. */
+  readonly guard?: string;
   readonly auditDir?: string;
   readonly auditFsync?: boolean;
   readonly approval?: "deny" | "prompt";
@@ -32,7 +32,7 @@ export interface ConfigLoad {
   ioError?: boolean;
 }
 
-const TOP_KEYS = ["policy", "audit_dir", "audit_fsync", "approval", "approval_timeout", "remember_approvals", "call_timeout", "redact", "hide_blocked", "agent", "servers"] as const;
+const TOP_KEYS = ["policy", "guard", "audit_dir", "audit_fsync", "approval", "approval_timeout", "remember_approvals", "call_timeout", "redact", "hide_blocked", "agent", "servers"] as const;
 const SERVER_KEYS = ["command", "args", "env", "cwd", "redact"] as const;
 
 export async function loadProxyConfig(path: string, cwd: string): Promise<ConfigLoad> {
@@ -78,6 +78,11 @@ export function parseProxyConfig(text: string, displayPath: string, dir: string)
       case "policy": {
         const globs = read.stringList(value, "policy");
         if (globs) config.policy = globs;
+        break;
+      }
+      case "guard": {
+        const guard = read.string(value, "guard");
+        if (guard !== undefined) config.guard = resolve(dir, guard);
         break;
       }
       case "audit_dir": {

@@ -112,7 +112,7 @@ servers:
   );
   assert.is(config, undefined);
   assert.equal(errors, [
-    "aegisc.proxy.yaml:1:1: unknown key `polcy`; did you mean `policy`? (the keys are policy, audit_dir, audit_fsync, approval, approval_timeout, remember_approvals, call_timeout, redact, hide_blocked, agent, servers)",
+    "aegisc.proxy.yaml:1:1: unknown key `polcy`; did you mean `policy`? (the keys are policy, guard, audit_dir, audit_fsync, approval, approval_timeout, remember_approvals, call_timeout, redact, hide_blocked, agent, servers)",
     "aegisc.proxy.yaml:2:11: approval must be deny or prompt, not \"ask\"",
     'aegisc.proxy.yaml:4:3: with several servers, tools are named <server>__<tool>, so a server name is letters, digits, ".", "-" and single "_" (not "dev__fs")',
     "aegisc.proxy.yaml:5:5: unknown key `comand` in server dev__fs; did you mean `command`? (the keys are command, args, env, cwd, redact)",

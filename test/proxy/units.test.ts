@@ -210,7 +210,7 @@ test("the runtime's main entry and its core never reach the proxy or the MCP SDK
   visit("index.ts");
   visit("core.ts");
   const pkg = JSON.parse(readFileSync(join(repoRoot, "runtime", "package.json"), "utf8")) as Record<string, Record<string, unknown>>;
-  assert.is(pkg.exports["./proxy"], "./src/proxy/index.ts");
+  assert.equal(pkg.exports["./proxy"], { types: "./dist/proxy/index.d.ts", default: "./dist/proxy/index.js" });
   assert.equal(pkg.peerDependenciesMeta["@modelcontextprotocol/sdk"], { optional: true });
   assert.is(pkg.dependencies, undefined, "the runtime itself still has no dependencies");
   for (const file of readdirSync(join(src, "proxy"))) {
