@@ -1,18 +1,12 @@
 #!/usr/bin/env node
-// `npm run build [-- --clean]`: compiles compiler/, grammar/ and runtime/src/ to JavaScript with declarations (tsc -b), and copies beside them the TypeScript that the code generator embeds in guard modules.
+// `npm run build [-- --clean]`: compiles compiler/, grammar/ and runtime/src/ to JavaScript with declarations (tsc -b), and writes beside them, as data, the TypeScript that the code generator copies into guard modules.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-/**
- * compiler/codegen/support-source.ts reads these as text, relative to itself, and copies their
- * functions into every module it emits; they ship as TypeScript so that `.guard.ts` output stays typed.
- */
-const EMBEDDED_SOURCES = ["compiler/semantics/support.ts", "compiler/codegen/fast-support.ts", "compiler/codegen/table-runtime.ts"];
 
 // npm lists `prepare` among a tarball dependency's install scripts; in a packed package there is
 // nothing to build (dist/ ships built, the sources and tsconfig do not), so running it is harmless.
@@ -25,8 +19,11 @@ if (process.argv.includes("--clean")) {
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const result = spawnSync(process.execPath, [tsc, "-b", join(root, "tsconfig.build.json")], { stdio: "inherit" });
 if (result.status !== 0) process.exit(result.status ?? 1);
-for (const file of EMBEDDED_SOURCES) {
-  const target = join(root, "dist", file);
-  mkdirSync(dirname(target), { recursive: true });
-  copyFileSync(join(root, file), target);
-}
+// The text the code generator copies into every module, extracted from the sources once here, so
+// that the installed compiler emits `.ts` modules without loading TypeScript.
+const { extractEmbeddedSources, EMBEDDED_SOURCES_JSON } = await import(pathToFileURL(join(root, "dist/compiler/codegen/support-source.js")).href);
+const embedded = extractEmbeddedSources({
+  support: ["compiler/semantics/support.ts", "compiler/codegen/fast-support.ts"].map((f) => join(root, f)),
+  tableRuntime: join(root, "compiler/codegen/table-runtime.ts"),
+});
+writeFileSync(join(root, "dist/compiler/codegen", EMBEDDED_SOURCES_JSON), JSON.stringify(embedded) + "\n");

@@ -1,6 +1,6 @@
 // Turns a policy into the files `aegisc build` writes: `.guard.ts`, or `.guard.js` with `.guard.d.ts`, or all three.
 
-import { ModuleKind, Project, ScriptTarget } from "ts-morph";
+import { requireCjs } from "../require-cjs.ts";
 import type { Policy } from "../ir/types.ts";
 import { emitGuardModule, type EmitOptions } from "./emit-module.ts";
 
@@ -18,6 +18,8 @@ export function emitGuardFiles(policy: Policy, baseName: string, emit: EmitKind,
   const out: EmittedFile[] = [];
   if (emit === "ts" || emit === "both") out.push({ fileName: tsName, text: ts });
   if (emit === "js" || emit === "both") {
+    // TypeScript itself only for .js and .d.ts: the .ts module is written without it.
+    const { ModuleKind, Project, ScriptTarget } = requireCjs("ts-morph") as typeof import("ts-morph");
     const project = new Project({
       useInMemoryFileSystem: true,
       compilerOptions: { target: ScriptTarget.ES2022, module: ModuleKind.ES2022, declaration: true, strict: true, removeComments: false, newLine: 1 },

@@ -1,6 +1,6 @@
 // Table-mode bodies for large policies: rule columns, pattern matchers and residual tests read by the indexed engine (table-runtime.ts).
 
-import type { CodeBlockWriter } from "ts-morph";
+import type CodeBlockWriter from "code-block-writer";
 import { APPROVAL_RANK, RISK_RANK, type Policy } from "../ir/types.ts";
 import { classifyGlob, compileGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob } from "../semantics/glob.ts";
 import type { ExprEmitter, Hoisted } from "./expr-emitter.ts";

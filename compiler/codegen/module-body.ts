@@ -1,6 +1,6 @@
 // The part of a guard module that depends on the strategy (straight-line or tables), around the shared header and prologue.
 
-import type { CodeBlockWriter } from "ts-morph";
+import type CodeBlockWriter from "code-block-writer";
 import { numberLiteral, stringLiteral } from "./literals.ts";
 
 export interface ModuleBody {

@@ -1,9 +1,8 @@
 // Copies run-time code into generated modules (the helpers of semantics/support.ts and codegen/fast-support.ts, the table engine), so that modules have no imports.
 
 import { readFileSync } from "node:fs";
-import { Project, SyntaxKind } from "ts-morph";
-
-const SUPPORT_PATHS = [new URL("../semantics/support.ts", import.meta.url), new URL("./fast-support.ts", import.meta.url)];
+import { fileURLToPath } from "node:url";
+import { requireCjs } from "../require-cjs.ts";
 
 interface SupportFunction {
   readonly name: string;
@@ -12,16 +11,35 @@ interface SupportFunction {
   readonly uses: readonly string[];
 }
 
-let cache: Map<string, SupportFunction> | undefined;
+/** What the emitter copies, as text: read from the TypeScript sources, or from the JSON the package build wrote from them. */
+export interface EmbeddedSources {
+  /** In source order; a function's `uses` are the others it calls. */
+  readonly functions: readonly SupportFunction[];
+  /** table-runtime.ts without its file comment and `export`s. */
+  readonly tableRuntime: string;
+}
 
-function supportFunctions(): Map<string, SupportFunction> {
-  if (cache) return cache;
+/** The sources, relative to this file in the repository. */
+const SOURCE_FILES = {
+  support: [fileURLToPath(new URL("../semantics/support.ts", import.meta.url)), fileURLToPath(new URL("./fast-support.ts", import.meta.url))],
+  tableRuntime: fileURLToPath(new URL("./table-runtime.ts", import.meta.url)),
+};
+
+/** Where scripts/build.mjs writes extractEmbeddedSources(SOURCE_FILES) beside the compiled file. */
+export const EMBEDDED_SOURCES_JSON = "embedded-sources.json";
+
+/**
+ * Reads the functions (with ts-morph, loaded only here) and the table engine from their source files.
+ * Run from the sources (tests, tsx) on every first emit, and once by the package build, so
+ * that the installed compiler emits the very same text without loading TypeScript.
+ */
+export function extractEmbeddedSources(files: { readonly support: readonly string[]; readonly tableRuntime: string } = SOURCE_FILES): EmbeddedSources {
+  const { Project, SyntaxKind } = requireCjs("ts-morph") as typeof import("ts-morph");
   const project = new Project({ useInMemoryFileSystem: true });
-  const files = SUPPORT_PATHS.map((path, i) => project.createSourceFile(`support${i}.ts`, readFileSync(path, "utf8")));
-  const functions = files.flatMap((file) => file.getFunctions());
-  const names = new Set(functions.map((f) => f.getName()!));
-  cache = new Map();
-  for (const fn of functions) {
+  const sourceFiles = files.support.map((path, i) => project.createSourceFile(`support${i}.ts`, readFileSync(path, "utf8")));
+  const declarations = sourceFiles.flatMap((file) => file.getFunctions());
+  const names = new Set(declarations.map((f) => f.getName()!));
+  const functions = declarations.map((fn): SupportFunction => {
     const name = fn.getName()!;
     const uses = new Set<string>();
     for (const id of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {
@@ -31,14 +49,33 @@ function supportFunctions(): Map<string, SupportFunction> {
     fn.setIsExported(false);
     const docs = fn.getJsDocs().map((d) => d.getText()).join("\n");
     const body = fn.getText(false);
-    cache.set(name, { name, text: docs ? `${docs}\n${body}` : body, uses: [...uses].sort() });
-  }
+    return { name, text: docs ? `${docs}\n${body}` : body, uses: [...uses].sort() };
+  });
+  const lines = readFileSync(files.tableRuntime, "utf8").split("\n");
+  let start = 0;
+  while (start < lines.length && (lines[start].startsWith("//") || lines[start].trim() === "")) start++;
+  const tableRuntime = lines
+    .slice(start)
+    .map((line) => line.replace(/^export /, ""))
+    .join("\n")
+    .trimEnd();
+  return { functions, tableRuntime };
+}
+
+let cache: { readonly byName: ReadonlyMap<string, SupportFunction>; readonly tableRuntime: string } | undefined;
+
+function embedded(): NonNullable<typeof cache> {
+  if (cache) return cache;
+  const sources: EmbeddedSources = import.meta.url.endsWith(".ts")
+    ? extractEmbeddedSources()
+    : (JSON.parse(readFileSync(new URL(`./${EMBEDDED_SOURCES_JSON}`, import.meta.url), "utf8")) as EmbeddedSources);
+  cache = { byName: new Map(sources.functions.map((f) => [f.name, f])), tableRuntime: sources.tableRuntime };
   return cache;
 }
 
 /** The helpers needed by `names`, with everything they call, in a stable order. */
 export function supportSource(names: Iterable<string>): string[] {
-  const all = supportFunctions();
+  const all = embedded().byName;
   const needed = new Set<string>();
   const visit = (n: string) => {
     if (needed.has(n)) return;
@@ -51,19 +88,7 @@ export function supportSource(names: Iterable<string>): string[] {
   return [...all.keys()].filter((n) => needed.has(n)).map((n) => all.get(n)!.text);
 }
 
-const TABLE_RUNTIME_PATH = new URL("./table-runtime.ts", import.meta.url);
-let tableRuntimeCache: string | undefined;
-
-/** The indexed decision engine for table-mode modules: table-runtime.ts without its file comment and `export`s. */
+/** The indexed decision engine for table-mode modules. */
 export function tableRuntimeSource(): string {
-  if (tableRuntimeCache !== undefined) return tableRuntimeCache;
-  const lines = readFileSync(TABLE_RUNTIME_PATH, "utf8").split("\n");
-  let start = 0;
-  while (start < lines.length && (lines[start].startsWith("//") || lines[start].trim() === "")) start++;
-  tableRuntimeCache = lines
-    .slice(start)
-    .map((line) => line.replace(/^export /, ""))
-    .join("\n")
-    .trimEnd();
-  return tableRuntimeCache;
+  return embedded().tableRuntime;
 }

@@ -95,6 +95,7 @@ export function sortDiagnostics(list: readonly Diagnostic[], fileOrder: readonly
     (a, b) =>
       (rank.get(a.span.file) ?? 1e9) - (rank.get(b.span.file) ?? 1e9) ||
       a.span.start - b.span.start ||
-      a.code.localeCompare(b.code),
+      // Codes are ASCII (AEG####): a plain comparison, not localeCompare, whose first call loads ICU.
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
   );
 }
