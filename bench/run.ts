@@ -198,6 +198,14 @@ if (analysisRows.length > 0) results.analysis = analysisRows;
     coldRatio: ms(proxy.coldRatio),
   };
 }
+// Start-up of the commands and of the proxy, against a bare `node -e 0` of the same run (bench/startup.ts).
+{
+  const { describeStartup, measureStartup } = await import("./startup.ts");
+  const startup = await measureStartup(quick ? 5 : 15);
+  console.log(`\nStart-up (spawned processes, until done or until the proxy answers initialize)\n${describeStartup(startup)}`);
+  results.startup = startup;
+}
+
 writeFileSync(new URL("results.json", OUT), JSON.stringify(results, null, 2) + "\n");
 const colors: Record<Impl, string> = { generated: "#1b7f3b", interpreter: "#c26a00", "naive-loop": "#b3261e", floor: "#5561c8" };
 const labels: Record<Impl, string> = { generated: "generated module", interpreter: "interpreter", "naive-loop": "naive rule loop", floor: "Map.get floor" };
