@@ -2,7 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { requireCjs } from "../require-cjs.ts";
+import { expandPattern } from "./expand-pattern.ts";
 import { Diagnostics } from "../diagnostics/catalog.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import type { SourceText } from "../diagnostics/source.ts";
@@ -17,8 +17,7 @@ export async function expandPolicyPatterns(patterns: readonly string[], cwd: str
   const files: string[] = [];
   const seen = new Set<string>();
   for (const pattern of patterns) {
-    const fg = mayBeGlob(pattern) ? fastGlob() : undefined;
-    const matched = fg?.isDynamicPattern(pattern) ? (await fg(pattern, { cwd, onlyFiles: true, dot: false })).sort() : [pattern];
+    const matched = await expandPattern(pattern, cwd);
     if (matched.length === 0)
       bag.add(Diagnostics.noFiles, `No file matches ${JSON.stringify(pattern)}.`, span(pattern, 0, 0), {
         hint: "patterns are relative to the current directory; quote them so that the shell does not expand them",
@@ -32,15 +31,6 @@ export async function expandPolicyPatterns(patterns: readonly string[], cwd: str
     }
   }
   return files;
-}
-
-/** Every character fast-glob's isDynamicPattern looks for: without one, a pattern is a plain path and fast-glob is not loaded. */
-function mayBeGlob(pattern: string): boolean {
-  return /[*?![\]{}()]/.test(pattern);
-}
-
-function fastGlob(): typeof import("fast-glob") {
-  return requireCjs("fast-glob") as typeof import("fast-glob");
 }
 
 export async function readSources(paths: readonly string[], cwd: string, bag: DiagnosticBag): Promise<SourceText[]> {

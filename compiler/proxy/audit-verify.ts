@@ -1,7 +1,7 @@
 // `aegisc audit verify`: checks the hash chain of JSONL audit files and names the first bad line of each.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import fg from "fast-glob";
+import { expandPattern } from "../load/expand-pattern.ts";
 import { verifyAuditLog, type AuditProblem } from "@aegisc/runtime";
 
 export interface AuditFileReport {
@@ -23,7 +23,7 @@ export interface AuditFileReport {
 export async function verifyAuditFiles(patterns: readonly string[], cwd: string): Promise<AuditFileReport[]> {
   const files: string[] = [];
   for (const pattern of patterns) {
-    const matched = fg.isDynamicPattern(pattern) ? (await fg(pattern, { cwd, onlyFiles: true })).sort() : [pattern];
+    const matched = await expandPattern(pattern, cwd);
     files.push(...(matched.length > 0 ? matched : [pattern]));
   }
   return Promise.all(files.map((file) => verifyAuditFile(file, cwd)));
