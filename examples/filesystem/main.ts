@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { compileFiles, emitGuardFiles, renderDiagnosticsText } from "../../compiler/index.ts";
-import { auditFileName, callbackApprover, createGuard, jsonlAudit, wrapClient, type GuardModule } from "../../runtime/src/index.ts";
+import { compileFiles, emitGuardFiles, renderDiagnosticsText } from "aegisc";
+import { auditFileName, callbackApprover, createGuard, jsonlAudit, wrapClient, type GuardModule } from "@aegisc/runtime";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const SERVER_NAME = "dev-filesystem";

@@ -2,8 +2,8 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { compileFiles, emitGuardFiles, renderDiagnosticsText } from "../../compiler/index.ts";
-import { createGuard, governMcpToolCall, McpToolFilter, type CheckResult, type GuardModule, type RunResult, type ToolCall } from "../../runtime/src/index.ts";
+import { compileFiles, emitGuardFiles, renderDiagnosticsText } from "aegisc";
+import { createGuard, governMcpToolCall, McpToolFilter, type CheckResult, type GuardModule, type RunResult, type ToolCall } from "@aegisc/runtime";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const outDir = `${here}out`;
