@@ -3,7 +3,7 @@
 import CodeBlockWriter from "code-block-writer";
 import type { Policy } from "../ir/types.ts";
 import { tablesBody } from "./emit-tables.ts";
-import { ExprEmitter, Hoisted } from "./expr-emitter.ts";
+import { ExprEmitter, Hoisted, localArguments, localParameters, type Local } from "./expr-emitter.ts";
 import { commentText, identifier, stringLiteral } from "./literals.ts";
 import { decisionLiteral, type ModuleBody } from "./module-body.ts";
 import { planModule, type Bucket, type DecisionPlan, type Strategy } from "./plan.ts";
@@ -40,7 +40,7 @@ export function emitGuardModule(policy: Policy, options: EmitOptions = {}): stri
   w.writeLine(`/** Evaluation failed unexpectedly (e.g. a throwing getter in the arguments): fail closed. */`);
   w.writeLine("const ERROR_DECISION: Decision = " + decisionLiteral("block", "critical", "<error>", -1) + ";");
   body.writeDecisions(w);
-  w.writeLine("const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});");
+  if (body.locals.has("args")) w.writeLine("const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});");
   if (exprs.usesHasOwn) w.writeLine("const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;");
   for (const decl of hoisted.declarations) w.writeLine(decl);
   body.writeData(w);
@@ -61,9 +61,12 @@ export function emitGuardModule(policy: Policy, options: EmitOptions = {}): stri
     w.writeLine("if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== \"object\" || Array.isArray(rawArgs))) return INVALID_CALL_DECISION;");
     w.writeLine("const rawAgent: unknown = call.agent;");
     w.writeLine("if (rawAgent !== undefined && rawAgent !== null && typeof rawAgent !== \"string\") return INVALID_CALL_DECISION;");
-    w.writeLine("const args = (rawArgs ?? EMPTY_ARGS) as Record<string, unknown>;");
-    w.writeLine("// Aegis matches a call without an agent id as the literal agent \"*\".");
-    w.writeLine("const agent = typeof rawAgent === \"string\" && rawAgent !== \"\" ? rawAgent : \"*\";");
+    // Only the locals that the dispatch reads; the checks above apply to every call all the same.
+    if (body.locals.has("args")) w.writeLine("const args = (rawArgs ?? EMPTY_ARGS) as Record<string, unknown>;");
+    if (body.locals.has("agent")) {
+      w.writeLine("// Aegis matches a call without an agent id as the literal agent \"*\".");
+      w.writeLine("const agent = typeof rawAgent === \"string\" && rawAgent !== \"\" ? rawAgent : \"*\";");
+    }
     body.writeDispatch(w);
   });
   body.writeFunctions(w);
@@ -83,20 +86,25 @@ const decisionName = (index: number) => identifier(`DECISION_${index}`);
 
 /** Small policies: one switch over exact tool names, then each bucket's rule tests in precedence order. */
 function straightBody(policy: Policy, plan: DecisionPlan, exprs: ExprEmitter): ModuleBody {
-  const renderBucket = (bucket: Bucket): string[] => {
+  const renderBucket = (name: string, bucket: Bucket) => {
     const lines: string[] = [];
+    const locals = new Set<Local>();
     for (const c of bucket.candidates) {
       const test = exprs.rule(c.rule, c.testTool);
-      if (test === undefined) return [...lines, `return ${decisionName(c.rule.index)};`];
+      exprs.locals.forEach((l) => locals.add(l));
+      if (test === undefined) return { name, bucket, lines: [...lines, `return ${decisionName(c.rule.index)};`], locals };
       lines.push(`if (${test}) return ${decisionName(c.rule.index)};`);
     }
-    return [...lines, "return DEFAULT_DECISION;"];
+    return { name, bucket, lines: [...lines, "return DEFAULT_DECISION;"], locals };
   };
-  const buckets = plan.buckets.map((bucket, i) => ({ name: identifier(`decideBucket${i}`), bucket, lines: renderBucket(bucket) }));
-  const fallbackName = identifier("decideOtherTools");
-  const fallbackLines = renderBucket(plan.fallback);
+  const buckets = plan.buckets.map((bucket, i) => renderBucket(identifier(`decideBucket${i}`), bucket));
+  const fallback = renderBucket(identifier("decideOtherTools"), plan.fallback);
+  // Each bucket function takes the locals its tests read, and decideCall declares only the locals some bucket takes.
+  const locals = new Set([...buckets, fallback].flatMap((b) => [...b.locals]));
+  const callOf = (b: { name: string; locals: ReadonlySet<Local> }) => `${b.name}(${localArguments(b.locals).join(", ")})`;
   return {
     description: "straight-line decide",
+    locals,
     writePolicy: (w) => writePolicyInfo(w, policy),
     writeDecisions: (w) => {
       for (const rule of policy.rules) {
@@ -109,21 +117,19 @@ function straightBody(policy: Policy, plan: DecisionPlan, exprs: ExprEmitter): M
         w.write("switch (tool)").block(() => {
           for (const b of buckets) {
             for (const name of b.bucket.names) w.writeLine(`case ${stringLiteral(name)}:`);
-            w.indent().write(`return ${b.name}(tool, server, agent, args, call);`).newLine();
+            w.indent().write(`return ${callOf(b)};`).newLine();
           }
         });
       }
-      w.writeLine(`return ${fallbackName}(tool, server, agent, args, call);`);
+      w.writeLine(`return ${callOf(fallback)};`);
     },
     writeFunctions: (w) => {
-      const writeBucket = (name: string, lines: string[]) => {
+      for (const b of [...buckets, fallback]) {
         w.blankLine();
-        w.write(`function ${name}(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision`).block(() => {
-          for (const line of lines) w.writeLine(line);
+        w.write(`function ${b.name}(${localParameters(b.locals).join(", ")}): Decision`).block(() => {
+          for (const line of b.lines) w.writeLine(line);
         });
-      };
-      for (const b of buckets) writeBucket(b.name, b.lines);
-      writeBucket(fallbackName, fallbackLines);
+      }
     },
   };
 }

@@ -3,7 +3,7 @@
 import type CodeBlockWriter from "code-block-writer";
 import { APPROVAL_RANK, RISK_RANK, type Policy } from "../ir/types.ts";
 import { classifyGlob, compileGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob } from "../semantics/glob.ts";
-import type { ExprEmitter, Hoisted } from "./expr-emitter.ts";
+import { allLocalParameters, localArguments, localParameters, LOCALS, type ExprEmitter, type Hoisted, type Local } from "./expr-emitter.ts";
 import { identifier, numberLiteral, stringLiteral } from "./literals.ts";
 import type { ModuleBody } from "./module-body.ts";
 import { tableRuntimeSource } from "./support-source.ts";
@@ -73,36 +73,46 @@ function writeArray(w: CodeBlockWriter, declaration: string, items: readonly str
  */
 export const RESIDUAL_CHUNK = 64;
 
-const PARAMS = "tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall";
+/** A residual test's code with what it needs from its function: how many temporaries, which locals. */
+interface ResidualCode {
+  readonly temps: number;
+  readonly locals: ReadonlySet<Local>;
+}
 
 /** The agent tests and conditions of the rules (shared by rules whose code is identical), by id, as `residualTest(id, …)`. */
-function writeResidualTests(w: CodeBlockWriter, codes: readonly string[], temps: ReadonlyMap<string, number>): void {
+function writeResidualTests(w: CodeBlockWriter, codes: readonly string[], needs: ReadonlyMap<string, ResidualCode>): void {
+  const localsOf = (from: number, to: number) => new Set(codes.slice(from, to).flatMap((code) => [...(needs.get(code)?.locals ?? [])]));
   const writeSwitch = (from: number, to: number) => {
     // The temporaries the inlined fast paths read operands into (see ExprEmitter).
-    const count = Math.max(0, ...codes.slice(from, to).map((code) => temps.get(code) ?? 0));
+    const count = Math.max(0, ...codes.slice(from, to).map((code) => needs.get(code)?.temps ?? 0));
     if (count > 0) w.writeLine(`let ${Array.from({ length: count }, (_, i) => `v${i}: unknown`).join(", ")};`);
     w.write("switch (id)").block(() => {
       for (let id = from; id < to; id++) w.writeLine(`case ${numberLiteral(id)}: return ${codes[id]};`);
     });
     w.writeLine("return false;");
   };
+  // residualTest has the engine's ResidualTest signature; the locals none of its tests read are named `_local`.
+  const entry = (locals: ReadonlySet<Local>) => `function residualTest(${["id: number", ...allLocalParameters(locals)].join(", ")}): boolean`;
   w.blankLine();
   w.writeLine("/** Agent tests and conditions once a rule's tool and server match, by id (shared by the rules whose code is identical). */");
   if (codes.length <= RESIDUAL_CHUNK) {
-    w.write(`function residualTest(id: number, ${PARAMS}): boolean`).block(() => writeSwitch(0, codes.length));
+    w.write(entry(localsOf(0, codes.length))).block(() => writeSwitch(0, codes.length));
     return;
   }
-  const chunks = Math.ceil(codes.length / RESIDUAL_CHUNK);
-  const chunkName = (i: number) => identifier(`residualTests${i}`);
-  w.write(`function residualTest(id: number, ${PARAMS}): boolean`).block(() => {
+  const chunks = Array.from({ length: Math.ceil(codes.length / RESIDUAL_CHUNK) }, (_, i) => {
+    const from = i * RESIDUAL_CHUNK;
+    const to = Math.min(codes.length, from + RESIDUAL_CHUNK);
+    return { name: identifier(`residualTests${i}`), from, to, locals: localsOf(from, to) };
+  });
+  w.write(entry(localsOf(0, codes.length))).block(() => {
     w.write(`switch ((id / ${numberLiteral(RESIDUAL_CHUNK)}) | 0)`).block(() => {
-      for (let i = 0; i < chunks; i++) w.writeLine(`case ${numberLiteral(i)}: return ${chunkName(i)}(id, tool, server, agent, args, call);`);
+      chunks.forEach((c, i) => w.writeLine(`case ${numberLiteral(i)}: return ${c.name}(${["id", ...localArguments(c.locals)].join(", ")});`));
     });
     w.writeLine("return false;");
   });
-  for (let i = 0; i < chunks; i++) {
+  for (const c of chunks) {
     w.blankLine();
-    w.write(`function ${chunkName(i)}(id: number, ${PARAMS}): boolean`).block(() => writeSwitch(i * RESIDUAL_CHUNK, Math.min(codes.length, (i + 1) * RESIDUAL_CHUNK)));
+    w.write(`function ${c.name}(${["id: number", ...localParameters(c.locals)].join(", ")}): boolean`).block(() => writeSwitch(c.from, c.to));
   }
 }
 
@@ -111,9 +121,9 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
   const servers = new Interned();
   const agents = new Interned();
   const residualIds = new Interned();
-  const temps = new Map<string, number>();
+  const needs = new Map<string, ResidualCode>();
   const residualId = (code: string) => {
-    temps.set(code, exprs.temps);
+    needs.set(code, { temps: exprs.temps, locals: exprs.locals });
     return residualIds.id(code);
   };
   const columns: number[] = [];
@@ -143,6 +153,8 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
 
   return {
     description: "indexed tables",
+    // The engine takes every local and hands them to residualTest.
+    locals: new Set(LOCALS),
     writePolicy: (w) => {
       w.writeLine(`const APPROVAL_NAMES: readonly Approval[] = ["auto", "approve", "block"];`);
       w.writeLine(`const RISK_NAMES: readonly Risk[] = ["low", "medium", "high", "critical"];`);
@@ -166,10 +178,12 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       w.writeLine(`  defaults: Object.freeze({ risk: ${stringLiteral(policy.defaults.risk)}, approval: ${stringLiteral(policy.defaults.approval)} }),`);
       w.writeLine("  rules: Object.freeze(");
       w.writeLine("    RULE_NAMES.map((name, index): RuleInfo => {");
+      w.writeLine("      // Five columns per rule, each a valid index into its list (the compiler wrote them both), hence `!`.");
       w.writeLine("      const base = index * 5;");
-      w.writeLine("      const match = Object.freeze({ type: TOOL_PATTERNS[RULE_COLUMNS[base]], target: SERVER_PATTERNS[RULE_COLUMNS[base + 1]], agent: AGENT_PATTERNS[RULE_COLUMNS[base + 2]] });");
-      w.writeLine("      const risk = RISK_NAMES[RULE_COLUMNS[base + 3] & 3];");
-      w.writeLine("      const approval = APPROVAL_NAMES[RULE_COLUMNS[base + 3] >> 2];");
+      w.writeLine("      const match = Object.freeze({ type: TOOL_PATTERNS[RULE_COLUMNS[base]!]!, target: SERVER_PATTERNS[RULE_COLUMNS[base + 1]!]!, agent: AGENT_PATTERNS[RULE_COLUMNS[base + 2]!]! });");
+      w.writeLine("      const outcome = RULE_COLUMNS[base + 3]!;");
+      w.writeLine("      const risk = RISK_NAMES[outcome & 3]!;");
+      w.writeLine("      const approval = APPROVAL_NAMES[outcome >> 2]!;");
       if (descriptions.length > 0) {
         w.writeLine("      const description = RULE_DESCRIPTIONS.get(index);");
         w.writeLine("      return Object.freeze(description === undefined ? { name, risk, approval, match } : { name, description, risk, approval, match });");
@@ -208,7 +222,7 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       w.writeLine("return decideIndexed(TABLES, tool, server, agent, args, call);");
     },
     writeFunctions: (w) => {
-      writeResidualTests(w, residualIds.items, temps);
+      writeResidualTests(w, residualIds.items, needs);
       w.blankLine();
       w.writeLine("// The indexed decision engine, copied from aegisc's codegen/table-runtime.ts so that the module has no imports.");
       w.blankLine();

@@ -19,8 +19,35 @@ export class Hoisted {
   }
 }
 
+/** The validated locals of `decideCall` that generated tests read, in the order functions take them as parameters. */
+export const LOCALS = ["tool", "server", "agent", "args", "call"] as const;
+export type Local = (typeof LOCALS)[number];
+const LOCAL_TYPES: Readonly<Record<Local, string>> = { tool: "string", server: "string", agent: "string", args: "Record<string, unknown>", call: "ToolCall" };
+
+/** Parameters for exactly the locals in `used` (in LOCALS order), so that no generated parameter goes unread. */
+export function localParameters(used: ReadonlySet<Local>): string[] {
+  return LOCALS.filter((l) => used.has(l)).map((l) => `${l}: ${LOCAL_TYPES[l]}`);
+}
+
+/** The arguments that pass `used` to a function declared with localParameters(used). */
+export function localArguments(used: ReadonlySet<Local>): string[] {
+  return LOCALS.filter((l) => used.has(l));
+}
+
+/**
+ * Every local as a parameter, for a function whose signature is fixed by its callers (the table
+ * engine's ResidualTest); the ones it does not read are named `_local`, TypeScript's mark of a
+ * parameter that is deliberately unread.
+ */
+export function allLocalParameters(used: ReadonlySet<Local>): string[] {
+  return LOCALS.map((l) => `${used.has(l) ? l : `_${l}`}: ${LOCAL_TYPES[l]}`);
+}
+
 /**
  * Emits expressions over the locals of a bucket function: tool, server, agent, args, call.
+ * `locals` says which of them the last top-level expression (rule, residual, conditions) read,
+ * so that the enclosing function declares only those; each top-level expression starts a new set,
+ * so a caller may keep the one it got.
  *
  * With `inline`, the commonest conditions test the usual operand type in the expression itself
  * (the fast paths of fast-support.ts, written out) and call a helper only for other types: the
@@ -34,10 +61,17 @@ export class ExprEmitter {
   /** Whether the module needs `HAS_OWN` (Object.prototype.hasOwnProperty) for reads of `args`. */
   usesHasOwn = false;
   temps = 0;
+  locals = new Set<Local>();
   constructor(
     private readonly hoisted: Hoisted,
     private readonly inline = false,
   ) {}
+
+  /** A read of a local, recorded in `locals`. */
+  private local(name: Local): string {
+    this.locals.add(name);
+    return name;
+  }
 
   private temp(): string {
     return `v${this.temps++}`;
@@ -54,10 +88,10 @@ export class ExprEmitter {
     return name;
   }
 
-  glob(test: GlobTest, subject: string): string | undefined {
+  glob(test: GlobTest, local: "tool" | "server" | "agent"): string | undefined {
+    if (test.kind === "any") return undefined;
+    const subject = this.local(local);
     switch (test.kind) {
-      case "any":
-        return undefined;
       case "exact":
         return `${subject} === ${stringLiteral(test.text)}`;
       case "prefix":
@@ -78,7 +112,7 @@ export class ExprEmitter {
 
   path(path: Path): string {
     // The local `agent` is "*" for agent-less calls (Aegis's glob rule); paths see the id as given, or "".
-    let code = path.root === "agent" ? `(call.agent ?? "")` : path.root;
+    let code = path.root === "agent" ? `(${this.local("call")}.agent ?? "")` : this.local(path.root);
     path.keys.forEach((key, i) => {
       if (i === 0 && path.root === "args" && typeof key === "string") {
         // `args` is always a plain (non-array) object here, so ownValue's own-property read is this, with a load
@@ -131,12 +165,13 @@ export class ExprEmitter {
         return `${this.use("minuteInWindow")}(${this.minuteOfDay(e.zone)}, ${numberLiteral(e.from)}, ${numberLiteral(e.to)})`;
       case "weekday": {
         const days = this.hoisted.constant("DAYS_", "readonly number[]", `Object.freeze([${e.days.map(numberLiteral).join(", ")}])`);
-        const weekday = e.zone === "UTC" ? `${this.use("callIsoWeekday")}(call.time)` : `${this.use("zonedClock")}(call.time, ${stringLiteral(e.zone)}).weekday`;
+        const time = `${this.local("call")}.time`;
+        const weekday = e.zone === "UTC" ? `${this.use("callIsoWeekday")}(${time})` : `${this.use("zonedClock")}(${time}, ${stringLiteral(e.zone)}).weekday`;
         return `${days}.includes(${weekday})`;
       }
       case "semantic": {
         const kw = this.hoisted.constant("KEYWORDS_", "readonly string[]", `Object.freeze([${e.keywords.map(stringLiteral).join(", ")}])`);
-        return `${this.use("semanticMatch")}(${kw}, ${this.use("semanticTokens")}(tool, server, args))`;
+        return `${this.use("semanticMatch")}(${kw}, ${this.use("semanticTokens")}(${this.local("tool")}, ${this.local("server")}, ${this.local("args")}))`;
       }
       case "in": {
         const values = this.hoisted.constant("VALUES_", "readonly unknown[]", `Object.freeze([${e.values.map(valueLiteral).join(", ")}])`);
@@ -192,12 +227,14 @@ export class ExprEmitter {
 
   /** The call's minute of the day in a zone; UTC needs no Intl and allocates nothing. */
   private minuteOfDay(zone: string): string {
-    return zone === "UTC" ? `${this.use("callMinuteOfDay")}(call.time)` : `${this.use("zonedClock")}(call.time, ${stringLiteral(zone)}).minute`;
+    const time = `${this.local("call")}.time`;
+    return zone === "UTC" ? `${this.use("callMinuteOfDay")}(${time})` : `${this.use("zonedClock")}(${time}, ${stringLiteral(zone)}).minute`;
   }
 
   /** The full test of a rule, or undefined when it always matches. */
   rule(rule: Rule, testTool: boolean): string | undefined {
     this.temps = 0;
+    this.locals = new Set();
     const tool = testTool ? this.glob(classifyGlob(rule.tool.source), "tool") : undefined;
     return conjunction([tool, this.glob(classifyGlob(rule.server.source), "server"), ...this.residualParts(rule)]);
   }
@@ -205,12 +242,14 @@ export class ExprEmitter {
   /** What remains of a rule's test once its tool and server are known to match (agent and conditions), or undefined. */
   residual(rule: Rule): string | undefined {
     this.temps = 0;
+    this.locals = new Set();
     return conjunction(this.residualParts(rule));
   }
 
   /** A rule's conditions alone (its test for a call without an agent id when its agent pattern accepts `*`), or undefined. */
   conditions(rule: Rule): string | undefined {
     this.temps = 0;
+    this.locals = new Set();
     return rule.when.kind === "const" && rule.when.value ? undefined : this.expr(rule.when);
   }
 

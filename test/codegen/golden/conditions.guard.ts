@@ -94,18 +94,18 @@ function decideCall(call: ToolCall): Decision {
   const agent = typeof rawAgent === "string" && rawAgent !== "" ? rawAgent : "*";
   switch (tool) {
     case "deploy":
-      return decideBucket0(tool, server, agent, args, call);
+      return decideBucket0(tool, server, args, call);
   }
-  return decideOtherTools(tool, server, agent, args, call);
+  return decideOtherTools(tool, server, agent, args);
 }
 
-function decideBucket0(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideBucket0(tool: string, server: string, args: Record<string, unknown>, call: ToolCall): Decision {
   if ((callMinuteOfDay(call.time) >= 1080 && callMinuteOfDay(call.time) < 1380 && DAYS_0.includes(callIsoWeekday(call.time)))) return DECISION_3;
   if (semanticMatch(KEYWORDS_1, semanticTokens(tool, server, args))) return DECISION_4;
   return DEFAULT_DECISION;
 }
 
-function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>): Decision {
   if ((tool.length >= 8 && tool.startsWith("fs_") && tool.endsWith("_file")) && server.startsWith("dev-") && agent.startsWith("bot-") && (compareOperand("==", (HAS_OWN.call(args, "mode") ? args["mode"] : undefined), VALUE_2) && numberAbove((HAS_OWN.call(args, "size") ? args["size"] : undefined), 100))) return DECISION_0;
   if (tool.endsWith("_admin") && server.includes("prod") && (numberBelow((HAS_OWN.call(args, "n") ? args["n"] : undefined), 1.5) && numberAtLeast((HAS_OWN.call(args, "m") ? args["m"] : undefined), 0) && numberAtMost((HAS_OWN.call(args, "m") ? args["m"] : undefined), 10))) return DECISION_1;
   if (GLOB_3.test(tool) && GLOB_4.test(agent) && (containsText((HAS_OWN.call(args, "tags") ? args["tags"] : undefined), "secret") && matchesOperand(PATTERN_5, (HAS_OWN.call(args, "path") ? args["path"] : undefined)))) return DECISION_2;

@@ -79,21 +79,19 @@ function decideCall(call: ToolCall): Decision {
   const rawAgent: unknown = call.agent;
   if (rawAgent !== undefined && rawAgent !== null && typeof rawAgent !== "string") return INVALID_CALL_DECISION;
   const args = (rawArgs ?? EMPTY_ARGS) as Record<string, unknown>;
-  // Aegis matches a call without an agent id as the literal agent "*".
-  const agent = typeof rawAgent === "string" && rawAgent !== "" ? rawAgent : "*";
   switch (tool) {
     case "x":
-      return decideBucket0(tool, server, agent, args, call);
+      return decideBucket0(server);
   }
-  return decideOtherTools(tool, server, agent, args, call);
+  return decideOtherTools(tool, args);
 }
 
-function decideBucket0(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideBucket0(server: string): Decision {
   if (server.startsWith("\\\\")) return DECISION_1;
   return DEFAULT_DECISION;
 }
 
-function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideOtherTools(tool: string, args: Record<string, unknown>): Decision {
   if (GLOB_0.test(tool) && (HAS_OWN.call(args, "k\"`${x}*/\u2028") ? args["k\"`${x}*/\u2028"] : undefined) === "v\"`${y}*/\n\u2029") return DECISION_0;
   return DEFAULT_DECISION;
 }

@@ -62,7 +62,6 @@ const DECISION_1: Decision = Object.freeze({ approval: "auto", risk: "low", rule
 const DECISION_2: Decision = Object.freeze({ approval: "approve", risk: "medium", rule: "mcp_write", index: 2 });
 const DECISION_3: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "mcp_delete", index: 3 });
 const DECISION_4: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "prod_fs_block", index: 4 });
-const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
 
 /** Decides a tool call. Never throws: malformed calls and failures are blocked. */
 export function decide(call: ToolCall): Decision {
@@ -82,33 +81,30 @@ function decideCall(call: ToolCall): Decision {
   if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== "object" || Array.isArray(rawArgs))) return INVALID_CALL_DECISION;
   const rawAgent: unknown = call.agent;
   if (rawAgent !== undefined && rawAgent !== null && typeof rawAgent !== "string") return INVALID_CALL_DECISION;
-  const args = (rawArgs ?? EMPTY_ARGS) as Record<string, unknown>;
-  // Aegis matches a call without an agent id as the literal agent "*".
-  const agent = typeof rawAgent === "string" && rawAgent !== "" ? rawAgent : "*";
   switch (tool) {
     case "delete_file":
-      return decideBucket0(tool, server, agent, args, call);
+      return decideBucket0();
     case "read_file":
-      return decideBucket1(tool, server, agent, args, call);
+      return decideBucket1();
     case "write_file":
-      return decideBucket2(tool, server, agent, args, call);
+      return decideBucket2();
   }
-  return decideOtherTools(tool, server, agent, args, call);
+  return decideOtherTools(tool, server);
 }
 
-function decideBucket0(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideBucket0(): Decision {
   return DECISION_3;
 }
 
-function decideBucket1(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideBucket1(): Decision {
   return DECISION_0;
 }
 
-function decideBucket2(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideBucket2(): Decision {
   return DECISION_2;
 }
 
-function decideOtherTools(tool: string, server: string, agent: string, args: Record<string, unknown>, call: ToolCall): Decision {
+function decideOtherTools(tool: string, server: string): Decision {
   if (tool.startsWith("list_")) return DECISION_1;
   if (server === "prod-filesystem") return DECISION_4;
   return DEFAULT_DECISION;

@@ -68,10 +68,12 @@ export const POLICY: PolicyInfo = Object.freeze({
   defaults: Object.freeze({ risk: "medium", approval: "block" }),
   rules: Object.freeze(
     RULE_NAMES.map((name, index): RuleInfo => {
+      // Five columns per rule, each a valid index into its list (the compiler wrote them both), hence `!`.
       const base = index * 5;
-      const match = Object.freeze({ type: TOOL_PATTERNS[RULE_COLUMNS[base]], target: SERVER_PATTERNS[RULE_COLUMNS[base + 1]], agent: AGENT_PATTERNS[RULE_COLUMNS[base + 2]] });
-      const risk = RISK_NAMES[RULE_COLUMNS[base + 3] & 3];
-      const approval = APPROVAL_NAMES[RULE_COLUMNS[base + 3] >> 2];
+      const match = Object.freeze({ type: TOOL_PATTERNS[RULE_COLUMNS[base]!]!, target: SERVER_PATTERNS[RULE_COLUMNS[base + 1]!]!, agent: AGENT_PATTERNS[RULE_COLUMNS[base + 2]!]! });
+      const outcome = RULE_COLUMNS[base + 3]!;
+      const risk = RISK_NAMES[outcome & 3]!;
+      const approval = APPROVAL_NAMES[outcome >> 2]!;
       return Object.freeze({ name, risk, approval, match });
     }),
   ),
@@ -302,8 +304,8 @@ function buildGlobIndex(matchers: readonly GlobMatcher[], patterns: readonly str
     else ids.push(id);
   };
   for (let id = 0; id < matchers.length; id++) {
-    const m = matchers[id];
-    if (m === 0) exact.set(patterns[id], id);
+    const m = matchers[id]!;
+    if (m === 0) exact.set(patterns[id]!, id);
     else if (m !== 1) {
       // The longer literal is the more selective key.
       if (m[0].length > 0 && m[0].length >= m[1].length) add(byPrefix, m[0], id);
@@ -329,7 +331,7 @@ function matchingPatterns(index: GlobIndex, s: string): number[] {
   const exact = index.exact.get(s);
   if (exact !== undefined) out.push(exact);
   const probe = (ids: readonly number[] | undefined) => {
-    if (ids !== undefined) for (const id of ids) if (matcherAccepts(index.matchers[id], s)) out.push(id);
+    if (ids !== undefined) for (const id of ids) if (matcherAccepts(index.matchers[id]!, s)) out.push(id);
   };
   for (const length of index.prefixLengths) {
     if (length > s.length) break;
@@ -349,25 +351,25 @@ function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> 
   const order: number[] = [];
   for (let i = 0; i < count; i++) order.push(i);
   // `strictest` is a first match over rules sorted by outcome (block > approve > auto, then risk), ties in file order.
-  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3] - columns[a * 5 + 3] || a - b);
+  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3]! - columns[a * 5 + 3]! || a - b);
   const withoutAgent = new Map<number, number>();
-  for (let i = 0; i < spec.withoutAgent.length; i += 2) withoutAgent.set(spec.withoutAgent[i], spec.withoutAgent[i + 1]);
+  for (let i = 0; i < spec.withoutAgent.length; i += 2) withoutAgent.set(spec.withoutAgent[i]!, spec.withoutAgent[i + 1]!);
   const byToolPattern: Candidate[][] = spec.toolPatterns.map(() => []);
   const anyToolByServerPattern: Candidate[][] = spec.serverPatterns.map(() => []);
   const anyToolAnyServer: Candidate[] = [];
   for (let position = 0; position < count; position++) {
-    const rule = order[position];
-    const toolPattern = columns[rule * 5];
-    const serverPattern = columns[rule * 5 + 1];
-    const test = columns[rule * 5 + 4];
+    const rule = order[position]!;
+    const toolPattern = columns[rule * 5]!;
+    const serverPattern = columns[rule * 5 + 1]!;
+    const test = columns[rule * 5 + 4]!;
     const testWithoutAgent = withoutAgent.get(rule) ?? test;
     const serverIsAny = spec.serverMatchers[serverPattern] === 1;
     if (spec.toolMatchers[toolPattern] !== 1) {
-      byToolPattern[toolPattern].push({ position, serverPattern: serverIsAny ? -1 : serverPattern, test, testWithoutAgent, decision: rule });
+      byToolPattern[toolPattern]!.push({ position, serverPattern: serverIsAny ? -1 : serverPattern, test, testWithoutAgent, decision: rule });
     }
     // `*`-tool rules are found through the server, which they are then known to match.
     else if (serverIsAny) anyToolAnyServer.push({ position, serverPattern: -1, test, testWithoutAgent, decision: rule });
-    else anyToolByServerPattern[serverPattern].push({ position, serverPattern: -1, test, testWithoutAgent, decision: rule });
+    else anyToolByServerPattern[serverPattern]!.push({ position, serverPattern: -1, test, testWithoutAgent, decision: rule });
   }
   const t: DecisionTables<D, C> = {
     tool: buildGlobIndex(spec.toolMatchers, spec.toolPatterns),
@@ -443,7 +445,7 @@ function positions(candidates: readonly Candidate[]): string {
 /** The class id of a tool name not in the memo (-1 when no tool pattern names it). Long names are classified each time rather than filling memory. */
 function classifyTool<D, C>(t: DecisionTables<D, C>, tool: string): number {
   const found: Candidate[] = [];
-  for (const id of matchingPatterns(t.tool, tool)) for (const c of t.byToolPattern[id]) found.push(c);
+  for (const id of matchingPatterns(t.tool, tool)) for (const c of t.byToolPattern[id]!) found.push(c);
   let id = -1;
   if (found.length > 0) {
     const candidates = untilDecisive(found);
@@ -467,7 +469,7 @@ function classifyTool<D, C>(t: DecisionTables<D, C>, tool: string): number {
 function classifyServer<D, C>(t: DecisionTables<D, C>, server: string): number {
   const patterns = Int32Array.from(matchingPatterns(t.server, server));
   const all: Candidate[] = [...t.anyToolAnyServer];
-  for (const id of patterns) for (const c of t.anyToolByServerPattern[id]) all.push(c);
+  for (const id of patterns) for (const c of t.anyToolByServerPattern[id]!) all.push(c);
   const candidates = untilDecisive(all);
   const key = `${patterns.join(",")}|${positions(candidates)}`;
   let sc = t.serverClasses.get(key);
@@ -505,11 +507,11 @@ function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate[], sc: 
   let j = 0;
   while (i < byTool.length || j < byServer.length) {
     let c: Candidate;
-    if (j === byServer.length || (i < byTool.length && byTool[i].position < byServer[j].position)) {
-      c = byTool[i++];
+    if (j === byServer.length || (i < byTool.length && byTool[i]!.position < byServer[j]!.position)) {
+      c = byTool[i++]!;
       if (c.serverPattern >= 0 && !hasPattern(sc.patterns, c.serverPattern)) continue;
     } else {
-      c = byServer[j++];
+      c = byServer[j++]!;
     }
     const test = withoutAgent === 1 ? c.testWithoutAgent : c.test;
     if (test === -2) continue;
@@ -525,7 +527,7 @@ function merge<D, C>(t: DecisionTables<D, C>, byTool: readonly Candidate[], sc: 
   const known = t.plans.get(key);
   if (known !== undefined) return known;
   const offset = t.planData.length;
-  for (let k = 0; k < tests.length; k++) t.planData.push(tests[k], decisions[k]);
+  for (let k = 0; k < tests.length; k++) t.planData.push(tests[k]!, decisions[k]!);
   t.planData.push(-1, otherwise);
   t.plans.set(key, offset);
   return offset;
@@ -559,23 +561,24 @@ function decideSlow<D, C>(t: DecisionTables<D, C>, tool: string, server: string,
   const s = t.serverIds[server] ?? classifyServer(t, server);
   const c = t.toolIds[tool] ?? classifyTool(t, tool);
   let outcome: number;
-  if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent];
+  if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent]!;
   else {
     const key = (c << 16) | (s << 1) | withoutAgent;
     let k = pairSlot(t, key);
-    if (t.pairs[k] === key) outcome = t.pairs[k + 1];
+    if (t.pairs[k] === key) outcome = t.pairs[k + 1]!;
     else {
-      outcome = merge(t, t.toolClassList[c].candidates, t.serverClassList[s], withoutAgent);
+      outcome = merge(t, t.toolClassList[c]!.candidates, t.serverClassList[s]!, withoutAgent);
       // Linear probing stays short up to three quarters full; past that the table doubles.
       if ((t.pairCount + 1) * 8 > t.pairs.length * 3) {
         const old = t.pairs;
         const count = t.pairCount;
         emptyPairs(t, 33 - t.pairShift);
         for (let o = 0; o < old.length; o += 2) {
-          if (old[o] === -1) continue;
-          const to = pairSlot(t, old[o]);
-          t.pairs[to] = old[o];
-          t.pairs[to + 1] = old[o + 1];
+          const moved = old[o]!;
+          if (moved === -1) continue;
+          const to = pairSlot(t, moved);
+          t.pairs[to] = moved;
+          t.pairs[to + 1] = old[o + 1]!;
         }
         t.pairCount = count;
         k = pairSlot(t, key);
@@ -585,7 +588,7 @@ function decideSlow<D, C>(t: DecisionTables<D, C>, tool: string, server: string,
       t.pairCount++;
     }
   }
-  return outcome < 0 ? t.decisions[~outcome] : runPlan(t, t.planData, outcome, tool, server, agent, args, call);
+  return outcome < 0 ? t.decisions[~outcome]! : runPlan(t, t.planData, outcome, tool, server, agent, args, call);
 }
 
 /**
@@ -604,7 +607,7 @@ function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: stri
   // Outcomes are at least -(rules + 1), so this marks one not in the tables yet; the slow path has a single call site.
   let outcome = -0x40000000;
   if (s !== undefined && c !== undefined) {
-    if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent];
+    if (c < 0) outcome = t.serverOther[(s << 1) | withoutAgent]!;
     else {
       const key = (c << 16) | (s << 1) | withoutAgent;
       const pairs = t.pairs;
@@ -612,7 +615,7 @@ function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: stri
       for (let k = (Math.imul(key, 0x9e3779b1) >>> t.pairShift) << 1; ; k = (k + 2) & mask) {
         const x = pairs[k];
         if (x === key) {
-          outcome = pairs[k + 1];
+          outcome = pairs[k + 1]!;
           break;
         }
         if (x === -1) break;
@@ -620,7 +623,7 @@ function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: stri
     }
   }
   if (outcome === -0x40000000) return decideSlow(t, tool, server, agent, args, call);
-  if (outcome < 0) return t.decisions[~outcome];
+  if (outcome < 0) return t.decisions[~outcome]!;
   return runPlan(t, t.planData, outcome, tool, server, agent, args, call);
 }
 
@@ -631,8 +634,8 @@ function decideIndexed<D, C>(t: DecisionTables<D, C>, tool: string, server: stri
  */
 function runPlan<D, C>(t: DecisionTables<D, C>, plan: readonly number[], offset: number, tool: string, server: string, agent: string, args: Record<string, unknown>, call: C): D {
   for (let k = offset; ; k += 2) {
-    const test = plan[k];
-    if (test < 0 || t.residualTest(test, tool, server, agent, args, call)) return t.decisions[plan[k + 1]];
+    const test = plan[k]!;
+    if (test < 0 || t.residualTest(test, tool, server, agent, args, call)) return t.decisions[plan[k + 1]!]!;
   }
 }
 
