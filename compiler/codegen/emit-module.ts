@@ -34,7 +34,7 @@ export function emitGuardModule(policy: Policy, options: EmitOptions = {}): stri
   w.blankLine();
   writeTypes(w);
   body.writePolicy(w);
-  w.writeLine("const DEFAULT_DECISION: Decision = " + decisionLiteral(policy.defaults.approval, policy.defaults.risk, "<default>", -1) + ";");
+  if (body.usesDefault) w.writeLine("const DEFAULT_DECISION: Decision = " + decisionLiteral(policy.defaults.approval, policy.defaults.risk, "<default>", -1) + ";");
   w.writeLine(`/** A value that is not a ToolCall (tool or server not a string, args not an object) is blocked. */`);
   w.writeLine("const INVALID_CALL_DECISION: Decision = " + decisionLiteral("block", "critical", "<invalid-call>", -1) + ";");
   w.writeLine(`/** Evaluation failed unexpectedly (e.g. a throwing getter in the arguments): fail closed. */`);
@@ -86,15 +86,21 @@ const decisionName = (index: number) => identifier(`DECISION_${index}`);
 
 /** Small policies: one switch over exact tool names, then each bucket's rule tests in precedence order. */
 function straightBody(policy: Policy, plan: DecisionPlan, exprs: ExprEmitter): ModuleBody {
+  // Only the decisions that some bucket returns are declared: rules that decide nothing (pruned from every bucket) and
+  // defaults that every bucket's unconditional rule shadows would be unused constants.
+  const decided = new Set<number>();
+  let usesDefault = false;
   const renderBucket = (name: string, bucket: Bucket) => {
     const lines: string[] = [];
     const locals = new Set<Local>();
     for (const c of bucket.candidates) {
       const test = exprs.rule(c.rule, c.testTool);
       exprs.locals.forEach((l) => locals.add(l));
+      decided.add(c.rule.index);
       if (test === undefined) return { name, bucket, lines: [...lines, `return ${decisionName(c.rule.index)};`], locals };
       lines.push(`if (${test}) return ${decisionName(c.rule.index)};`);
     }
+    usesDefault = true;
     return { name, bucket, lines: [...lines, "return DEFAULT_DECISION;"], locals };
   };
   const buckets = plan.buckets.map((bucket, i) => renderBucket(identifier(`decideBucket${i}`), bucket));
@@ -105,9 +111,10 @@ function straightBody(policy: Policy, plan: DecisionPlan, exprs: ExprEmitter): M
   return {
     description: "straight-line decide",
     locals,
+    usesDefault,
     writePolicy: (w) => writePolicyInfo(w, policy),
     writeDecisions: (w) => {
-      for (const rule of policy.rules) {
+      for (const rule of policy.rules.filter((r) => decided.has(r.index))) {
         w.writeLine(`const ${decisionName(rule.index)}: Decision = ${decisionLiteral(rule.approval, rule.risk, rule.name, rule.index)};`);
       }
     },

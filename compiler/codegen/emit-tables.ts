@@ -155,6 +155,7 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
     description: "indexed tables",
     // The engine takes every local and hands them to residualTest.
     locals: new Set(LOCALS),
+    usesDefault: true,
     writePolicy: (w) => {
       w.writeLine(`const APPROVAL_NAMES: readonly Approval[] = ["auto", "approve", "block"];`);
       w.writeLine(`const RISK_NAMES: readonly Risk[] = ["low", "medium", "high", "critical"];`);

@@ -9,9 +9,11 @@ export interface ModuleBody {
   readonly description: string;
   /** The locals the dispatch reads; `decideCall` declares `agent` and `args` only when they are here. */
   readonly locals: ReadonlySet<Local>;
+  /** Whether the dispatch can return `DEFAULT_DECISION`, which is declared only then. */
+  readonly usesDefault: boolean;
   /** `export const POLICY` (after the types). */
   writePolicy(w: CodeBlockWriter): void;
-  /** The rules' frozen decisions (after DEFAULT/INVALID/ERROR). */
+  /** The rules' frozen decisions that the dispatch returns (after DEFAULT/INVALID/ERROR). */
   writeDecisions(w: CodeBlockWriter): void;
   /** Module-scope data read by the dispatch (after the hoisted constants). */
   writeData(w: CodeBlockWriter): void;

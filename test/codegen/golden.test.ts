@@ -19,6 +19,7 @@ const inputs: { name: string; path: string; source: string; strategy?: Strategy 
   { name: "conditions", path: "conditions.yaml", source: here("fixtures/conditions.yaml") },
   { name: "hostile", path: "hostile.yaml", source: here("fixtures/hostile.yaml") },
   { name: "when", path: "when.yaml", source: here("fixtures/when.yaml") },
+  { name: "covered", path: "covered.yaml", source: here("fixtures/covered.yaml") },
   // The table form that large policies get, on small inputs so that a review can follow it.
   { name: "seed-tables", path: "policy.yaml", source: here("../../examples/quickstart/policy.yaml"), strategy: "tables" },
   { name: "conditions-tables", path: "conditions.yaml", source: here("fixtures/conditions.yaml"), strategy: "tables" },
