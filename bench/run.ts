@@ -9,6 +9,7 @@ import type { Policy } from "../compiler/ir/types.ts";
 import { compileSources } from "../compiler/pipeline.ts";
 import { analysisRunner } from "./analysis-hook.ts";
 import { lineChartSvg } from "./chart.ts";
+import { describeEngineProgress, engineReport, engineSettings, measureEngines, type EngineSizeResult } from "./engines/driver.ts";
 import { generatePolicy, generateWorkload } from "./generate.ts";
 import { makeLoop, median, planBatch, timeBatch, type Loop } from "./measure.ts";
 import { naiveLoop } from "./naive-loop.ts";
@@ -39,8 +40,11 @@ const SETTINGS = quick
   : { repetitions: 21, targetMs: 60, minCalls: 200, warmupMs: 400, compileRuns: 3 };
 const OUT = new URL("./", import.meta.url);
 
-async function importModule(tsSource: string): Promise<{ decide(call: ToolCall): Decision }> {
-  const js = ts.transpileModule(tsSource, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022 } }).outputText;
+function transpile(tsSource: string): string {
+  return ts.transpileModule(tsSource, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022 } }).outputText;
+}
+
+async function importModule(js: string): Promise<{ decide(call: ToolCall): Decision }> {
   return import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`);
 }
 
@@ -58,6 +62,7 @@ const pad = (s: string, n: number, right = false) => (right ? s.padEnd(n) : s.pa
 const rows: Row[] = [];
 const compileRows: CompileRow[] = [];
 const analysisRows: { rules: number; ms: number; complete: boolean; rulesAnalysed: number; workSteps: number; modesBeside: boolean }[] = [];
+const engineResults: EngineSizeResult[] = [];
 // The analysis costs far more than everything else here; the quick run leaves it out to stay under a minute.
 const runAnalysis = quick ? undefined : await analysisRunner();
 const started = performance.now();
@@ -88,7 +93,8 @@ for (const size of SIZES) {
     const { unfinished, stats } = runAnalysis(policy);
     analysisRows.push({ rules: size, ms: round(performance.now() - a0), complete: unfinished === 0, rulesAnalysed: stats.rulesAnalysed, workSteps: stats.workSteps, modesBeside: stats.modesBeside });
   }
-  const guard = await importModule(moduleText);
+  const moduleJs = transpile(moduleText);
+  const guard = await importModule(moduleJs);
   const naive = naiveLoop(policy);
   const floor = new Map(bench.toolNames.map((name, i) => [name, i]));
   const calls = generateWorkload(bench, WORKLOAD_CALLS);
@@ -126,6 +132,11 @@ for (const size of SIZES) {
   const floorNs = rows.find((r) => r.rules === size && r.impl === "floor")!.medianNs;
   const line = IMPLS.map((impl) => `${impl} ${fmtNs(rows.find((r) => r.rules === size && r.impl === impl)!.medianNs)}`).join(", ");
   console.log(`  ${size.toLocaleString("en-US")} rules: ${line} (floor ${fmtNs(floorNs)}; batches ${IMPLS.map((i) => plans[i].count).join("/")} calls; checksum ${sink})`);
+
+  // Cedar and Casbin on the same policy and calls (bench/engines/); a translation that decides any checked call otherwise stops the run.
+  const engines = await measureEngines({ rules: size, policy, moduleJs, calls, settings: engineSettings(quick) });
+  engineResults.push(engines);
+  console.log(describeEngineProgress(engines));
 }
 
 function round(x: number): number {
@@ -151,6 +162,8 @@ for (const c of compileRows) {
   const a = analysisRows.find((r) => r.rules === c.rules);
   console.log(`${pad(c.rules.toLocaleString("en-US"), 7)} ${pad(`${c.ms.toFixed(0)} ms`, 10)} ${pad(`${(c.moduleBytes / 1024).toFixed(1)} KiB`, 12)} ${pad(`${((c.moduleBytes / c.rules) * 10).toFixed(0)} B`, 13)}${a ? ` ${pad(`${a.ms.toFixed(0)} ms${a.complete ? "" : " (stopped at its work limit)"}`, 10)}` : ""}`);
 }
+
+for (const line of engineReport(engineResults, new Map(compileRows.map((c) => [c.rules, c.ms])))) console.log(line);
 
 // The issue's targets, checked against this run's figures (reported, never asserted: timing depends on the machine).
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
@@ -178,6 +191,7 @@ if (largest.rules >= 10_000) {
 
 const results: Record<string, unknown> = { node: process.version, rows, compile: compileRows };
 if (analysisRows.length > 0) results.analysis = analysisRows;
+results.engines = engineResults;
 
 // The proxy: what `aegisc proxy` adds to a call against direct calls to the same server, in this
 // run (bench/proxy-latency.ts); spawned processes, so it comes last and is imported here.
