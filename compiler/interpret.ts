@@ -9,11 +9,12 @@ import {
   existsValue,
   inValues,
   lengthOf,
-  matchesOperand,
   minuteInWindow,
   ownValue,
   semanticMatch,
   semanticTokens,
+  pyreMatchesOperand,
+  pyreStringMatches,
   stringMatches,
   textTest,
   zonedClock,
@@ -75,7 +76,6 @@ interface Env {
 }
 
 const globCache = new Map<string, RegExp>();
-const regexCache = new Map<string, RegExp>();
 
 function cachedGlob(pattern: string): RegExp {
   let re = globCache.get(pattern);
@@ -129,11 +129,9 @@ export function evalExpr(expr: Expr, env: Env): boolean {
     case "contains":
       return containsOperand(resolvePath(expr.path, env), expr.value);
     case "matches": {
-      const key = `${expr.flags}/${expr.pattern}`;
-      let re = regexCache.get(key);
-      if (!re) regexCache.set(key, (re = new RegExp(expr.pattern, expr.flags)));
+      // The compiled program decides, as in generated modules; literal fast paths there must agree with it (tested).
       const actual = resolvePath(expr.path, env);
-      return expr.operand === "string" ? stringMatches(re, actual) : matchesOperand(re, actual);
+      return expr.operand === "string" ? pyreStringMatches(expr.regex.program, actual) : pyreMatchesOperand(expr.regex.program, actual);
     }
     case "clock": {
       const minute = zonedClock(env.time, expr.zone).minute;

@@ -1,6 +1,8 @@
 // Translates a rule's globs and condition expression into a region of the call space.
 
 import type { Expr, Path, Rule } from "../ir/types.ts";
+import type { SearchLanguage } from "../semantics/python-re/compile.ts";
+import { pyreSearch } from "../semantics/support.ts";
 import * as Num from "./number-set.ts";
 import { andRegions, complement, UNIVERSE, type Cube, type Region } from "./region.ts";
 import * as Str from "./string-set.ts";
@@ -117,7 +119,7 @@ function stringsOf(expr: Leaf): Str.StringSet | undefined {
     case "contains":
       return typeof expr.value === "string" ? literalLanguage(expr.value, "[\\s\\S]*", "[\\s\\S]*") : Str.NO_STRINGS;
     case "matches":
-      return searchLanguage(expr.pattern, expr.flags);
+      return searchLanguage(expr.regex.language);
     case "exists":
       return Str.ALL_STRINGS;
     case "length":
@@ -147,7 +149,7 @@ function valueRegion(key: string, expr: Leaf, state: { opaque: boolean }): Regio
     case "length":
       return opaque(expr, state);
     case "matches":
-      if (expr.operand === "string") return strictlyStrings(searchLanguage(expr.pattern, expr.flags));
+      if (expr.operand === "string") return strictlyStrings(searchLanguage(expr.regex.language));
       break;
     default:
       break;
@@ -173,10 +175,10 @@ function valueRegion(key: string, expr: Leaf, state: { opaque: boolean }): Regio
   if (expr.kind !== "matches") return opaque(expr, state);
   // matches: strings through their language when it is regular; booleans exactly; numbers and
   // lists/mappings through the shape of their string forms when that decides, else opaquely.
-  const re = new RegExp(expr.pattern, expr.flags);
-  const bools = { ...Val.NO_VALUES, true: re.test("True"), false: re.test("False") };
-  const strings = searchLanguage(expr.pattern, expr.flags);
-  const atom = `matches:${key}:${expr.flags}/${expr.pattern}`;
+  const program = expr.regex.program;
+  const bools = { ...Val.NO_VALUES, true: pyreSearch(program, "True"), false: pyreSearch(program, "False") };
+  const strings = searchLanguage(expr.regex.language);
+  const atom = `matches:${key}:${expr.written}`;
   const out: Cube[] = [paramCube(key, bools)];
   if (strings) out.push(paramCube(key, { ...Val.NO_VALUES, strings }));
   else {
@@ -214,29 +216,16 @@ function escapeForRegex(s: string): string {
 }
 
 /**
- * The strings in which a regex search (as translated from Python) finds a match, when that is a
- * regular language refa can build: leading `^` and trailing Python `$` are handled here; any
- * other assertion or a backreference makes it opaque (undefined).
+ * The strings in which a Python regex search finds a match, when the compiler could give its
+ * language (no assertion but a leading `\A`/`^` and a trailing `\Z`/`$`, no back-reference, no
+ * possessive repeat): refa builds it. Otherwise undefined, and the predicate is opaque.
  */
-const PY_DOLLAR = "(?=\\n?(?![\\s\\S]))";
-export function searchLanguage(pattern: string, flags: string): Str.StringSet | undefined {
-  let body = pattern;
-  let anchoredStart = false;
-  let anchoredEnd = false;
-  if (body.startsWith("^")) {
-    anchoredStart = true;
-    body = body.slice(1);
-  }
-  if (body.endsWith(PY_DOLLAR) && !body.endsWith("\\" + PY_DOLLAR)) {
-    anchoredEnd = true;
-    body = body.slice(0, -PY_DOLLAR.length);
-  }
-  const unescaped = body.replace(/\\\\/g, "");
-  const outsideSets = unescaped.replace(/\[(?:\\.|[^\]\\])*\]/g, "");
-  if (/\(\?<?[=!]|\\[bBkK]|\\[1-9]/.test(unescaped) || /(?<!\\)[$^]/.test(outsideSets)) return undefined;
-  const source = `${anchoredStart ? "" : "[\\s\\S]*"}(?:${body})${anchoredEnd ? "\\n?" : "[\\s\\S]*"}`;
+export function searchLanguage(language: SearchLanguage | undefined): Str.StringSet | undefined {
+  if (!language) return undefined;
+  const before = language.start ? "" : "[\\s\\S]*";
+  const after = language.end === 1 ? "" : language.end === 2 ? "\\n?" : "[\\s\\S]*";
   try {
-    return Str.fromRegexSource(source, flags);
+    return Str.fromRegexSource(`${before}(?:${language.source})${after}`, "su");
   } catch {
     return undefined;
   }

@@ -2,6 +2,8 @@
 
 import type { CompareOp, Expr, Path, Rule, Value } from "../ir/types.ts";
 import { classifyGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob, type GlobTest } from "../semantics/glob.ts";
+import type { LiteralSearch } from "../semantics/python-re/compile.ts";
+import type { RegexProgram } from "../semantics/support.ts";
 import { identifier, numberLiteral, stringLiteral, valueLiteral } from "./literals.ts";
 
 /** Module-scope constants (regexes, literal values, keyword lists) hoisted out of `decide`, deduplicated. */
@@ -129,6 +131,15 @@ export class ExprEmitter {
     return valueLiteral(value);
   }
 
+  /** A regex program as a frozen module constant; its code point sets are constants of their own, shared between programs. */
+  private program(p: RegexProgram): string {
+    const numbers = (xs: readonly number[]) => `[${xs.map(numberLiteral).join(", ")}]`;
+    const sets = p.sets.map((r) => this.hoisted.constant("CODE_POINTS_", "readonly number[]", `Object.freeze(${numbers(r)})`));
+    const init = `Object.freeze({ ops: Object.freeze(${numbers(p.ops)}), sets: Object.freeze([${sets.join(", ")}]), looks: Object.freeze(${numbers(p.looks)}), regs: Object.freeze(${numbers(p.regs)}), start: ${numberLiteral(p.start)}, anchored: ${p.anchored ? "true" : "false"} })`;
+    this.support.add("pyreSearch");
+    return this.hoisted.constant("REGEX_", "RegexProgram", init);
+  }
+
   expr(e: Expr): string {
     switch (e.kind) {
       case "const":
@@ -149,15 +160,15 @@ export class ExprEmitter {
         }
         return `${this.use("containsOperand")}(${this.path(e.path)}, ${this.literal(e.value)})`;
       case "matches": {
-        const literal = literalRegex(e.pattern, e.flags);
+        const literal = e.regex.literal;
         if (literal !== undefined && e.operand === "string") return this.stringSearch(this.path(e.path), literal);
-        const re = this.hoisted.constant("PATTERN_", "RegExp", `new RegExp(${stringLiteral(e.pattern)}, ${stringLiteral(e.flags)})`);
+        const re = this.program(e.regex.program);
         if (literal !== undefined) {
-          // Strings (the usual operand) are searched without the regex; other values still go through their Python string form.
-          if (this.inline) return this.byType(this.path(e.path), "string", (v) => literalSearchCode(v, literal), (v) => `${this.use("matchesOperand")}(${re}, ${v})`);
+          // Strings (the usual operand) are searched without the automaton; other values still go through their Python string form.
+          if (this.inline) return this.byType(this.path(e.path), "string", (v) => literalSearchCode(v, literal), (v) => `${this.use("pyreMatchesOperand")}(${re}, ${v})`);
           return `${this.use("matchesLiteral")}(${re}, ${this.path(e.path)}, ${stringLiteral(literal.text)}, ${literal.start ? "true" : "false"}, ${numberLiteral(literal.end)})`;
         }
-        return `${this.use(e.operand === "string" ? "stringMatches" : "matchesOperand")}(${re}, ${this.path(e.path)})`;
+        return `${this.use(e.operand === "string" ? "pyreStringMatches" : "pyreMatchesOperand")}(${re}, ${this.path(e.path)})`;
       }
       case "clock":
         return `${this.minuteOfDay(e.zone)} ${e.op} ${numberLiteral(e.minute)}`;
@@ -260,66 +271,7 @@ export class ExprEmitter {
   }
 }
 
-/** A regex that is only literal text, with its anchors: a leading `^`; `$` at the end (1: JavaScript's, 2: Python's, translated). */
-export interface LiteralSearch {
-  readonly text: string;
-  readonly start: boolean;
-  readonly end: 0 | 1 | 2;
-}
-
-/** Python's `$` as python-regex.ts translates it: the end, or right before a final newline. */
-const PY_DOLLAR = "(?=\\n?(?![\\s\\S]))";
-const REGEX_SYNTAX = new Set("^$\\.*+?()[]{}|/");
-const CONTROL_ESCAPES = new Map([["n", "\n"], ["t", "\t"], ["r", "\r"], ["f", "\f"], ["v", "\v"]]);
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * The literal text of a JavaScript regex that has no operators (`^/etc/`, `\.pem$`, `secret`), so
- * that the module can search with startsWith/endsWith/includes instead of running the regex;
- * undefined for anything else, including flags that change matching (i, m, g, y, v).
- */
-export function literalRegex(pattern: string, flags: string): LiteralSearch | undefined {
-  if (!/^[dsu]*$/.test(flags)) return undefined;
-  const unicode = flags.includes("u");
-  let body = pattern;
-  const start = body.startsWith("^");
-  if (start) body = body.slice(1);
-  let end: 0 | 1 | 2 = 0;
-  // An escaped `$` (`\$`) leaves a lone backslash behind, which the loop below rejects.
-  if (body.endsWith(PY_DOLLAR)) {
-    end = 2;
-    body = body.slice(0, -PY_DOLLAR.length);
-  } else if (body.endsWith("$")) {
-    end = 1;
-    body = body.slice(0, -1);
-  }
-  let text = "";
-  for (let i = 0; i < body.length; ) {
-    const c = body[i];
-    if (c !== "\\") {
-      if (REGEX_SYNTAX.has(c)) return undefined;
-      text += c;
-      i++;
-      continue;
-    }
-    const d = body[i + 1];
-    if (d !== undefined && REGEX_SYNTAX.has(d)) {
-      text += d;
-      i += 2;
-    } else if (d !== undefined && CONTROL_ESCAPES.has(d)) {
-      text += CONTROL_ESCAPES.get(d)!;
-      i += 2;
-    } else {
-      const m = unicode ? /^\\u\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i)) : null;
-      const cp = m ? parseInt(m[1], 16) : NaN;
-      if (!m || cp > 0x10ffff) return undefined;
-      text += String.fromCodePoint(cp);
-      i += m[0].length;
-    }
-  }
-  // With the u flag a lone surrogate never matches half of a pair; includes() would.
-  return LONE_SURROGATE.test(text) ? undefined : { text, start, end };
-}
+export type { LiteralSearch };
 
 /** literalSearch (fast-support.ts) of the string `s` (an expression without side effects), written out for one literal. */
 export function literalSearchCode(s: string, literal: LiteralSearch): string {

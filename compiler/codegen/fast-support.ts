@@ -1,6 +1,6 @@
 // Fast paths for the commonest conditions, copied into generated modules like semantics/support.ts: each decides the usual operand type inline and leaves every other case to the general helper, so results match it by construction.
 
-import { compareOperand, containsOperand, matchesOperand } from "../semantics/support.ts";
+import { compareOperand, containsOperand, pyreMatchesOperand, type RegexProgram } from "../semantics/support.ts";
 
 /** `compareOperand(">", actual, limit)` for a number `limit`. */
 export function numberAbove(actual: unknown, limit: number): boolean {
@@ -49,9 +49,9 @@ export function literalSearch(s: string, text: string, start: boolean, end: 0 | 
   return s.endsWith(text) || (beforeNewline && s.endsWith(text, s.length - 1));
 }
 
-/** `matchesOperand(re, actual)` where `re` is literal text (see literalSearch); other operands go through their Python string form. */
-export function matchesLiteral(re: RegExp, actual: unknown, text: string, start: boolean, end: 0 | 1 | 2): boolean {
-  return typeof actual === "string" ? literalSearch(actual, text, start, end) : matchesOperand(re, actual);
+/** `pyreMatchesOperand(p, actual)` where `p` is literal text (see literalSearch); other operands go through their Python string form. */
+export function matchesLiteral(p: RegexProgram, actual: unknown, text: string, start: boolean, end: 0 | 1 | 2): boolean {
+  return typeof actual === "string" ? literalSearch(actual, text, start, end) : pyreMatchesOperand(p, actual);
 }
 
 /** `stringMatches(re, actual)` where `re` is literal text (see literalSearch). */

@@ -38,7 +38,15 @@ export function extractEmbeddedSources(files: { readonly support: readonly strin
   const project = new Project({ useInMemoryFileSystem: true });
   const sourceFiles = files.support.map((path, i) => project.createSourceFile(`support${i}.ts`, readFileSync(path, "utf8")));
   const declarations = sourceFiles.flatMap((file) => file.getFunctions());
-  const names = new Set(declarations.map((f) => f.getName()!));
+  // Interfaces that helpers take (a compiled regex program) are copied like the helpers, ahead of them.
+  const interfaces = sourceFiles.flatMap((file) => file.getInterfaces());
+  const names = new Set([...declarations.map((f) => f.getName()!), ...interfaces.map((i) => i.getName())]);
+  const types = interfaces.map((decl): SupportFunction => {
+    decl.setIsExported(false);
+    const docs = decl.getJsDocs().map((d) => d.getText()).join("\n");
+    const body = decl.getText(false);
+    return { name: decl.getName(), text: docs ? `${docs}\n${body}` : body, uses: [] };
+  });
   const functions = declarations.map((fn): SupportFunction => {
     const name = fn.getName()!;
     const uses = new Set<string>();
@@ -59,7 +67,7 @@ export function extractEmbeddedSources(files: { readonly support: readonly strin
     .map((line) => line.replace(/^export /, ""))
     .join("\n")
     .trimEnd();
-  return { functions, tableRuntime };
+  return { functions: [...types, ...functions], tableRuntime };
 }
 
 let cache: { readonly byName: ReadonlyMap<string, SupportFunction>; readonly tableRuntime: string } | undefined;

@@ -1,5 +1,6 @@
 // The IR: a policy after loading, every node carrying the span of the text it came from.
 
+import type { CompiledRegex } from "../semantics/python-re/compile.ts";
 import type { Span } from "./span.ts";
 
 export const APPROVALS = ["auto", "approve", "block"] as const;
@@ -39,14 +40,13 @@ export type Expr =
   | { readonly kind: "compare"; readonly op: CompareOp; readonly path: Path; readonly value: Value; readonly span: Span }
   /** Python `value in operand`: substring, list membership or mapping key. */
   | { readonly kind: "contains"; readonly path: Path; readonly value: Value; readonly span: Span }
-  /** Unanchored regex search: over the Python string form of the operand (Aegis), or over string operands only (`when:`). */
+  /** Python `re.search`: over the Python string form of the operand (Aegis), or over string operands only (`when:`). */
   | {
       readonly kind: "matches";
       readonly path: Path;
-      /** JavaScript pattern and flags, translated from the policy's dialect. */
-      readonly pattern: string;
-      readonly flags: string;
-      /** The pattern as written in the policy. */
+      /** The matcher compiled from the Python pattern (and, in `when:`, its flags). */
+      readonly regex: CompiledRegex;
+      /** The pattern as written in the policy (`/re/flags` in `when:`). */
       readonly written: string;
       /** `python-str`: any present value, stringified as Python does; `string`: strings only. */
       readonly operand: "python-str" | "string";

@@ -5,7 +5,7 @@ import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import { span, type Span } from "../ir/span.ts";
 import type { AegisCondition, CompareOp, ConditionEntry, Expr, Value } from "../ir/types.ts";
 import { typeName } from "../load/build-ir.ts";
-import { translatePythonRegex } from "../semantics/python-regex.ts";
+import { compilePythonRegex } from "../semantics/python-regex.ts";
 import { semanticKeywords } from "../semantics/semantic-keywords.ts";
 import type { Pass } from "./pass.ts";
 
@@ -125,13 +125,16 @@ function paramLeaf(key: string, entry: ConditionEntry & { key: string }, bag: Di
     bag.add(Diagnostics.regexTooLong, `This pattern is ${entry.value.length} characters long; Aegis ignores patterns over ${MAX_PARAM_REGEX_LENGTH}, so it never matches.`, entry.valueSpan);
     return undefined;
   }
-  const tr = translatePythonRegex(entry.value);
+  const tr = compilePythonRegex(entry.value);
   if (!tr.ok) {
-    const def = tr.unsupported ? Diagnostics.unsupportedRegex : Diagnostics.invalidRegex;
-    bag.add(def, `Invalid regular expression: ${tr.message}.`, regexSpan(entry, tr.offset));
+    if (tr.limit) {
+      bag.add(Diagnostics.unsupportedRegex, `Python accepts this pattern, but aegisc cannot match it in linear time: ${tr.message}.`, entry.valueSpan, {
+        hint: "see the README's list of regex limits",
+      });
+    } else bag.add(Diagnostics.invalidRegex, `Python rejects this pattern: ${tr.message}.`, regexSpan(entry, tr.offset));
     return undefined;
   }
-  return { kind: "matches", path, pattern: tr.pattern, flags: tr.flags, written: entry.value, operand: "python-str", span: leafSpan };
+  return { kind: "matches", path, regex: tr.regex, written: entry.value, operand: "python-str", span: leafSpan };
 }
 
 /** Points at the offending character when the scalar is written plainly, else at the whole value. */

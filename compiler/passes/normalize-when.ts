@@ -1,6 +1,5 @@
 // normalize-when: parses each rule's `when:` expression, type-checks it with carets inside the YAML file, and lowers it into the expression IR.
 
-import { requireCjs } from "../require-cjs.ts";
 import type { ExprAst, Located, OperandAst, PathAst, ValueAst } from "../../grammar/ast.ts";
 import { parseWhen } from "../../grammar/to-ast.ts";
 import { Diagnostics, type DiagnosticDef } from "../diagnostics/catalog.ts";
@@ -8,9 +7,8 @@ import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import { span, type Span } from "../ir/span.ts";
 import type { CompareOp, Expr, Path, Value, WhenSource } from "../ir/types.ts";
 import { didYouMean } from "../load/suggest.ts";
+import { compilePythonRegex, WHEN_REGEX_FLAGS } from "../semantics/python-regex.ts";
 import type { Pass } from "./pass.ts";
-
-const { analyse } = requireCjs("scslre") as typeof import("scslre");
 
 export const ROOTS = ["tool", "server", "agent", "args", "time", "weekday"] as const;
 export const FUNCTIONS = ["exists", "len"] as const;
@@ -245,30 +243,18 @@ class Lowering {
   private regex(ast: Extract<ExprAst, { kind: "predicate" }>, path: Path, s: Span): Expr | undefined {
     const r = ast.regex!;
     if (r.source.length > MAX_WHEN_REGEX_LENGTH) return this.report(Diagnostics.whenRegex, `This regex is ${r.source.length} characters long; the limit is ${MAX_WHEN_REGEX_LENGTH}.`, r);
-    const badFlag = [...r.flags].find((f) => !"imsu".includes(f));
-    if (badFlag) return this.report(Diagnostics.whenRegex, `The regex flag \`${badFlag}\` is not supported; use i, m, s or u.`, r);
-    const flags = r.flags.includes("u") ? r.flags : r.flags + "u";
-    try {
-      new RegExp(r.source, flags);
-    } catch (e) {
-      return this.report(Diagnostics.whenRegex, `Invalid regex: ${String((e as Error).message).replace(/^Invalid regular expression: \/.*\/[a-z]*: /, "")}.`, r);
+    const badFlag = [...r.flags].find((f) => WHEN_REGEX_FLAGS[f] === undefined);
+    if (badFlag) return this.report(Diagnostics.whenRegex, `The regex flag \`${badFlag}\` is not supported; use i, m, s, x or a (Python's flags).`, r);
+    const flags = [...new Set(r.flags)].reduce((acc, f) => acc | WHEN_REGEX_FLAGS[f], 0);
+    const tr = compilePythonRegex(r.source, flags);
+    if (!tr.ok) {
+      // The caret goes under the offending character: the pattern starts one character after the opening slash.
+      const at = tr.limit ? r : { start: r.start + 1 + tr.offset, end: r.start + 2 + tr.offset };
+      return tr.limit
+        ? this.report(Diagnostics.whenRegex, `aegisc cannot match this regex in linear time: ${tr.message}.`, at, "see the README's list of regex limits")
+        : this.report(Diagnostics.whenRegex, `Invalid regex: ${tr.message}.`, at);
     }
-    let reports: ReturnType<typeof analyse>["reports"];
-    try {
-      reports = analyse({ source: r.source, flags }, { maxReports: 1 }).reports;
-    } catch {
-      reports = [];
-    }
-    if (reports.length > 0) {
-      const pick = reports[0].character.pick;
-      return this.report(
-        Diagnostics.whenRegex,
-        `This regex can take ${reports[0].exponential ? "exponential" : "polynomial"} time: inputs like ${JSON.stringify(pick.repeat(8) + "…")} make it backtrack.`,
-        r,
-        "remove the nested or overlapping repetition",
-      );
-    }
-    return { kind: "matches", path, pattern: r.source, flags, written: `/${r.source}/${r.flags}`, operand: "string", span: s };
+    return { kind: "matches", path, regex: tr.regex, written: `/${r.source}/${r.flags}`, operand: "string", span: s };
   }
 }
 

@@ -278,3 +278,177 @@ export function zonedClock(time: unknown, zone: string): { minute: number; weekd
     return { minute: Number.NaN, weekday: 0 };
   }
 }
+
+/**
+ * A compiled Python regex (python-re/compile.ts): states of four numbers (op, a, b, next; opcodes
+ * in regex-ops.ts), code point sets as sorted inclusive ranges, lookarounds (behind, negate,
+ * width or -1 when unbounded, start state), and the sizes of the registers that back-references
+ * and conditionals read.
+ */
+export interface RegexProgram {
+  readonly ops: readonly number[];
+  readonly sets: readonly (readonly number[])[];
+  readonly looks: readonly number[];
+  readonly regs: readonly number[];
+  readonly start: number;
+  /** The pattern starts with `\A`: the search is not restarted after the first position. */
+  readonly anchored: boolean;
+}
+
+/** Whether the sorted inclusive ranges hold `cp` (binary search). */
+export function rangesHave(ranges: readonly number[], cp: number): boolean {
+  let lo = 0;
+  let hi = (ranges.length >> 1) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < ranges[2 * mid]) hi = mid - 1;
+    else if (cp > ranges[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/**
+ * Python's `re.search(pattern, s) is not None` for a compiled program. A breadth-first simulation
+ * of the automaton (all paths at once, each state at most once per position), so it takes time
+ * linear in `s`: at most (states × register values) closure steps per code point, plus bounded
+ * lookaround scans. `meter`, when given, counts the steps.
+ */
+export function pyreSearch(p: RegexProgram, s: string, meter?: { steps: number }): boolean {
+  return pyreRun(p, s, p.start, 0, -1, !p.anchored, meter);
+}
+
+/**
+ * Runs the automaton from state `start` at UTF-16 index `from`. `restart`: a new attempt begins at
+ * every position (a search). `until` >= 0: only a match ending exactly there counts, and the scan
+ * stops there (lookbehind); otherwise the first match anywhere counts.
+ */
+export function pyreRun(p: RegexProgram, s: string, start: number, from: number, until: number, restart: boolean, meter?: { steps: number }): boolean {
+  const ops = p.ops;
+  const nStates = ops.length >> 2;
+  let nRegs = 1;
+  for (const size of p.regs) nRegs *= size;
+  const size = nStates * nRegs;
+  // Threads waiting on a code point (state * nRegs + register values), for this position and the next.
+  const cur = new Int32Array(size);
+  const nxt = new Int32Array(size);
+  let curLen = 0;
+  let nxtLen = 0;
+  // Each thread is taken into a closure at most once per position: mark[t] holds the position's generation.
+  const mark = new Int32Array(size);
+  let gen = 0;
+  // Each thread is expanded once per position and pushes at most two others; the seeds add at most `size` + 1.
+  const stack = new Int32Array(3 * size + 2);
+  const n = s.length;
+  let i = from;
+  let prev = -1;
+  if (i > 0) {
+    const lo = s.charCodeAt(i - 1);
+    prev = lo >= 0xdc00 && lo <= 0xdfff && i >= 2 && s.charCodeAt(i - 2) >= 0xd800 && s.charCodeAt(i - 2) <= 0xdbff ? s.codePointAt(i - 2)! : lo;
+  }
+  let steps = 0;
+  for (;;) {
+    if (until >= 0 && i > until) break;
+    const c = i < n ? s.codePointAt(i)! : -1;
+    gen++;
+    // Seeds: the threads that consumed the previous code point, and a new attempt.
+    let top = 0;
+    for (let k = nxtLen - 1; k >= 0; k--) stack[top++] = nxt[k];
+    if (restart || i === from) stack[top++] = start * nRegs;
+    nxtLen = 0;
+    curLen = 0;
+    if (top === 0) break;
+    while (top > 0) {
+      const t = stack[--top];
+      if (mark[t] === gen) continue;
+      mark[t] = gen;
+      steps++;
+      const st = (t / nRegs) | 0;
+      const regs = t - st * nRegs;
+      const at = st << 2;
+      const op = ops[at];
+      const a = ops[at + 1];
+      const b = ops[at + 2];
+      const next = ops[at + 3];
+      if (op === 0 || op === 8) {
+        // MATCH / SUCCEED
+        if (until < 0 || i === until) {
+          if (meter) meter.steps += steps;
+          return true;
+        }
+      } else if (op === 1) {
+        cur[curLen++] = t;
+      } else if (op === 2) {
+        if (mark[b * nRegs + regs] !== gen) stack[top++] = b * nRegs + regs;
+        if (mark[a * nRegs + regs] !== gen) stack[top++] = a * nRegs + regs;
+      } else if (op === 3) {
+        let ok: boolean;
+        if (a === 0) ok = i === 0;
+        else if (a === 1) ok = i === n;
+        else if (a === 2) ok = i === n || (i === n - 1 && c === 10);
+        else if (a === 3) ok = i === 0 || prev === 10;
+        else if (a === 4) ok = i === n || c === 10;
+        else {
+          // \b and \B: never in an empty string; else whether the word-ness of the characters around differs.
+          const words = p.sets[b];
+          ok = n > 0 && (prev >= 0 && rangesHave(words, prev)) !== (c >= 0 && rangesHave(words, c)) === (a === 5);
+        }
+        if (ok && mark[next * nRegs + regs] !== gen) stack[top++] = next * nRegs + regs;
+      } else if (op === 4) {
+        if (pyreLook(p, s, a, i, meter) && mark[next * nRegs + regs] !== gen) stack[top++] = next * nRegs + regs;
+      } else if (op === 5) {
+        // SETREG: replace register a's value (b is already multiplied by its stride).
+        let stride = 1;
+        for (let k = 0; k < a; k++) stride *= p.regs[k];
+        const old = Math.floor(regs / stride) % p.regs[a];
+        stack[top++] = next * nRegs + regs - old * stride + b;
+      } else if (op === 6 || op === 7) {
+        let stride = 1;
+        for (let k = 0; k < a; k++) stride *= p.regs[k];
+        const value = Math.floor(regs / stride) % p.regs[a];
+        if (op === 6 ? value * stride === b : (value !== 0) === (b === 1)) stack[top++] = next * nRegs + regs;
+      }
+    }
+    if (i >= n) break;
+    // Step over code point c.
+    for (let k = 0; k < curLen; k++) {
+      const t = cur[k];
+      const st = (t / nRegs) | 0;
+      if (rangesHave(p.sets[ops[(st << 2) + 1]], c)) nxt[nxtLen++] = ops[(st << 2) + 3] * nRegs + (t - st * nRegs);
+    }
+    steps += curLen;
+    prev = c;
+    i += c > 0xffff ? 2 : 1;
+  }
+  if (meter) meter.steps += steps;
+  return false;
+}
+
+/** Whether lookaround `id` holds at UTF-16 index `i`: a lookbehind matches the `width` code points before, a lookahead what follows. */
+export function pyreLook(p: RegexProgram, s: string, id: number, i: number, meter?: { steps: number }): boolean {
+  const behind = p.looks[id * 4] === 1;
+  const negate = p.looks[id * 4 + 1] === 1;
+  const width = p.looks[id * 4 + 2];
+  const start = p.looks[id * 4 + 3];
+  let found: boolean;
+  if (behind) {
+    let j = i;
+    let k = 0;
+    for (; k < width && j > 0; k++) {
+      const lo = s.charCodeAt(j - 1);
+      j -= lo >= 0xdc00 && lo <= 0xdfff && j >= 2 && s.charCodeAt(j - 2) >= 0xd800 && s.charCodeAt(j - 2) <= 0xdbff ? 2 : 1;
+    }
+    found = k === width && pyreRun(p, s, start, j, i, false, meter);
+  } else found = pyreRun(p, s, start, i, -1, false, meter);
+  return found !== negate;
+}
+
+/** `param_matches`: the operand must be present and not null; its Python string form is searched. */
+export function pyreMatchesOperand(p: RegexProgram, actual: unknown): boolean {
+  return actual !== undefined && actual !== null && pyreSearch(p, pyStr(actual));
+}
+
+/** A `when:` regex: string operands only. */
+export function pyreStringMatches(p: RegexProgram, actual: unknown): boolean {
+  return typeof actual === "string" && pyreSearch(p, actual);
+}

@@ -2,10 +2,16 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { literalRegex, literalSearchCode, type LiteralSearch } from "../../compiler/codegen/expr-emitter.ts";
+import { literalSearchCode, type LiteralSearch } from "../../compiler/codegen/expr-emitter.ts";
 import * as fast from "../../compiler/codegen/fast-support.ts";
-import { compareOperand, containsOperand, matchesOperand, stringMatches } from "../../compiler/semantics/support.ts";
-import { translatePythonRegex } from "../../compiler/semantics/python-regex.ts";
+import { compilePythonRegex, WHEN_REGEX_FLAGS } from "../../compiler/semantics/python-regex.ts";
+import { compareOperand, containsOperand, pyreMatchesOperand, pyreStringMatches } from "../../compiler/semantics/support.ts";
+
+function compiled(source: string, flags = "") {
+  const tr = compilePythonRegex(source, [...flags].reduce((acc, f) => acc | WHEN_REGEX_FLAGS[f], 0));
+  if (!tr.ok) throw new Error(`${source}: ${tr.message}`);
+  return tr.regex;
+}
 
 const operands: unknown[] = [
   undefined, null, true, false, 0, -0, 1, -1, 1.5, 99, 100, 101, 1e21, NaN, Infinity, -Infinity,
@@ -41,25 +47,15 @@ const subjects = [
   "tmp", "/data/tmp/x", "abc", "abc\n", "abcabc", "\nabc", "ab", "a-x", "-x", "a\nb", "a\nb\n", "😀", "x😀y", "\ud83d", "A", "a]",
 ];
 
-test("regexes that are only literal text are recognized, and searching by text agrees with the regex", () => {
-  const python = ["^/etc/", "\\.pem$", "tmp", "^abc$", "abc$", "^abc", "\\-x", "a\\nb$", "\\x41", "a\\]", "😀", "", "^", "^$", "$"];
+test("regexes that are only literal text are recognized, and searching by text agrees with the automaton", () => {
+  const python = ["^/etc/", "\\.pem$", "tmp", "^abc$", "abc$", "^abc", "\\-x", "a\\nb$", "\\x41", "a\\]", "😀", "", "^", "^$", "$", "\\Aabc\\Z", "abc\\Z", "(?s)x"];
   for (const source of python) {
-    const tr = translatePythonRegex(source);
-    if (!tr.ok) throw new Error(source);
-    const literal = literalRegex(tr.pattern, tr.flags);
+    const regex = compiled(source);
+    const literal = regex.literal;
     assert.ok(literal, `${source} is literal text`);
-    const re = new RegExp(tr.pattern, tr.flags);
     for (const s of [...subjects, 5, 1.5, true, null, ["tmp"]]) {
-      assert.is(fast.matchesLiteral(re, s, literal.text, literal.start, literal.end), matchesOperand(re, s), `${source} on ${JSON.stringify(s)}`);
-    }
-  }
-  // `when:` regexes keep JavaScript's `$`.
-  for (const [pattern, flags] of [["^abc$", "u"], ["abc$", ""], ["\\.pem$", "u"], ["^\\/etc\\/", ""], ["\\u{1F600}", "u"], ["x", "s"]]) {
-    const literal = literalRegex(pattern, flags);
-    assert.ok(literal, `/${pattern}/${flags} is literal text`);
-    const re = new RegExp(pattern, flags);
-    for (const s of [...subjects, 5, null]) {
-      assert.is(fast.stringMatchesLiteral(s, literal.text, literal.start, literal.end), stringMatches(re, s), `/${pattern}/${flags} on ${JSON.stringify(s)}`);
+      assert.is(fast.matchesLiteral(regex.program, s, literal.text, literal.start, literal.end), pyreMatchesOperand(regex.program, s), `${source} on ${JSON.stringify(s)}`);
+      assert.is(fast.stringMatchesLiteral(s, literal.text, literal.start, literal.end), pyreStringMatches(regex.program, s), `${source} on ${JSON.stringify(s)}`);
     }
   }
 });
@@ -78,13 +74,14 @@ test("the literal search the table form writes out (unit by unit for short texts
   }
 });
 
-test("regexes with operators, escapes that are not literal or flags that change matching keep the regex", () => {
+test("regexes with operators, escapes that are not literal or flags that change matching keep the automaton", () => {
   const notLiteral: [string, string][] = [
-    ["a.b", "u"], ["a|b", "u"], ["a*", "u"], ["a{2}", "u"], ["[ab]", "u"], ["(a)", "u"], ["\\d", "u"], ["\\bword", "u"],
-    ["a\\$", "u"], ["abc", "i"], ["abc", "g"], ["abc", "y"], ["abc", "m"], ["abc", "v"], ["\\u{41}", ""], ["\\uD83D", "u"], ["\\u{d83d}", "u"],
-    ["(?:(?<![\\s\\S])|(?<=\\n))abc", "u"], ["abc(?=\\n|(?![\\s\\S]))", "u"],
+    ["a.b", ""], ["a|b", ""], ["a*", ""], ["a{2}", ""], ["[ab]", ""], ["(a)", ""], ["\\d", ""], ["\\bword", ""], ["abc", "i"], ["(?i)abc", ""],
+    ["^abc", "m"], ["abc$", "m"], ["\\ud83d", ""], ["\\udc00x", ""], ["a$b", ""], ["a^", ""],
   ];
-  for (const [pattern, flags] of notLiteral) assert.is(literalRegex(pattern, flags), undefined, `/${pattern}/${flags}`);
+  for (const [pattern, flags] of notLiteral) assert.is(compiled(pattern, flags).literal, undefined, `/${pattern}/${flags}`);
+  // Case-insensitive text without cased characters stays literal.
+  assert.equal(compiled("123-", "i").literal, { text: "123-", start: false, end: 0 });
 });
 
 test.run();

@@ -207,7 +207,7 @@ test("param_eq with an unquoted date, which YAML 1.1 reads as a timestamp", () =
 
 test('invalid param_matches regex "[a-"', () => {
   const d = only(compile(rule('    conditions:\n      param_matches: { path: "[a-" }\n')), "AEG2010", "[", "4:31");
-  assert.match(d.message, /^Invalid regular expression: /);
+  assert.match(d.message, /^Python rejects this pattern: unterminated character set/);
 });
 
 test('invalid param_matches regex "(abc"', () => {
@@ -221,9 +221,15 @@ test("invalid regex in a plain scalar points at the offending character", () => 
   assert.ok(["(", "a+(b"].includes(underlined(r, d)));
 });
 
-test("a Python-only regex feature: (?x) verbose mode", () => {
-  const d = only(compile(rule('    conditions:\n      param_matches: { q: "(?x) a b" }\n')), "AEG2015", "(", "4:28");
-  assert.match(d.message, /\(\?x\)/);
+test("Python-only regex features compile: verbose mode, scoped flags, atomic groups, named characters", () => {
+  for (const q of ["(?x) a b", "(?i:a)b", "(?>ab)c", "a*+", "\\\\N{EM DASH}", "(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)\\\\119", "\\\\141\\\\0\\\\a", "[\\\\D]"]) {
+    assert.equal(compile(rule(`    conditions:\n      param_matches: { q: "${q}" }\n`)).diagnostics, [], q);
+  }
+});
+
+test("a regex Python accepts but aegisc cannot match in linear time is refused with AEG2015 under the pattern", () => {
+  const d = only(compile(rule('    conditions:\n      param_matches: { q: "(\\\\w+) \\\\1" }\n')), "AEG2015", '"(\\\\w+) \\\\1"', "4:27");
+  assert.match(d.message, /^Python accepts this pattern, but aegisc cannot match it in linear time: a back-reference to group 1/);
 });
 
 test("param_matches longer than 1000 characters", () => {
