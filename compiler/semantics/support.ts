@@ -119,12 +119,6 @@ export function pyRepr(value: unknown): string {
   return "None";
 }
 
-/** A regex search that never throws (a pattern that cannot run simply does not match). */
-export function regexSearch(re: RegExp, value: unknown): boolean {
-  re.lastIndex = 0;
-  return re.test(pyStr(value));
-}
-
 /** Milliseconds since the epoch for a call's `time`, or now; NaN for an invalid time. */
 export function callTimeMs(time: unknown): number {
   if (time === undefined || time === null) return Date.now();
@@ -193,11 +187,6 @@ export function compareOperand(op: string, actual: unknown, expected: unknown): 
 /** `param_contains`: the operand must be present and not null. */
 export function containsOperand(actual: unknown, expected: unknown): boolean {
   return actual !== undefined && actual !== null && pyContains(actual, expected);
-}
-
-/** `param_matches`: the operand must be present and not null; its Python string form is searched. */
-export function matchesOperand(re: RegExp, actual: unknown): boolean {
-  return actual !== undefined && actual !== null && regexSearch(re, actual);
 }
 
 /** Minute of the UTC day for a call's time (or now), NaN when the time is invalid. */
