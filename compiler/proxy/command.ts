@@ -58,7 +58,7 @@ export function registerProxyCommands(program: Command, io: ProxyIo, setExit: (c
   const audit = program.command("audit").description("work with the proxy's audit trails");
   audit
     .command("verify")
-    .description("check the hash chain of audit files; exit 0 intact, 1 tampered (the first bad line is named), 2 unreadable")
+    .description("check the hash chain of audit files; exit 0 intact, 1 tampered (the first bad line is named), 2 unreadable, 3 only a torn line (a crash mid-write)")
     .argument("<files...>", "JSONL audit files or fast-glob patterns")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (files: string[], opts: { format: "text" | "json" }) => setExit(await runAuditVerify(files, opts, io)));
@@ -71,12 +71,11 @@ function parseSeconds(value: string): number {
 }
 
 export async function runAuditVerify(files: readonly string[], opts: { format: "text" | "json" }, io: CliIo): Promise<number> {
-  const { renderAuditReports, verifyAuditFiles } = await import("./audit-verify.ts");
+  const { auditExitCode, renderAuditReports, verifyAuditFiles } = await import("./audit-verify.ts");
   const reports = await verifyAuditFiles(files, io.cwd);
   if (opts.format === "json") io.stdout.write(JSON.stringify({ files: reports }, null, 2) + "\n");
   else io.stdout.write(renderAuditReports(reports));
-  if (reports.some((r) => !r.ok && !r.readError)) return EXIT.errors;
-  return reports.some((r) => r.readError) ? EXIT.usage : EXIT.ok;
+  return auditExitCode(reports);
 }
 
 /** Where audit files go when --audit-dir is not given: the user's state directory, never the (client-chosen) working directory. */

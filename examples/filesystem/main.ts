@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { compileFiles, emitGuardFiles, renderDiagnosticsText } from "aegisc";
-import { auditFileName, callbackApprover, createGuard, jsonlAudit, wrapClient, type GuardModule } from "@aegisc/runtime";
+import { auditCalls, auditFileName, callbackApprover, createGuard, jsonlAudit, wrapClient, type AuditRecord, type GuardModule } from "@aegisc/runtime";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const SERVER_NAME = "dev-filesystem";
@@ -67,8 +67,9 @@ export async function runFilesystemExample(log: (line: string) => void = console
     await call("blocked", "read_text_file", { path: join(workspace, "secret-keys.txt") });
     const auditFile = join(auditDir, auditFileName(SERVER_NAME));
     log(`\nAudit trail ${auditFile}:`);
-    for (const line of readFileSync(auditFile, "utf8").trim().split("\n")) {
-      const r = JSON.parse(line) as { tool: string; rule: string; approval: string; human: string | null; status: string };
+    // A call that ran has two lines (its intent, written before it ran, and its outcome); auditCalls folds them.
+    const lines = readFileSync(auditFile, "utf8").trim().split("\n").map((line) => JSON.parse(line) as AuditRecord);
+    for (const r of auditCalls(lines)) {
       log(`  ${r.tool.padEnd(15)} ${r.rule.padEnd(19)} ${r.approval.padEnd(8)} human=${String(r.human).padEnd(8)} ${r.status}`);
     }
     return { workspace, auditFile, outcomes, tools };

@@ -10,7 +10,8 @@ export function memoryAudit(): MemoryAuditSink {
   return {
     records,
     write(record) {
-      records.push(record);
+      // Outcome records go only to sinks that ask for intents, which this one does not.
+      records.push(record as AuditRecord);
     },
   };
 }

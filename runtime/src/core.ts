@@ -2,6 +2,7 @@
 export { Runtime, createGuard, ERROR_DECISION, DENIED_BY_HUMAN, blockMessage, ruleDescription } from "./runtime.ts";
 export { denyApprover, callbackApprover } from "./approvers.ts";
 export { memoryAudit, type MemoryAuditSink } from "./audit-memory.ts";
+export { auditCalls, type AuditCall } from "./audit-calls.ts";
 export {
   governMcpToolCall,
   McpToolFilter,

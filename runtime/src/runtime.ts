@@ -3,7 +3,9 @@ import { denyApprover } from "./approvers.ts";
 import type {
   ApprovalRequest,
   Approver,
+  AuditOutcomeRecord,
   AuditRecord,
+  AuditStatus,
   AuditSink,
   CheckResult,
   Decision,
@@ -106,7 +108,14 @@ export class Runtime {
     // Without a well-formed call there is no server to audit under; refusing is all that is safe.
     if (!decided.call || !now) return { ok: false, status: "blocked", decision, error: decided.error };
     const governed = decided.call;
-    const record = (status: RunStatus, human: HumanDecision, error?: string): AuditRecord => this.auditRecord(now, governed, decision, status, human, error);
+    // A sink that records intents gets two records for a call that runs, tied by this id.
+    const id = this.#audit?.intents ? callId() : undefined;
+    const record = (status: AuditStatus, human: HumanDecision, error?: string): AuditRecord => {
+      const base = this.auditRecord(now, governed, decision, status, human, error);
+      if (id === undefined) return base;
+      const { time, ...rest } = base;
+      return { time, id, ...rest };
+    };
 
     // Prepared before anyone is asked or anything runs: a call that cannot be audited must not happen.
     const prepareError = await this.#prepareAudit(governed.server);
@@ -131,6 +140,11 @@ export class Runtime {
     }
 
     const executor = (execute ?? this.#executor) as Executor<T> | undefined;
+    if (id !== undefined && executor) {
+      // On disk before anything runs: a call whose intent cannot be recorded (a full disk) does not run.
+      const intentError = await this.#writeAudit(record("forwarded", human));
+      if (intentError !== undefined) return { ok: false, status: "blocked", decision, error: `${intentError}; the call was not executed` };
+    }
     let value: T | undefined;
     let executed = false;
     let failure: string | undefined;
@@ -146,8 +160,8 @@ export class Runtime {
       }
     }
 
-    const status: RunStatus = failure === undefined ? "success" : "failed";
-    const auditError = await this.#writeAudit(record(status, human, failure));
+    const status = failure === undefined ? "success" : "failed";
+    const auditError = await this.#writeAudit(id !== undefined && executor ? this.#outcomeRecord(id, governed, status, failure, now) : record(status, human, failure));
     if (auditError !== undefined) {
       // The tool may have run, but the caller must not receive a result the audit trail does not show.
       return { ok: false, status: "failed", decision, error: failure === undefined ? auditError : `${failure}; ${auditError}` };
@@ -174,7 +188,7 @@ export class Runtime {
   }
 
   /** The audit record run() writes for a call decided at `now`. */
-  auditRecord(now: Date, call: ToolCall, decision: Decision, status: RunStatus, human: HumanDecision, error?: string): AuditRecord {
+  auditRecord(now: Date, call: ToolCall, decision: Decision, status: AuditStatus, human: HumanDecision, error?: string): AuditRecord {
     const record: AuditRecord = {
       time: now.toISOString(),
       server: call.server,
@@ -190,6 +204,19 @@ export class Runtime {
     if (error !== undefined) record.error = error;
     if (this.policy?.hash !== undefined) record.policy = this.policy.hash;
     return record;
+  }
+
+  #outcomeRecord(id: string, call: ToolCall, status: "success" | "failed", error: string | undefined, decidedAt: Date): AuditOutcomeRecord {
+    let at = decidedAt;
+    try {
+      at = this.#now();
+    } catch {
+      // The clock worked when the call was decided; its time stands in.
+    }
+    const outcome: AuditOutcomeRecord = { time: at.toISOString(), id, phase: "outcome", server: call.server, tool: call.tool, status };
+    if (error !== undefined) outcome.error = error;
+    if (this.policy?.hash !== undefined) outcome.policy = this.policy.hash;
+    return outcome;
   }
 
   #now(): Date {
@@ -244,7 +271,7 @@ export class Runtime {
     }
   }
 
-  async #writeAudit(record: AuditRecord): Promise<string | undefined> {
+  async #writeAudit(record: AuditRecord | AuditOutcomeRecord): Promise<string | undefined> {
     if (!this.#audit) return undefined;
     try {
       await this.#audit.write(record);
@@ -257,6 +284,13 @@ export class Runtime {
   #refuse<T>(status: "blocked" | "denied", decision: Decision, auditError: string | undefined, error: string): RunResult<T> {
     return { ok: false, status, decision, error: auditError === undefined ? error : `${error}; ${auditError}` };
   }
+}
+
+/** A unique id for a call: crypto.randomUUID where the host has it (Node, browsers, workers), else time and randomness. */
+function callId(): string {
+  const uuid = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID;
+  if (uuid) return uuid.call((globalThis as { crypto?: unknown }).crypto);
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
 
 /** The usual way in: `createGuard({ ...generatedGuard, approver, audit, executor })`. */

@@ -57,10 +57,22 @@ export type HumanDecision = "approved" | "denied" | null;
 export type CheckStatus = "allowed" | "approval_required" | "blocked";
 export type RunStatus = "success" | "blocked" | "denied" | "failed";
 
-/** One line of the audit trail: one per governed (not dry-run) call. */
+/**
+ * What an audit record says happened: a call's end, or `forwarded` for the first record of a
+ * call recorded in two, written before the call runs (its outcome record follows).
+ */
+export type AuditStatus = RunStatus | "forwarded";
+
+/**
+ * One line of the audit trail. A call that is refused (blocked, denied) has one record; a call
+ * that runs, when the sink records intents (`AuditSink.intents`), has two: its intent
+ * (`status: "forwarded"`), on disk before the call runs, then its outcome (an AuditOutcomeRecord).
+ */
 export interface AuditRecord {
   /** ISO 8601 time from the runtime's clock. */
   time: string;
+  /** Unique per call; an outcome record repeats its intent's. */
+  id?: string;
   server: string;
   tool: string;
   agent?: string;
@@ -70,16 +82,38 @@ export interface AuditRecord {
   approval: Approval;
   /** The approver's answer for `approve` decisions, null when nobody was asked. */
   human: HumanDecision;
-  status: RunStatus;
+  status: AuditStatus;
   error?: string;
   /** Hash of the policy that decided, when the runtime knows it. */
+  policy?: string;
+}
+
+/** The second record of a call recorded in two: how the call that its intent record shows forwarded ended. */
+export interface AuditOutcomeRecord {
+  /** When the outcome was known. */
+  time: string;
+  /** The intent record's id. */
+  id: string;
+  phase: "outcome";
+  server: string;
+  tool: string;
+  status: "success" | "failed";
+  error?: string;
+  /** From receiving the call to writing this record (the proxy's records). */
+  durationMs?: number;
   policy?: string;
 }
 
 export interface AuditSink {
   /** Called before the call executes; throwing blocks the call, so nothing runs that cannot be audited. */
   prepare?(server: string): void | Promise<void>;
-  write(record: AuditRecord): void | Promise<void>;
+  write(record: AuditRecord | AuditOutcomeRecord): void | Promise<void>;
+  /**
+   * The sink records calls that run in two records: the intent (`status: "forwarded"`) is written,
+   * and must succeed, before the call executes; the outcome after. A full disk then refuses the
+   * call instead of letting it run unrecorded. The JSONL sink does this.
+   */
+  readonly intents?: boolean;
 }
 
 export type Executor<T = unknown> = (call: ToolCall) => Promise<T> | T;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runFilesystemExample } from "../../examples/filesystem/main.ts";
-import { verifyAuditLog } from "../../runtime/src/index.ts";
+import { auditCalls, verifyAuditLog } from "../../runtime/src/index.ts";
 
 test("allowed, approved, denied and blocked calls against the real filesystem server, with a per-server audit file", async () => {
   const root = mkdtempSync(join(tmpdir(), "aegisc-e2e-"));
@@ -32,7 +32,9 @@ test("allowed, approved, denied and blocked calls against the real filesystem se
 
     const auditText = readFileSync(result.auditFile, "utf8");
     assert.ok(result.auditFile.endsWith("dev-filesystem.jsonl"));
-    const records = auditText.trim().split("\n").map((l) => JSON.parse(l));
+    const auditLines = auditText.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(auditLines.map((r) => r.status).slice(0, 4), ["forwarded", "success", "forwarded", "success"], "a call that runs: its intent, then its outcome");
+    const records = auditCalls(auditLines);
     assert.equal(
       records.map((r) => [r.server, r.tool, r.rule, r.approval, r.human, r.status]),
       [

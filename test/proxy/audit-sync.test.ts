@@ -17,7 +17,11 @@ test.after.each(() => {
 });
 
 const lines = (file: string): string[] => readFileSync(file, "utf8").split("\n").slice(0, -1);
-const verify = (file: string) => verifyAuditLog(readFileSync(file, "utf8"));
+/** What verification says of a file, without the head (its bytes and last seal). */
+const verify = (file: string) => {
+  const { ok, valid, lines: count, problems } = verifyAuditLog(readFileSync(file, "utf8"));
+  return { ok, valid, lines: count, problems: problems.map(({ line }) => line) };
+};
 
 for (const mode of [{ sync: true }, { sync: true, fsync: true }, { fsync: true }] satisfies Omit<JsonlAuditOptions, "dir">[]) {
   const name = JSON.stringify(mode);
@@ -28,7 +32,7 @@ for (const mode of [{ sync: true }, { sync: true, fsync: true }, { fsync: true }
     const big = "x".repeat(20_000);
     const results = await Promise.all(Array.from({ length: 200 }, (_, n) => runtime.run({ server: n % 2 ? "odd" : "even", tool: "read_file", args: { n, big } })));
     assert.ok(results.every((r) => r.status === "success"));
-    for (const server of ["odd", "even"]) assert.equal(verify(audit.fileFor(server)), { ok: true, valid: 100, lines: 100, problems: [] });
+    for (const server of ["odd", "even"]) assert.equal(verify(audit.fileFor(server)), { ok: true, valid: 200, lines: 200, problems: [] });
     await audit.close();
   });
 
@@ -41,12 +45,12 @@ for (const mode of [{ sync: true }, { sync: true, fsync: true }, { fsync: true }
     await createGuard({ ...guard, audit: second, executor: () => "ok" }).run({ server: "s", tool: "read_file" });
     await second.close();
     const all = lines(join(dir, "s.jsonl"));
-    assert.is(all.length, 3);
+    assert.is(all.length, 5);
     assert.is(all[0], '{"torn":');
-    // Only the torn line is reported: the first record is anchored on it, the second on the first.
-    const verification = verify(join(dir, "s.jsonl"));
-    assert.is(verification.valid, 2);
-    assert.equal(verification.problems.map((p) => p.line), [1]);
+    // Only the torn line is reported, as torn: the first record is anchored on it, the others on the one before.
+    const verification = verifyAuditLog(readFileSync(join(dir, "s.jsonl"), "utf8"));
+    assert.is(verification.valid, 4);
+    assert.equal(verification.problems.map((p) => [p.line, p.kind]), [[1, "torn"]]);
   });
 
   test(`${name}: a file rotated away or deleted between calls starts a new chain in a new file`, async () => {
@@ -56,11 +60,11 @@ for (const mode of [{ sync: true }, { sync: true, fsync: true }, { fsync: true }
     renameSync(audit.fileFor("s"), join(dir, "s.jsonl.1"));
     await runtime.run({ server: "s", tool: "read_file" });
     await runtime.run({ server: "s", tool: "read_file" });
-    assert.equal(verify(audit.fileFor("s")), { ok: true, valid: 2, lines: 2, problems: [] });
-    assert.equal(verify(join(dir, "s.jsonl.1")), { ok: true, valid: 1, lines: 1, problems: [] }, "nothing more went to the rotated file");
+    assert.equal(verify(audit.fileFor("s")), { ok: true, valid: 4, lines: 4, problems: [] });
+    assert.equal(verify(join(dir, "s.jsonl.1")), { ok: true, valid: 2, lines: 2, problems: [] }, "nothing more went to the rotated file");
     rmSync(audit.fileFor("s"));
     await runtime.run({ server: "s", tool: "read_file" });
-    assert.equal(verify(audit.fileFor("s")), { ok: true, valid: 1, lines: 1, problems: [] });
+    assert.equal(verify(audit.fileFor("s")), { ok: true, valid: 2, lines: 2, problems: [] });
     await audit.close();
   });
 
@@ -85,8 +89,8 @@ for (const mode of [{ sync: true }, { sync: true, fsync: true }, { fsync: true }
     await audit.close();
     await audit.close();
     await runtime.run({ server: "s", tool: "read_file", args: { big: 10n ** 20n } });
-    assert.equal(verify(audit.fileFor("s")), { ok: true, valid: 2, lines: 2, problems: [] });
-    assert.equal(JSON.parse(lines(audit.fileFor("s"))[1]).args, { big: "100000000000000000000" });
+    assert.equal(verify(audit.fileFor("s")), { ok: true, valid: 4, lines: 4, problems: [] });
+    assert.equal(JSON.parse(lines(audit.fileFor("s"))[2]).args, { big: "100000000000000000000" });
     await audit.close();
   });
 }

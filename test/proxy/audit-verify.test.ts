@@ -14,10 +14,13 @@ const dir = tempDir();
 const intact = join(dir, "dev-filesystem.jsonl");
 let lines: string[] = [];
 
+const record = (path: string) => ({ time: "2026-01-01T00:00:00.000Z", server: "dev-filesystem", tool: "read_file", args: { path }, rule: "mcp_read", risk: "low", approval: "auto", human: null, status: "success" }) as const;
+
 test.before(async () => {
+  // Whole records, as a sink without intents writes them: these tests are about the chain.
   const audit = jsonlAudit({ dir, sync: true });
-  const runtime = createGuard({ ...guard, audit, executor: () => "ok" });
-  for (const path of ["/data/a", "/data/b", "/data/c", "/data/d", "/data/e"]) await runtime.run({ server: "dev-filesystem", tool: "read_file", args: { path } });
+  for (const path of ["/data/a", "/data/b", "/data/c", "/data/d", "/data/e"]) audit.writeSync?.(record(path));
+  await audit.close();
   lines = readFileSync(intact, "utf8").split("\n").slice(0, -1);
   assert.is(lines.length, 5);
 });
@@ -76,8 +79,8 @@ test("reformatting, a torn last line and junk are caught too", async () => {
   assert.is(reformatted.code, 1);
   assert.match(reformatted.stdout, /reformatted\.jsonl:1: the line's text was reformatted/);
   const torn = await verify(tampered("torn.jsonl", lines.join("\n") + "\n" + lines[4].slice(0, 40)));
-  assert.is(torn.code, 1);
-  assert.match(torn.stdout, /torn\.jsonl:6: .*(not valid JSON|does not end with a newline)/);
+  assert.is(torn.code, 3, "a torn last line alone is not tampering");
+  assert.match(torn.stdout, /TORN  .*torn\.jsonl:6: not valid JSON: a torn line \(a write cut short by a crash\); lines 1-5 verify\n.*ends in a torn line/);
   const junk = await verify(tampered("junk.jsonl", [lines[0], "hello", ...lines.slice(1)]));
   assert.match(junk.stdout, /junk\.jsonl:2: not valid JSON \(1 more problem after it\)/);
 });
@@ -100,6 +103,49 @@ test("an empty file verifies (no records yet)", async () => {
   const result = await verify(tampered("empty.jsonl", ""));
   assert.is(result.code, 0);
   assert.match(result.stdout, /empty\.jsonl: 0 records, hash chain intact/);
+});
+
+test("a forwarded call's two records: intent then outcome; an outcome without its intent, a repeated outcome or intent is tampering", async () => {
+  const pairDir = tempDir();
+  const audit = jsonlAudit({ dir: pairDir, sync: true });
+  const runtime = createGuard({ ...guard, audit, executor: () => "ok" });
+  for (const path of ["/data/a", "/data/b", "/data/c"]) await runtime.run({ server: "dev-filesystem", tool: "read_file", args: { path } });
+  await audit.close();
+  const file = audit.fileFor("dev-filesystem");
+  const pairs = readFileSync(file, "utf8").split("\n").slice(0, -1);
+  assert.equal(pairs.map((l) => JSON.parse(l).status), ["forwarded", "success", "forwarded", "success", "forwarded", "success"]);
+  const ok = await verify(file);
+  assert.is(ok.code, 0, ok.stdout);
+  assert.match(ok.stdout, /6 records, hash chain intact/);
+
+  // Rewritten with valid seals, so that only the pairing is wrong.
+  const reseal = (records: object[]) => {
+    let prev = "0".repeat(64);
+    return records.map((r) => {
+      const { line, hash } = sealAuditLine(r, prev);
+      prev = hash;
+      return line;
+    });
+  };
+  const parsed = pairs.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const orphan = await verify(tampered("orphan.jsonl", reseal([parsed[0], parsed[1], parsed[3]])));
+  assert.is(orphan.code, 1);
+  assert.match(orphan.stdout, /orphan\.jsonl:3: an outcome for call .* which no earlier record shows forwarded/);
+  const twice = await verify(tampered("twice.jsonl", reseal([parsed[0], parsed[1], parsed[1]])));
+  assert.match(twice.stdout, /twice\.jsonl:3: an outcome for call/);
+  const again = await verify(tampered("again.jsonl", reseal([parsed[0], parsed[1], parsed[0]])));
+  assert.match(again.stdout, /again\.jsonl:3: call id .* is recorded twice/);
+  const moved = await verify(tampered("moved.jsonl", reseal([parsed[0], { ...parsed[1], tool: "write_file" }])));
+  assert.match(moved.stdout, /moved\.jsonl:2: the outcome of call .* names another server or tool/);
+
+  // A forwarded call without its outcome (the proxy was killed while the server worked) is no problem, but it is told.
+  const open = await verify(tampered("open.jsonl", pairs.slice(0, 3)));
+  assert.is(open.code, 0);
+  assert.match(open.stdout, /open\.jsonl: 3 records, hash chain intact \(head [0-9a-f]{64}\); 1 forwarded call has no outcome record \(line 3\)/);
+  const json = JSON.parse((await run(["audit", "verify", "--format", "json", join(dir, "open.jsonl")])).stdout) as { files: { open: { line: number; id: string }[] }[] };
+  assert.equal(json.files[0].open, [{ line: 3, id: parsed[2].id }]);
+  assert.match(String(parsed[2].id), /^[0-9a-f-]{36}$/);
+  rmSync(pairDir, { recursive: true, force: true });
 });
 
 test.run();

@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
-import { PresealedRecord, sealAuditLine, toJson, verifyAuditLog } from "../../runtime/src/audit-chain.ts";
+import { AuditLineText, jsonMembers, sealAuditLine, toJson, verifyAuditLog } from "../../runtime/src/audit-chain.ts";
 import { isPlainCallResult } from "../../runtime/src/proxy/downstream.ts";
 import { LineSplitter } from "../../runtime/src/proxy/line-transport.ts";
 import { addProxyAuditOutcome, proxyAuditHead, proxyAuditRecord, type CallAuditContext } from "../../runtime/src/proxy/proxy-audit.ts";
@@ -202,19 +202,20 @@ test("the hand check of a tools/call result accepts only what the SDK's schema r
   assert.is(accepted, 4);
 });
 
-test("a presealed record seals the very line sealAuditLine seals, and the proxy's record is its head and its outcome", () => {
+test("a record given as text seals the very line sealAuditLine seals; the seal is always the line's last two members", () => {
   const prev = "ab".repeat(32);
   const heads: object[] = [{}, { a: 1 }, { time: "t", args: { s: "é\u2028\"", n: [1, 2.5, null] } }];
   const tails: object[] = [{}, { status: "success" }, { status: "failed", error: "x\ny", durationMs: 1.25 }];
   for (const head of heads) {
     for (const tail of tails) {
       const expected = sealAuditLine({ ...head, ...tail }, prev);
-      assert.equal(new PresealedRecord(head).complete(tail).seal(prev), expected, JSON.stringify([head, tail]));
+      const members = [jsonMembers(head), jsonMembers(tail)].filter((m) => m !== "").join(",");
+      assert.equal(new AuditLineText(`{${members}`).seal(prev), expected, JSON.stringify([head, tail]));
       assert.ok(verifyAuditLog(`${expected.line}\n`).problems.every((p) => !/edited|reformatted/.test(p.message)));
     }
   }
-  // A record with a prev of its own (only a tampered line has one) keeps the key where it is.
-  assert.is(sealAuditLine({ a: 1, prev: "x", b: 2 }, prev).line.indexOf('"prev"'), 7);
+  // A record with a prev or hash of its own (only a tampered line has one): they are dropped, the seal goes last.
+  assert.match(sealAuditLine({ a: 1, prev: "x", hash: "y", b: 2 }, prev).line, new RegExp(`^\\{"a":1,"b":2,"prev":"${prev}","hash":"[0-9a-f]{64}"\\}$`));
 
   const record: AuditRecord = { time: "2026-01-01T00:00:00.000Z", server: "s", tool: "t", agent: "ag", args: { content: "secret", path: "/p" }, rule: "r", risk: "low", approval: "approve", human: "denied", status: "denied", error: "generic", policy: "sha256:1" };
   const contexts: CallAuditContext[] = [

@@ -106,7 +106,7 @@ test("without the elicitation capability the fallback (deny) refuses approve cal
   assert.not.ok(read.isError, "auto calls still work without elicitation");
 });
 
-test("every governed call is one audit record with redaction, approval channel and duration; the file verifies", async () => {
+test("every governed call is audited (a forwarded one as intent and outcome) with redaction, approval channel and duration; the file verifies", async () => {
   const file = join(auditDir, "dev-filesystem.jsonl");
   const records = readAudit(file);
   const summary = records.map((r) => [r.tool, r.rule, r.approval, r.human, r.via ?? null, r.answer ?? null, r.status]);
@@ -135,7 +135,8 @@ test("every governed call is one audit record with redaction, approval channel a
   assert.match(String(records[4].error), /Denied by the human operator/);
   const verified = await run(["audit", "verify", file]);
   assert.is(verified.code, 0, verified.stdout + verified.stderr);
-  assert.match(verified.stdout, /ok +.*dev-filesystem\.jsonl: 9 records, hash chain intact/);
+  // Five forwarded calls have two records each (intent, outcome); the four refused ones one.
+  assert.match(verified.stdout, /ok +.*dev-filesystem\.jsonl: 14 records, hash chain intact/);
 
   const fallback = readAudit(join(fallbackAuditDir, "dev-filesystem.jsonl"));
   assert.equal(

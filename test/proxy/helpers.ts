@@ -11,6 +11,7 @@ import { ElicitRequestSchema, ListRootsRequestSchema, type ElicitRequest, type E
 import { Cli } from "../../compiler/cli.ts";
 import type { ProxyIo } from "../../compiler/proxy/command.ts";
 import { LineTransport } from "../../runtime/src/proxy/line-transport.ts";
+import { auditCalls } from "../../runtime/src/audit-calls.ts";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -43,6 +44,9 @@ export interface ConnectOptions {
   /** Declares the roots capability and answers roots/list with these. */
   roots?: { uri: string; name?: string }[];
   cwd?: string;
+  /** The spawned proxy's environment (default this process's); execArgv goes to its node, e.g. ["--import", shim]. */
+  env?: NodeJS.ProcessEnv;
+  execArgv?: string[];
 }
 
 const open = new Set<ProxyConnection>();
@@ -97,7 +101,7 @@ function newClient(options: ConnectOptions): Client {
 
 /** Spawns `node bin/aegisc.js proxy <args>` and connects an SDK Client to its stdio. */
 export async function spawnProxy(args: string[], options: ConnectOptions = {}): Promise<ProxyConnection> {
-  const child = spawn(process.execPath, [bin, "proxy", ...args], { cwd: options.cwd ?? repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), bin, "proxy", ...args], { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk: string) => (stderr += chunk));
@@ -186,12 +190,18 @@ export interface AuditLine {
   durationMs: number;
 }
 
-export function readAudit(file: string): AuditLine[] {
+/** Every line of an audit file, parsed. */
+export function readAuditLines(file: string): AuditLine[] {
   const text = readFileSync(file, "utf8");
   return text
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line) as AuditLine);
+}
+
+/** One record per call, in the order the calls were recorded: a forwarded call's intent folded with its outcome (see auditCalls). */
+export function readAudit(file: string): AuditLine[] {
+  return auditCalls(readAuditLines(file) as never[]) as AuditLine[];
 }
 
 /** The text of a tool result's first content item. */

@@ -19,8 +19,13 @@ test.after.each(() => {
 
 const lines = (file: string): string[] => readFileSync(file, "utf8").split("\n").slice(0, -1);
 const records = (file: string): Record<string, unknown>[] => lines(file).map((line) => JSON.parse(line));
+/** What verification says of a file, without the head (its bytes and last seal). */
+const verified = (text: string) => {
+  const { ok, valid, lines: count, problems } = verifyAuditLog(text);
+  return { ok, valid, lines: count, problems };
+};
 
-test("one line per governed call, one file per server, fields as documented", async () => {
+test("a call that runs has two lines, its intent (before it runs) and its outcome; a refused call one; one file per server", async () => {
   const audit = jsonlAudit({ dir: join(dir, "audit") });
   const runtime = createGuard({ ...guard, audit, clock: () => AT, agent: "bot", executor: () => "ok" });
   await runtime.run({ server: "dev-filesystem", tool: "read_file", args: { path: "/data/a" } });
@@ -30,9 +35,9 @@ test("one line per governed call, one file per server, fields as documented", as
 
   assert.equal(readdirSync(join(dir, "audit")).sort(), ["dev-filesystem.jsonl", "prod-filesystem.jsonl"]);
   const dev = records(audit.fileFor("dev-filesystem"));
-  assert.is(dev.length, 2, "check() is not audited");
-  const { prev, hash, ...first } = dev[0];
-  assert.equal(first, {
+  assert.is(dev.length, 3, "check() is not audited");
+  const { prev, hash, id, ...intent } = dev[0];
+  assert.equal(intent, {
     time: "2025-03-04T05:06:07.000Z",
     server: "dev-filesystem",
     tool: "read_file",
@@ -42,14 +47,18 @@ test("one line per governed call, one file per server, fields as documented", as
     risk: "low",
     approval: "auto",
     human: null,
-    status: "success",
+    status: "forwarded",
     policy: "sha256:quickstart-test",
   });
   assert.is(typeof prev, "string");
   assert.is(typeof hash, "string");
-  assert.is(dev[1].status, "blocked");
-  assert.is(dev[1].error, "Blocked by policy rule: mcp_delete — Deleting files is irreversible.");
+  assert.match(String(id), /^[0-9a-f-]{36}$/);
+  const { prev: _p, hash: _h, ...outcome } = dev[1];
+  assert.equal(outcome, { time: "2025-03-04T05:06:07.000Z", id, phase: "outcome", server: "dev-filesystem", tool: "read_file", status: "success", policy: "sha256:quickstart-test" });
+  assert.is(dev[2].status, "blocked");
+  assert.is(dev[2].error, "Blocked by policy rule: mcp_delete — Deleting files is irreversible.");
   assert.equal(records(audit.fileFor("prod-filesystem")).map((r) => r.rule), ["prod_fs_block"]);
+  assert.equal(verifyAuditLog(readFileSync(audit.fileFor("dev-filesystem"), "utf8")).open, undefined, "every intent has its outcome");
 });
 
 test("server names become safe, distinct file names inside the directory", () => {
@@ -89,12 +98,11 @@ test("200 concurrent runs write exactly 200 whole lines and an intact chain", as
     Array.from({ length: 200 }, (_, n) => runtime.run({ server: n % 2 ? "odd" : "even", tool: "read_file", args: { n, big } })),
   );
   assert.ok(results.every((r) => r.status === "success"));
-  const all = [...records(audit.fileFor("odd")), ...records(audit.fileFor("even"))];
+  const all = [...records(audit.fileFor("odd")), ...records(audit.fileFor("even"))].filter((r) => r.status === "forwarded");
   assert.is(all.length, 200);
   assert.equal(all.map((r) => (r.args as { n: number }).n).sort((a, b) => a - b), Array.from({ length: 200 }, (_, n) => n));
   for (const server of ["odd", "even"]) {
-    const verification = verifyAuditLog(readFileSync(audit.fileFor(server), "utf8"));
-    assert.equal(verification, { ok: true, valid: 100, lines: 100, problems: [] });
+    assert.equal(verified(readFileSync(audit.fileFor(server), "utf8")), { ok: true, valid: 200, lines: 200, problems: [] });
   }
 });
 
@@ -105,15 +113,16 @@ test("verification detects edited, deleted, reordered and truncated lines", asyn
   const text = readFileSync(audit.fileFor("s"), "utf8");
   assert.ok(verifyAuditLog(text).ok);
   const original = text.split("\n").slice(0, -1);
+  assert.is(original.length, 8);
 
   const edited = text.replace('"n":2', '"n":7');
-  assert.equal(verifyAuditLog(edited).problems.map((p) => p.line), [3]);
+  assert.equal(verifyAuditLog(edited).problems.map((p) => p.line), [5]);
   assert.match(verifyAuditLog(edited).problems[0].message, /edited/);
 
-  const deleted = [original[0], original[2], original[3]].join("\n") + "\n";
-  assert.equal(verifyAuditLog(deleted).problems.map((p) => p.line), [2]);
+  const deleted = [original[0], original[1], original[4], ...original.slice(5)].join("\n") + "\n";
+  assert.equal(verifyAuditLog(deleted).problems.map((p) => p.line), [3]);
 
-  const reordered = [original[1], original[0], original[2], original[3]].join("\n") + "\n";
+  const reordered = [original[2], original[3], original[0], original[1], ...original.slice(4)].join("\n") + "\n";
   assert.ok(verifyAuditLog(reordered).problems.length >= 2);
 
   assert.not.ok(verifyAuditLog(text.slice(0, -10)).ok);
@@ -126,8 +135,7 @@ test("a second sink on the same directory continues the existing chain", async (
   await first.run({ server: "s", tool: "read_file" });
   const second = createGuard({ ...guard, audit: jsonlAudit({ dir }), executor: () => "ok" });
   await second.run({ server: "s", tool: "read_file" });
-  const verification = verifyAuditLog(readFileSync(join(dir, "s.jsonl"), "utf8"));
-  assert.equal(verification, { ok: true, valid: 2, lines: 2, problems: [] });
+  assert.equal(verified(readFileSync(join(dir, "s.jsonl"), "utf8")), { ok: true, valid: 4, lines: 4, problems: [] });
 });
 
 test("a file ending in a torn line gets new records on a fresh line", async () => {
@@ -135,7 +143,7 @@ test("a file ending in a torn line gets new records on a fresh line", async () =
   const runtime = createGuard({ ...guard, audit: jsonlAudit({ dir }), executor: () => "ok" });
   await runtime.run({ server: "s", tool: "read_file" });
   const all = lines(join(dir, "s.jsonl"));
-  assert.is(all.length, 2);
+  assert.is(all.length, 3);
   assert.is(all[0], '{"torn":');
   assert.is(JSON.parse(all[1]).tool, "read_file");
 });
@@ -146,7 +154,7 @@ test("a rotated-away file starts a new chain in a new file", async () => {
   await runtime.run({ server: "s", tool: "read_file" });
   rmSync(audit.fileFor("s"));
   await runtime.run({ server: "s", tool: "read_file" });
-  assert.equal(verifyAuditLog(readFileSync(audit.fileFor("s"), "utf8")), { ok: true, valid: 1, lines: 1, problems: [] });
+  assert.equal(verified(readFileSync(audit.fileFor("s"), "utf8")), { ok: true, valid: 2, lines: 2, problems: [] });
 });
 
 test("args that JSON cannot express (bigint, cycles) are still audited", async () => {
@@ -157,6 +165,7 @@ test("args that JSON cannot express (bigint, cycles) are still audited", async (
   const result = await runtime.run({ server: "s", tool: "read_file", args: { big: 10n ** 20n, cyclic } });
   assert.is(result.status, "success");
   const [record] = records(audit.fileFor("s"));
+  assert.is(record.status, "forwarded");
   assert.equal(record.args, { big: "100000000000000000000", cyclic: { name: "loop", self: "[Circular]" } });
   assert.ok(verifyAuditLog(readFileSync(audit.fileFor("s"), "utf8")).ok);
 });

@@ -278,4 +278,29 @@ test("a malformed call is refused and not audited (no server to file it under)",
   assert.is(audit.records.length, 0);
 });
 
+test("a sink that records intents: the intent is written before the call executes, and a failed intent write means it never executes", async () => {
+  const written: unknown[] = [];
+  let full = false;
+  const audit: AuditSink = {
+    intents: true,
+    write(record) {
+      if (full) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      written.push(record);
+    },
+  };
+  const executed: ToolCall[] = [];
+  const runtime = createGuard({ ...guard, audit, clock: () => AT, executor: (call) => (executed.push(call), "ok") });
+  const ok = await runtime.run(read);
+  assert.is(ok.status, "success");
+  assert.equal(written.map((r) => (r as { status: string }).status), ["forwarded", "success"]);
+  const [intent, outcome] = written as Record<string, unknown>[];
+  assert.is(outcome.id, intent.id);
+  assert.is(outcome.phase, "outcome");
+  full = true;
+  const refused = await runtime.run(read);
+  assert.is(refused.status, "blocked");
+  assert.match(refused.error ?? "", /Audit write failed: ENOSPC.*the call was not executed/);
+  assert.is(executed.length, 1, "the second call never executed");
+});
+
 test.run();

@@ -5,6 +5,6 @@ export { LineTransport, type LineOutput, type LineTransportOptions } from "./lin
 export { ApprovalDesk, openControllingTerminal, type ApprovalFallback, type ApprovalOutcome, type ApprovalVia, type ApprovalAnswer, type TerminalStreams } from "./approval-desk.ts";
 export { approvalForm, argumentSummary, readApprovalAnswer, DECISION_FIELD, type ApprovalForm } from "./approval-form.ts";
 export { canonicalJson, approvalKey, RememberedApprovals } from "./approval-binding.ts";
-export { callAuditSink, proxyAuditRecord, lockAuditFile, type ProxyAuditRecord, type CallAuditContext } from "./proxy-audit.ts";
+export { proxyAuditRecord, proxyIntentRecord, proxyOutcomeRecord, lockAuditFile, type ProxyAuditRecord, type ProxyOutcomeRecord, type CallAuditContext } from "./proxy-audit.ts";
 export { parseRedactPath, redactArgs, REDACTED, type RedactPath, type Redaction } from "./redact.ts";
 export { NameRouter, NAME_SEPARATOR, PREFIXABLE_SERVER_NAME } from "./tool-routing.ts";

@@ -1,11 +1,15 @@
 // The proxy's audit records (the runtime's record plus call id, duration, redaction and how a human answered) and the per-file writer lock.
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { AuditRecord, AuditSink } from "../types.ts";
+import type { AuditOutcomeRecord, AuditRecord } from "../types.ts";
 import type { ApprovalOutcome } from "./approval-desk.ts";
 import { redactArgs, type RedactPath } from "./redact.ts";
 
-/** One line of a proxy's audit file (before the chain adds `prev` and `hash`). */
+/**
+ * One line of a proxy's audit file (before the chain adds `prev` and `hash`): a refused call's
+ * whole record, or a forwarded call's intent (`status: "forwarded"`), whose ProxyOutcomeRecord
+ * follows once the server answers.
+ */
 export interface ProxyAuditRecord extends AuditRecord {
   /** Unique per governed call. */
   id: string;
@@ -17,7 +21,12 @@ export interface ProxyAuditRecord extends AuditRecord {
   via?: ApprovalOutcome["via"];
   /** What that answer was (approve, deny, decline, cancel, timeout, aborted, error, unavailable). */
   answer?: ApprovalOutcome["answer"];
-  /** From receiving the call to writing this record, in milliseconds. */
+  /** From receiving the call to writing this record, in milliseconds (not in intent records). */
+  durationMs?: number;
+}
+
+/** How a forwarded call ended, the second of its two records. */
+export interface ProxyOutcomeRecord extends AuditOutcomeRecord {
   durationMs: number;
 }
 
@@ -30,26 +39,37 @@ export interface CallAuditContext {
   approval?: ApprovalOutcome;
 }
 
-/**
- * An audit sink for one call: it passes the runtime's record on to the shared sink with the
- * call's own facts added, and with the arguments redacted (the policy saw them whole).
- */
-export function callAuditSink(shared: AuditSink, context: CallAuditContext, now: () => number = () => performance.now()): AuditSink {
-  const sink: AuditSink = {
-    write: (record) => shared.write(proxyAuditRecord(record, context, now())),
-  };
-  if (shared.prepare) sink.prepare = (server) => shared.prepare?.(server);
-  return sink;
-}
-
+/** A refused call's whole record: the runtime's record with the call's own facts added, and the arguments redacted (the policy saw them whole). */
 export function proxyAuditRecord(record: AuditRecord, context: CallAuditContext, now: number): ProxyAuditRecord {
   return addProxyAuditOutcome(proxyAuditHead(record, context), record, context, now);
 }
 
+/** A forwarded call's intent record: everything known before the server sees the call. */
+export function proxyIntentRecord(record: AuditRecord, context: CallAuditContext): ProxyAuditRecord {
+  const out = proxyAuditHead(record, context);
+  out.status = "forwarded";
+  if (record.policy !== undefined) out.policy = record.policy;
+  return out;
+}
+
+/** A forwarded call's outcome record. */
+export function proxyOutcomeRecord(
+  intent: { server: string; tool: string },
+  outcome: { status: "success" | "failed"; error?: string; policy?: string },
+  context: CallAuditContext,
+  time: string,
+  now: number,
+): ProxyOutcomeRecord {
+  const record: ProxyOutcomeRecord = { time, id: context.id, phase: "outcome", server: intent.server, tool: intent.tool, status: outcome.status, durationMs: 0 };
+  if (outcome.error !== undefined) record.error = outcome.error;
+  record.durationMs = Math.round((now - context.startedAt) * 1000) / 1000;
+  if (outcome.policy !== undefined) record.policy = outcome.policy;
+  return record;
+}
+
 /**
- * The leading fields of proxyAuditRecord's record, everything up to the outcome (`status`
- * onwards), which the proxy knows once a call is forwarded: it serializes them then, while the
- * server works (see PresealedRecord). Only `record`'s fields before `status` are read.
+ * The leading fields of a call's record, everything up to the outcome (`status` onwards).
+ * Only `record`'s fields before `status` are read.
  */
 export function proxyAuditHead(record: AuditRecord, context: CallAuditContext): ProxyAuditRecord {
   const { args, redacted } = context.redact.length > 0 ? redactArgs(record.args, context.redact) : { args: record.args, redacted: undefined };
@@ -74,7 +94,7 @@ export function proxyAuditHead(record: AuditRecord, context: CallAuditContext): 
   return out;
 }
 
-/** Adds the outcome fields of proxyAuditRecord's record (`status` onwards) to `out`, after the head's. */
+/** Adds the outcome fields of a whole record (`status` onwards) to `out`, after the head's. */
 export function addProxyAuditOutcome<T extends object>(out: T, outcome: Pick<AuditRecord, "status" | "error" | "policy">, context: CallAuditContext, now: number): T & ProxyAuditRecord {
   const record = out as T & ProxyAuditRecord;
   const { approval } = context;

@@ -3,11 +3,10 @@ import { randomUUID } from "node:crypto";
 import { ErrorCode, McpError, type CallToolResult, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { mcpResultError } from "../mcp.ts";
 import { DENIED_BY_HUMAN, blockMessage, errorMessage, ruleDescription, type Runtime } from "../runtime.ts";
-import type { Decision, HumanDecision, RunStatus, ToolCall } from "../types.ts";
+import type { AuditStatus, Decision, HumanDecision, RunStatus, ToolCall } from "../types.ts";
 import type { ApprovalDesk, ApprovalOutcome } from "./approval-desk.ts";
 import type { Downstream, ForwardedCall } from "./downstream.ts";
-import type { PresealedRecord } from "../audit-chain.ts";
-import { addProxyAuditOutcome, proxyAuditHead, proxyAuditRecord, type CallAuditContext, type ProxyAuditRecord } from "./proxy-audit.ts";
+import { proxyAuditRecord, proxyIntentRecord, proxyOutcomeRecord, type CallAuditContext, type ProxyAuditRecord, type ProxyOutcomeRecord } from "./proxy-audit.ts";
 import type { RedactPath } from "./redact.ts";
 
 /** setTimeout's ceiling: "no timeout" for SDK requests, whose default would be 60 s. */
@@ -55,12 +54,10 @@ export interface CallHost {
   redactFor(server: string): readonly RedactPath[];
   /** The sink's prepare: an error message when the call must not go on. */
   prepareAudit(server: string): string | undefined | Promise<string | undefined>;
-  /** The sink's write: an error message when the record could not be written. */
-  writeAudit(record: ProxyAuditRecord): string | undefined | Promise<string | undefined>;
-  /** A record's head serialized and hashed now, when the sink appends such records (the JSONL sink's sync mode). */
-  presealAudit(head: ProxyAuditRecord): PresealedRecord | undefined;
-  /** Appends a presealed record; an error message when it could not be written. */
-  appendAudit(server: string, record: PresealedRecord): string | undefined;
+  /** The sink records intents (see AuditSink.intents): a forwarded call gets an intent record before it is forwarded, and an outcome record. */
+  readonly recordsIntents: boolean;
+  /** The sink's write: an error message when the record could not be written (then nothing may go on as if it were). */
+  writeAudit(record: ProxyAuditRecord | ProxyOutcomeRecord): string | undefined | Promise<string | undefined>;
   /** Calls waiting for a human, so that a shutdown can end the wait. */
   readonly waiting: Set<AbortController>;
   /** Calls not yet answered, so that a shutdown can wait for their audit records. */
@@ -116,8 +113,8 @@ export class ProxyCall implements ForwardedCall {
   #progress = 0;
   #auditId?: string;
   #auditContext?: CallAuditContext;
-  /** The audit record's head, serialized while the server works on the call. */
-  #preseal?: PresealedRecord;
+  /** The intent record is written: the call's end is recorded as its outcome, not as a whole record. */
+  #intentWritten = false;
   #over = false;
   #done?: { promise: Promise<void>; resolve: () => void };
 
@@ -239,23 +236,42 @@ export class ProxyCall implements ForwardedCall {
   }
 
   #forward(): void {
-    const host = this.#host;
-    const downstream = this.#downstream as Downstream;
-    let failure: unknown;
-    if (this.#aborted) failure = new Error("aborted before forwarding");
-    else if (host.exit) failure = new ProxyError(ErrorCode.InternalError, `The proxy is shutting down (${host.exit.reason})`);
-    else if (!downstream.alive) failure = new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} is not running`);
-    else {
-      const id = downstream.forward(forwardedParams(this.#params, this.#tool), this, host.callTimeoutMs);
+    const failure = this.#unforwardable();
+    if (failure !== undefined) return this.failed(failure);
+    // The intent is on disk before the server sees the call: a call whose record cannot be
+    // written (a full disk) is refused, never run unrecorded.
+    if (!this.#host.recordsIntents) return this.#intentRecorded(undefined);
+    const written = this.#host.writeAudit(proxyIntentRecord(this.#baseRecord("forwarded"), this.#context()));
+    if (typeof written === "object") void written.then((auditError) => this.#intentRecorded(auditError, true));
+    else this.#intentRecorded(written, true);
+  }
+
+  #intentRecorded(auditError: string | undefined, intent = false): void {
+    const { decision } = this.#decided as Decided;
+    if (auditError !== undefined) return this.#refuse("blocked", decision, auditError);
+    this.#intentWritten = intent;
+    // Checked again: an asynchronous sink's write gave the client time to cancel.
+    let failure = this.#unforwardable();
+    if (failure === undefined) {
+      const downstream = this.#downstream as Downstream;
+      const id = downstream.forward(forwardedParams(this.#params, this.#tool), this, this.#host.callTimeoutMs);
       if (id !== undefined) {
         this.#forwardId = id;
-        // The request is on its way: what the record's head needs is done while the server works.
-        this.#preseal = host.presealAudit(proxyAuditHead(this.#baseRecord("success"), this.#context()));
         return;
       }
       failure = McpError.fromError(ErrorCode.ConnectionClosed, "Connection closed");
     }
     this.failed(failure);
+  }
+
+  /** Why the call cannot be forwarded now, if it cannot. */
+  #unforwardable(): unknown {
+    const host = this.#host;
+    const downstream = this.#downstream as Downstream;
+    if (this.#aborted) return new Error("aborted before forwarding");
+    if (host.exit) return new ProxyError(ErrorCode.InternalError, `The proxy is shutting down (${host.exit.reason})`);
+    if (!downstream.alive) return new ProxyError(ErrorCode.InternalError, `The server ${downstream.name} is not running`);
+    return undefined;
   }
 
   #describeFailure(error: unknown): ProxyError {
@@ -282,19 +298,18 @@ export class ProxyCall implements ForwardedCall {
   #finish(status: RunStatus, error: string | undefined, value?: CallToolResult, thrown?: ProxyError, text?: string): void {
     const host = this.#host;
     const { call, decision } = this.#decided as Decided;
-    let written: string | undefined | Promise<string | undefined>;
-    if (this.#preseal) {
-      const outcome = addProxyAuditOutcome({}, { status, ...(error !== undefined ? { error } : {}), ...(host.runtime.policy ? { policy: host.runtime.policy.hash } : {}) }, this.#context(), performance.now());
-      written = host.appendAudit(call.server, this.#preseal.complete(outcome));
-    } else {
-      written = host.writeAudit(proxyAuditRecord(this.#baseRecord(status, error), this.#context(), performance.now()));
-    }
+    const policy = host.runtime.policy?.hash;
+    const record =
+      this.#intentWritten && (status === "success" || status === "failed")
+        ? proxyOutcomeRecord(call, { status, ...(error !== undefined ? { error } : {}), ...(policy !== undefined ? { policy } : {}) }, this.#context(), new Date().toISOString(), performance.now())
+        : proxyAuditRecord(this.#baseRecord(status, error), this.#context(), performance.now());
+    const written = host.writeAudit(record);
     if (typeof written === "object") void written.then((auditError) => this.#conclude(status, decision, error, value, thrown, auditError, text));
     else this.#conclude(status, decision, error, value, thrown, written, text);
   }
 
   /** The runtime's record of the call, as run() would write it. */
-  #baseRecord(status: RunStatus, error?: string) {
+  #baseRecord(status: AuditStatus, error?: string) {
     const { call, decision, now } = this.#decided as Decided;
     return this.#host.runtime.auditRecord(now, call, decision, status, this.#human, error);
   }

@@ -40,7 +40,7 @@ import {
   type Notification,
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
-import { PresealedRecord, type AuditLineSeal } from "../audit-chain.ts";
+import type { AuditLineSeal } from "../audit-chain.ts";
 import { createGuard, errorMessage, type Runtime } from "../runtime.ts";
 import type { AuditRecord, AuditSink, GuardModule } from "../types.ts";
 import { RememberedApprovals } from "./approval-binding.ts";
@@ -289,6 +289,7 @@ class GoverningProxy {
       get clientGone() {
         return self.#server !== undefined && self.#server.transport === undefined;
       },
+      recordsIntents: audit?.intents === true,
       route: (name) => this.#routeName(name, "tool"),
       redactFor: (server) => this.#redact.get(server) ?? [],
       prepareAudit: (server) => {
@@ -305,20 +306,11 @@ class GoverningProxy {
       },
       writeAudit: (record) => {
         try {
-          if (audit?.writeSync) audit.writeSync(record);
+          if (audit?.writeSync) audit.writeSync(record as AuditRecord);
           else if (audit) {
             const written = audit.write(record);
             if (written) return written.then(() => undefined, (error: unknown) => `Audit write failed: ${errorMessage(error)}`);
           }
-          return undefined;
-        } catch (error) {
-          return `Audit write failed: ${errorMessage(error)}`;
-        }
-      },
-      presealAudit: (head) => (audit?.appendSync ? new PresealedRecord(head) : undefined),
-      appendAudit: (server, record) => {
-        try {
-          audit?.appendSync?.(server, record);
           return undefined;
         } catch (error) {
           return `Audit write failed: ${errorMessage(error)}`;
