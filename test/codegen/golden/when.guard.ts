@@ -344,8 +344,8 @@ function rangesHave(ranges: readonly number[], cp: number): boolean {
   let hi = (ranges.length >> 1) - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (cp < ranges[2 * mid]) hi = mid - 1;
-    else if (cp > ranges[2 * mid + 1]) lo = mid + 1;
+    if (cp < ranges[2 * mid]!) hi = mid - 1;
+    else if (cp > ranges[2 * mid + 1]!) lo = mid + 1;
     else return true;
   }
   return false;
@@ -396,23 +396,23 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
     gen++;
     // Seeds: the threads that consumed the previous code point, and a new attempt.
     let top = 0;
-    for (let k = nxtLen - 1; k >= 0; k--) stack[top++] = nxt[k];
+    for (let k = nxtLen - 1; k >= 0; k--) stack[top++] = nxt[k]!;
     if (restart || i === from) stack[top++] = start * nRegs;
     nxtLen = 0;
     curLen = 0;
     if (top === 0) break;
     while (top > 0) {
-      const t = stack[--top];
+      const t = stack[--top]!;
       if (mark[t] === gen) continue;
       mark[t] = gen;
       steps++;
       const st = (t / nRegs) | 0;
       const regs = t - st * nRegs;
       const at = st << 2;
-      const op = ops[at];
-      const a = ops[at + 1];
-      const b = ops[at + 2];
-      const next = ops[at + 3];
+      const op = ops[at]!;
+      const a = ops[at + 1]!;
+      const b = ops[at + 2]!;
+      const next = ops[at + 3]!;
       if (op === 0 || op === 8) {
         // MATCH / SUCCEED
         if (until < 0 || i === until) {
@@ -433,7 +433,7 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
         else if (a === 4) ok = i === n || c === 10;
         else {
           // \b and \B: never in an empty string; else whether the word-ness of the characters around differs.
-          const words = p.sets[b];
+          const words = p.sets[b]!;
           ok = n > 0 && (prev >= 0 && rangesHave(words, prev)) !== (c >= 0 && rangesHave(words, c)) === (a === 5);
         }
         if (ok && mark[next * nRegs + regs] !== gen) stack[top++] = next * nRegs + regs;
@@ -442,22 +442,22 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
       } else if (op === 5) {
         // SETREG: replace register a's value (b is already multiplied by its stride).
         let stride = 1;
-        for (let k = 0; k < a; k++) stride *= p.regs[k];
-        const old = Math.floor(regs / stride) % p.regs[a];
+        for (let k = 0; k < a; k++) stride *= p.regs[k]!;
+        const old = Math.floor(regs / stride) % p.regs[a]!;
         stack[top++] = next * nRegs + regs - old * stride + b;
       } else if (op === 6 || op === 7) {
         let stride = 1;
-        for (let k = 0; k < a; k++) stride *= p.regs[k];
-        const value = Math.floor(regs / stride) % p.regs[a];
+        for (let k = 0; k < a; k++) stride *= p.regs[k]!;
+        const value = Math.floor(regs / stride) % p.regs[a]!;
         if (op === 6 ? value * stride === b : (value !== 0) === (b === 1)) stack[top++] = next * nRegs + regs;
       }
     }
     if (i >= n) break;
     // Step over code point c.
     for (let k = 0; k < curLen; k++) {
-      const t = cur[k];
+      const t = cur[k]!;
       const st = (t / nRegs) | 0;
-      if (rangesHave(p.sets[ops[(st << 2) + 1]], c)) nxt[nxtLen++] = ops[(st << 2) + 3] * nRegs + (t - st * nRegs);
+      if (rangesHave(p.sets[ops[(st << 2) + 1]!]!, c)) nxt[nxtLen++] = ops[(st << 2) + 3]! * nRegs + (t - st * nRegs);
     }
     steps += curLen;
     prev = c;
@@ -471,8 +471,8 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
 function pyreLook(p: RegexProgram, s: string, id: number, i: number, meter?: { steps: number }): boolean {
   const behind = p.looks[id * 4] === 1;
   const negate = p.looks[id * 4 + 1] === 1;
-  const width = p.looks[id * 4 + 2];
-  const start = p.looks[id * 4 + 3];
+  const width = p.looks[id * 4 + 2]!;
+  const start = p.looks[id * 4 + 3]!;
   let found: boolean;
   if (behind) {
     let j = i;
