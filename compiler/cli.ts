@@ -101,6 +101,7 @@ export class Cli {
       .option("-o, --out-dir <dir>", "directory to write into", ".")
       .option("--merge <name>", "compile all files together into <name>.guard.*", parseModuleName)
       .addOption(new Option("--emit <kind>", "what to write: .ts, or .js with .d.ts, or all three").choices(EMITS).default("ts"))
+      .addOption(new Option("--module <format>", "syntax of the .js (default: esm where the nearest package.json says \"type\": \"module\" or there is none, else cjs)").choices(["esm", "cjs"]))
       .action(async (globs: string[], opts: BuildOptions) => {
         const { runBuild } = await import("./commands/build.ts");
         setExit(await runBuild(globs, opts, io, color()));

@@ -7,6 +7,7 @@ import { DiagnosticBag, sortDiagnostics } from "../diagnostics/diagnostic.ts";
 import type { SourceText } from "../diagnostics/source.ts";
 import { summarize, summaryLine } from "../diagnostics/summary.ts";
 import type { EmitKind } from "../codegen/emit-files.ts";
+import type { ModuleFormat } from "../codegen/module-format.ts";
 import type { Policy } from "../ir/types.ts";
 import { expandPolicyPatterns, readSources } from "../load/read-sources.ts";
 import { compileSources } from "../pipeline.ts";
@@ -16,6 +17,8 @@ export interface BuildOptions {
   outDir: string;
   merge?: string;
   emit: EmitKind;
+  /** The syntax of the `.js`; by default what the output directory's nearest package.json makes Node expect. */
+  module?: ModuleFormat;
 }
 
 export async function runBuild(globs: readonly string[], opts: BuildOptions, io: CliIo, color: boolean): Promise<number> {
@@ -48,10 +51,23 @@ export async function runBuild(globs: readonly string[], opts: BuildOptions, io:
   }
   // Loaded only here, once the policies compiled: the code generator pulls in ts-morph.
   const { emitGuardFiles } = await import("../codegen/emit-files.ts");
-  const outputs = compiled.flatMap(({ unit, result }) => emitGuardFiles(result.policy as Policy, unit.name, opts.emit));
-  const written = await writeAtomically(resolve(cwd, opts.outDir), outputs);
+  const outDir = resolve(cwd, opts.outDir);
+  const module = opts.emit === "ts" ? undefined : (opts.module ?? (await moduleFormatOf(outDir)));
+  const outputs = compiled.flatMap(({ unit, result }) => emitGuardFiles(result.policy as Policy, unit.name, opts.emit, module ? { module } : {}));
+  const written = await writeAtomically(outDir, outputs);
   for (const f of written) io.stdout.write(`wrote ${join(opts.outDir, f)}\n`);
   return EXIT.ok;
+}
+
+/** The `.js` syntax that Node expects in `dir`, from its nearest package.json; one it cannot read is a usage error. */
+async function moduleFormatOf(dir: string): Promise<ModuleFormat> {
+  const { moduleFormatFor, PackageJsonError } = await import("../codegen/module-format.ts");
+  try {
+    return moduleFormatFor(dir).format;
+  } catch (e) {
+    if (e instanceof PackageJsonError) throw new UsageError(`${e.message}: cannot tell whether the .js should be ESM or CommonJS; fix it, or pass --module esm or --module cjs`);
+    throw e;
+  }
 }
 
 /**
