@@ -1,5 +1,7 @@
 // Run-time operations shared by the interpreter and the generated module, which copies them verbatim.
-// Every function here is self-contained (no imports, no module state) and never throws.
+// Every function here is self-contained (no imports, no module state) and never throws. Like the modules that copy
+// them, they type-check with every strict flag a project may set (noUncheckedIndexedAccess included, see
+// test/codegen/golden.test.ts): indexes that are in range by construction say so with `!`, which costs nothing at run time.
 
 /** Own-property lookup, so `__proto__`, `constructor` and `prototype` are plain keys. */
 export function ownValue(container: unknown, key: string | number): unknown {
