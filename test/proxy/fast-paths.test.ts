@@ -34,13 +34,8 @@ async function rawCall(proxy: ProxyConnection, id: string | number, lines: strin
   return waitForLine(proxy, (line) => (JSON.parse(line) as { id?: unknown }).id === id && !line.includes('"method"'));
 }
 
-async function waitForLine(proxy: ProxyConnection, matches: (line: string) => boolean): Promise<string> {
-  for (let waited = 0; waited < 10_000; waited += 5) {
-    const line = proxy.stdoutLines.find((l) => l.startsWith("{") && matches(l));
-    if (line !== undefined) return line;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`no such line; the proxy wrote:\n${proxy.stdoutLines.join("\n")}`);
+function waitForLine(proxy: ProxyConnection, matches: (line: string) => boolean): Promise<string> {
+  return proxy.waitForLine((line) => line.startsWith("{") && matches(line));
 }
 
 const RESULT = '{"content":[{"type":"text","text":"caf\\u00e9 \\"1.50\\""}],"structuredContent":{"n":1.50,"e":1e2,"s":"\\/"}}';

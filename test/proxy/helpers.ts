@@ -27,6 +27,8 @@ export interface ProxyConnection {
   stderr(): string;
   /** Raw lines the proxy wrote to stdout. */
   stdoutLines: string[];
+  /** The first line the proxy wrote (or writes) to stdout that `matches`, waited for by listening, not polling. */
+  waitForLine(matches: (line: string) => boolean): Promise<string>;
   /** Resolves when the proxy process exits (or, in-process, when its command returns). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Writes raw bytes to the proxy's stdin, bypassing the client. */
@@ -107,13 +109,14 @@ export async function spawnProxy(args: string[], options: ConnectOptions = {}): 
   child.stderr.on("data", (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   const stdoutLines: string[] = [];
-  collectLines(child.stdout, stdoutLines);
+  const waitForLine = collectLines(child.stdout, stdoutLines);
   child.stdin.on("error", () => undefined);
   const client = newClient(options);
   const connection: ProxyConnection = register({
     client,
     stderr: () => stderr,
     stdoutLines,
+    waitForLine,
     exited,
     writeRaw: (text) => void child.stdin.write(text),
     endInput: () => void child.stdin.end(),
@@ -144,12 +147,13 @@ export async function inProcessProxy(args: string[], options: ConnectOptions & {
   };
   const exited = new Cli(io).run(["proxy", ...args]).then((code) => ({ code, signal: null }));
   const stdoutLines: string[] = [];
-  collectLines(fromProxy, stdoutLines);
+  const waitForLine = collectLines(fromProxy, stdoutLines);
   const client = newClient(options);
   const connection = register({
     client,
     stderr: () => stderr,
     stdoutLines,
+    waitForLine,
     exited,
     writeRaw: (text) => void toProxy.write(text),
     endInput: () => void toProxy.end(),
@@ -163,14 +167,27 @@ export async function inProcessProxy(args: string[], options: ConnectOptions & {
   return connection;
 }
 
-function collectLines(stream: NodeJS.ReadableStream, lines: string[]): void {
+function collectLines(stream: NodeJS.ReadableStream, lines: string[]): (matches: (line: string) => boolean) => Promise<string> {
   let rest = "";
+  const waiters: { matches: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   stream.on("data", (chunk: Buffer | string) => {
     rest += chunk.toString();
     const parts = rest.split("\n");
     rest = parts.pop() ?? "";
-    lines.push(...parts);
+    for (const line of parts) {
+      lines.push(line);
+      for (let i = waiters.length - 1; i >= 0; i--) {
+        if (!waiters[i].matches(line)) continue;
+        waiters[i].resolve(line);
+        waiters.splice(i, 1);
+      }
+    }
   });
+  return (matches) => {
+    const seen = lines.find(matches);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => waiters.push({ matches, resolve }));
+  };
 }
 
 export interface AuditLine {

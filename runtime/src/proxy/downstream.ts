@@ -127,7 +127,14 @@ class ServerTransport implements Transport {
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.#child?.stdin;
     if (!stdin || this.#closed) return Promise.reject(new Error("Not connected"));
-    if (stdin.write(JSON.stringify(message) + "\n")) return Promise.resolve();
+    let text: string;
+    try {
+      text = JSON.stringify(message) + "\n";
+    } catch (error) {
+      // Nested too deeply to write out: this request fails, the connection does not.
+      return Promise.reject(error);
+    }
+    if (stdin.write(text)) return Promise.resolve();
     return new Promise((resolve) => {
       // One listener for all waiters: a thousand concurrent calls must not pile up "drain" listeners.
       if (this.#drainWaiters.push(resolve) === 1) stdin.once("drain", () => this.#releaseDrainWaiters());
@@ -168,15 +175,15 @@ class ServerTransport implements Transport {
    * Sends a tools/call whose answer comes back to `call` instead of the SDK client: no promise,
    * timer or schema check per call. Returns the request's id, or undefined when the server is gone.
    */
-  forward(params: Record<string, unknown>, call: ForwardedCall, timeoutMs: number): string | undefined {
+  forward(params: (id: string) => string, call: ForwardedCall, timeoutMs: number): string | undefined {
     const stdin = this.#child?.stdin;
     if (!stdin || this.#closed) return undefined;
     const id = `aegisc-${this.#nextId++}`;
+    // Made before the call is registered: params that cannot be written out (it throws) leave nothing behind.
+    const text = `{"jsonrpc":"2.0","id":"${id}","method":"tools/call","params":${params(id)}}\n`;
     this.#forwarded.set(id, call);
     if (timeoutMs < NO_TIMER_MS) this.#arm(id, timeoutMs);
-    // The progress token is ours, so that the server's progress finds this call.
-    const sent = call.progressWanted ? { ...params, _meta: { ...(params._meta as object | undefined), progressToken: id } } : params;
-    stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: sent }) + "\n");
+    stdin.write(text);
     return id;
   }
 
@@ -490,8 +497,8 @@ export class Downstream {
     return this.#transport.pid;
   }
 
-  /** A tools/call straight to the server (see ServerTransport.forward); undefined when the server is gone. */
-  forward(params: Record<string, unknown>, call: ForwardedCall, timeoutMs: number): string | undefined {
+  /** A tools/call straight to the server (see ServerTransport.forward), its params JSON text made for the request's id; undefined when the server is gone. */
+  forward(params: (id: string) => string, call: ForwardedCall, timeoutMs: number): string | undefined {
     return this.#transport.forward(params, call, timeoutMs);
   }
 

@@ -106,6 +106,8 @@ export class LineTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /** Used instead of onmessage when set: the message with the line it came in, for callers that pass the client's own bytes on. */
+  onmessageWithLine?: (message: JSONRPCMessage, line: string) => void;
 
   readonly #input: NodeJS.ReadableStream;
   readonly #output: LineOutput;
@@ -167,6 +169,18 @@ export class LineTransport implements Transport {
     return true;
   }
 
+  /** write(), or false (with the reason to onerror) when the message cannot be written out (nested too deeply for JSON.stringify). */
+  tryWrite(message: JSONRPCMessage): boolean {
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (error) {
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return false;
+    }
+    return this.writeText(text);
+  }
+
   /** write() for a message that is JSON text already (one line, no newline). */
   writeText(json: string): boolean {
     if (this.#closed) return false;
@@ -218,7 +232,7 @@ export class LineTransport implements Transport {
       return;
     }
     if (isPlainRequest(parsed)) {
-      this.#deliver(parsed);
+      this.#deliver(parsed, line);
       return;
     }
     const message = JSONRPCMessageSchema.safeParse(parsed);
@@ -232,12 +246,13 @@ export class LineTransport implements Transport {
       this.onerror?.(new Error(`Ignored an invalid JSON-RPC message: ${line.slice(0, 200)}`));
       return;
     }
-    this.#deliver(message.data as JSONRPCMessage);
+    this.#deliver(message.data as JSONRPCMessage, line);
   }
 
-  #deliver(message: JSONRPCMessage): void {
+  #deliver(message: JSONRPCMessage, line: string): void {
     try {
-      this.onmessage?.(message);
+      if (this.onmessageWithLine) this.onmessageWithLine(message, line);
+      else this.onmessage?.(message);
     } catch (error) {
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
     }

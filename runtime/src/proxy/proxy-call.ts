@@ -6,6 +6,8 @@ import { DENIED_BY_HUMAN, blockMessage, errorMessage, ruleDescription, type Runt
 import type { AuditStatus, Decision, HumanDecision, RunStatus, ToolCall } from "../types.ts";
 import type { ApprovalDesk, ApprovalOutcome } from "./approval-desk.ts";
 import type { Downstream, ForwardedCall } from "./downstream.ts";
+import { AuditLineText, recordJson, type AuditLineSeal } from "../audit-chain.ts";
+import { argumentsSpan, argumentsText, type ArgumentsText } from "./json-text.ts";
 import { proxyAuditRecord, proxyIntentRecord, proxyOutcomeRecord, type CallAuditContext, type ProxyAuditRecord, type ProxyOutcomeRecord } from "./proxy-audit.ts";
 import type { RedactPath } from "./redact.ts";
 
@@ -39,6 +41,15 @@ export function asProxyError(error: unknown, downstream: Downstream): ProxyError
 /** tools/call params as the proxy takes them (see isPlainCallParams in proxy.ts). */
 export type ToolCallParams = { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> } & Record<string, unknown>;
 
+export interface ProxyCallOptions {
+  /** The request's line as the client wrote it: its arguments are forwarded and recorded byte for byte. */
+  line?: string;
+  /** Refuse the call whatever the policy decides, for this reason (it is still decided and recorded). */
+  refusal?: string;
+  /** Nobody waits for an answer: nothing is sent to the client. */
+  silent?: boolean;
+}
+
 /** What a call needs of the proxy it runs in. */
 export interface CallHost {
   readonly runtime: Runtime;
@@ -56,14 +67,21 @@ export interface CallHost {
   prepareAudit(server: string): string | undefined | Promise<string | undefined>;
   /** The sink records intents (see AuditSink.intents): a forwarded call gets an intent record before it is forwarded, and an outcome record. */
   readonly recordsIntents: boolean;
-  /** The sink's write: an error message when the record could not be written (then nothing may go on as if it were). */
-  writeAudit(record: ProxyAuditRecord | ProxyOutcomeRecord): string | undefined | Promise<string | undefined>;
+  /** The sink writes records given as text (the JSONL sink): a call's arguments are then recorded as the client sent them. */
+  readonly takesLines: boolean;
+  /**
+   * The sink's write: an error message when the record could not be written (then nothing may go
+   * on as if it were). `line`, when given and the sink takes lines, is written instead of `record`.
+   */
+  writeAudit(record: ProxyAuditRecord | ProxyOutcomeRecord, line?: AuditLineSeal): string | undefined | Promise<string | undefined>;
+  /** Diagnostics for the operator (stderr). */
+  log(line: string): void;
   /** Calls waiting for a human, so that a shutdown can end the wait. */
   readonly waiting: Set<AbortController>;
   /** Calls not yet answered, so that a shutdown can wait for their audit records. */
   readonly inflight: Set<ProxyCall>;
-  /** Writes a message to the client. */
-  send(message: JSONRPCMessage): void;
+  /** Writes a message to the client; false when it could not be written out. */
+  send(message: JSONRPCMessage): boolean;
   /** Writes a message to the client that is JSON text already. */
   sendText(json: string): void;
   /** The call is over: the proxy forgets it (its cancellation has nothing left to stop). */
@@ -117,13 +135,26 @@ export class ProxyCall implements ForwardedCall {
   #intentWritten = false;
   #over = false;
   #done?: { promise: Promise<void>; resolve: () => void };
+  /** The request's line as the client wrote it (calls read by the proxy itself): its arguments are forwarded byte for byte. */
+  readonly #line?: string;
+  /** The arguments' text in the line: forwarded as it is, recorded with redacted values masked. */
+  #argsSpan?: { start: number; end: number };
+  #argsText?: ArgumentsText;
 
-  constructor(host: CallHost, requestId: string | number, params: ToolCallParams, sdk?: SdkOrigin) {
+  /** Set when the call is refused whatever the policy says (a notification-shaped call, a reused id): why. */
+  readonly #refusal?: string;
+  /** Nobody waits for an answer (a tools/call without an id): the call is decided and recorded, and nothing is sent. */
+  readonly #silent: boolean;
+
+  constructor(host: CallHost, requestId: string | number, params: ToolCallParams, sdk?: SdkOrigin, options: ProxyCallOptions = {}) {
     this.#host = host;
     this.requestId = requestId;
     this.#params = params;
     this.#sdk = sdk;
-    this.progressWanted = params._meta?.progressToken !== undefined;
+    if (options.line !== undefined) this.#line = options.line;
+    if (options.refusal !== undefined) this.#refusal = options.refusal;
+    this.#silent = options.silent === true;
+    this.progressWanted = !this.#silent && params._meta?.progressToken !== undefined;
   }
 
   /** Settles once the call is answered (or its answer dropped, when cancelled) and audited. */
@@ -137,9 +168,26 @@ export class ProxyCall implements ForwardedCall {
     return this.#done.promise;
   }
 
+  /**
+   * Runs one step of the call; whatever it throws (a bug, or input beyond what a step can handle)
+   * ends the call with an MCP error, recorded, instead of leaving it unanswered: every entry
+   * point and every continuation goes through here.
+   */
+  #guard(step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.#crash(error);
+    }
+  }
+
   start(): void {
+    this.#host.inflight.add(this);
+    this.#guard(() => this.#start());
+  }
+
+  #start(): void {
     const host = this.#host;
-    host.inflight.add(this);
     if (host.exit) return this.#fail(new ProxyError(ErrorCode.InternalError, "The aegisc proxy is shutting down"));
     let route: { target: Downstream; name: string };
     try {
@@ -154,13 +202,28 @@ export class ProxyCall implements ForwardedCall {
     // Without a well-formed call or a clock there is nothing to audit under: refused, as run() refuses.
     if (!decided.call || !decided.now) return this.#refuse("blocked", decided.decision, decided.error);
     this.#decided = decided as Decided;
+    this.#readArguments(decided.call.server);
     const prepared = host.prepareAudit(decided.call.server);
-    if (typeof prepared === "object") void prepared.then((error) => this.#prepared(error));
+    if (typeof prepared === "object") void prepared.then((error) => this.#guard(() => this.#prepared(error)));
     else this.#prepared(prepared);
+  }
+
+  /** The arguments' text, from the client's line: checked for repeated keys, and redacted for the record. */
+  #readArguments(server: string): void {
+    const line = this.#line;
+    if (line === undefined || this.#params.arguments === undefined) return;
+    const span = argumentsSpan(line);
+    if (!span) return;
+    this.#argsSpan = span;
+    this.#argsText = argumentsText(line, span, this.#params.arguments, this.#host.redactFor(server));
   }
 
   /** The client cancelled the call or went away: stop waiting, tell the server, and audit; the client gets no answer. */
   abort(reason?: unknown): void {
+    this.#guard(() => this.#abort(reason));
+  }
+
+  #abort(reason: unknown): void {
     if (this.#aborted || this.#over) return;
     this.#aborted = true;
     // As AbortController: no reason given is an AbortError.
@@ -173,9 +236,24 @@ export class ProxyCall implements ForwardedCall {
     this.failed(this.#abortReason);
   }
 
+  /** The proxy is shutting down: a forwarded call stops waiting for the server (the server is told), and is answered with an error. */
+  interrupt(): void {
+    this.#guard(() => {
+      const id = this.#forwardId;
+      if (id === undefined || this.#over) return;
+      this.#forwardId = undefined;
+      this.#downstream?.cancel(id, "the aegisc proxy is shutting down");
+      this.#failed(new Error("the proxy is shutting down"));
+    });
+  }
+
   // ForwardedCall: the server's answer.
 
   answered(result: CallToolResult, text?: string): void {
+    this.#guard(() => this.#answered(result, text));
+  }
+
+  #answered(result: CallToolResult, text?: string): void {
     this.#forwardId = undefined;
     let failure: string | undefined;
     try {
@@ -187,13 +265,17 @@ export class ProxyCall implements ForwardedCall {
   }
 
   failed(error: unknown): void {
+    this.#guard(() => this.#failed(error));
+  }
+
+  #failed(error: unknown): void {
     this.#forwardId = undefined;
     const described = this.#describeFailure(error);
     this.#finish("failed", described.message, undefined, described);
   }
 
   progress(update: Record<string, unknown>): void {
-    this.#sendProgress(update);
+    this.#guard(() => this.#sendProgress(update));
   }
 
   #prepared(prepareError: string | undefined): void {
@@ -205,7 +287,13 @@ export class ProxyCall implements ForwardedCall {
       return this.#refuse("blocked", decision, reason ? `${reason}; ${prepareError}` : prepareError);
     }
     if (error !== undefined || decision.approval === "block") return this.#finish("blocked", error ?? blockMessage(decision, policy));
-    if (decision.approval === "approve") void this.#askHuman();
+    if (this.#refusal !== undefined) return this.#finish("blocked", this.#refusal);
+    const repeated = this.#argsText?.repeated;
+    if (repeated !== undefined) {
+      // JSON.parse kept the last copy and the policy decided on it; a server whose parser keeps the first would run something undecided.
+      return this.#finish("blocked", `The arguments repeat the key ${repeated}; a server might read the other copy than the policy decided on, so the call is refused`);
+    }
+    if (decision.approval === "approve") void this.#askHuman().catch((error: unknown) => this.#crash(error));
     else this.#forward();
   }
 
@@ -231,8 +319,7 @@ export class ProxyCall implements ForwardedCall {
       host.waiting.delete(waiting);
     }
     this.#human = approved ? "approved" : "denied";
-    if (approved) this.#forward();
-    else this.#finish("denied", failure ?? DENIED_BY_HUMAN);
+    this.#guard(() => (approved ? this.#forward() : this.#finish("denied", failure ?? DENIED_BY_HUMAN)));
   }
 
   #forward(): void {
@@ -241,8 +328,8 @@ export class ProxyCall implements ForwardedCall {
     // The intent is on disk before the server sees the call: a call whose record cannot be
     // written (a full disk) is refused, never run unrecorded.
     if (!this.#host.recordsIntents) return this.#intentRecorded(undefined);
-    const written = this.#host.writeAudit(proxyIntentRecord(this.#baseRecord("forwarded"), this.#context()));
-    if (typeof written === "object") void written.then((auditError) => this.#intentRecorded(auditError, true));
+    const written = this.#write(proxyIntentRecord(this.#baseRecord("forwarded"), this.#context()));
+    if (typeof written === "object") void written.then((auditError) => this.#guard(() => this.#intentRecorded(auditError, true)));
     else this.#intentRecorded(written, true);
   }
 
@@ -254,7 +341,7 @@ export class ProxyCall implements ForwardedCall {
     let failure = this.#unforwardable();
     if (failure === undefined) {
       const downstream = this.#downstream as Downstream;
-      const id = downstream.forward(forwardedParams(this.#params, this.#tool), this, this.#host.callTimeoutMs);
+      const id = downstream.forward((requestId) => this.#forwardedParams(requestId), this, this.#host.callTimeoutMs);
       if (id !== undefined) {
         this.#forwardId = id;
         return;
@@ -303,8 +390,8 @@ export class ProxyCall implements ForwardedCall {
       this.#intentWritten && (status === "success" || status === "failed")
         ? proxyOutcomeRecord(call, { status, ...(error !== undefined ? { error } : {}), ...(policy !== undefined ? { policy } : {}) }, this.#context(), new Date().toISOString(), performance.now())
         : proxyAuditRecord(this.#baseRecord(status, error), this.#context(), performance.now());
-    const written = host.writeAudit(record);
-    if (typeof written === "object") void written.then((auditError) => this.#conclude(status, decision, error, value, thrown, auditError, text));
+    const written = this.#write(record);
+    if (typeof written === "object") void written.then((auditError) => this.#guard(() => this.#conclude(status, decision, error, value, thrown, auditError, text)));
     else this.#conclude(status, decision, error, value, thrown, written, text);
   }
 
@@ -314,10 +401,77 @@ export class ProxyCall implements ForwardedCall {
     return this.#host.runtime.auditRecord(now, call, decision, status, this.#human, error);
   }
 
+  /**
+   * Writes a record; one with arguments, to a sink that takes lines, as text with the arguments
+   * as the client sent them (redacted values masked): nothing is serialized again, so big
+   * integers, 1e400 and any depth are recorded as they were forwarded.
+   */
+  #write(record: ProxyAuditRecord | ProxyOutcomeRecord): string | undefined | Promise<string | undefined> {
+    const host = this.#host;
+    const args = this.#argsText;
+    if (!host.takesLines || args === undefined || !("args" in record)) return host.writeAudit(record);
+    const json = recordJson({ ...record, args: 0, ...(args.redacted.length > 0 ? { redacted: args.redacted } : {}) });
+    // The first `,"args":` is the member's: the members before it are strings and numbers, whose own quotes are escaped.
+    const at = json.indexOf(',"args":0');
+    if (at < 0) return host.writeAudit(record);
+    return host.writeAudit(record, new AuditLineText(`${json.slice(0, at)},"args":${args.text}${json.slice(at + ',"args":0'.length, -1)}`));
+  }
+
+  /**
+   * The params forwarded to the server, as JSON text: the server's own tool name, the arguments
+   * exactly as the client wrote them (the policy decided on what JSON.parse made of them), the
+   * client's `_meta` with the proxy's progress token in place of the client's, and any other
+   * member as parsed.
+   */
+  #forwardedParams(requestId: string): string {
+    const params = this.#params;
+    let text = `{"name":${JSON.stringify(this.#tool)}`;
+    if (this.#argsSpan && this.#line !== undefined) text += `,"arguments":${this.#line.slice(this.#argsSpan.start, this.#argsSpan.end)}`;
+    else if (params.arguments !== undefined) text += `,"arguments":${JSON.stringify(params.arguments)}`;
+    for (const key in params) {
+      if (key === "name" || key === "arguments" || key === "_meta" || key === "task") continue;
+      const value = JSON.stringify(params[key]);
+      if (value !== undefined) text += `,${JSON.stringify(key)}:${value}`;
+    }
+    const { progressToken: _token, ...meta } = params._meta ?? {};
+    // The token is the proxy's own, so that the server's progress finds this call.
+    if (this.progressWanted) meta.progressToken = requestId;
+    if (Object.keys(meta).length > 0) text += `,"_meta":${JSON.stringify(meta)}`;
+    return `${text}}`;
+  }
+
+  /** Ends a call that a step threw out of: recorded as well as can be (the call did not run unless its intent was written), answered with an MCP error. */
+  #crash(error: unknown): void {
+    if (this.#over) return;
+    const message = `Internal error in the aegisc proxy: ${errorMessage(error)}`;
+    try {
+      this.#host.log(`${this.#tool || this.#params?.name} (request ${JSON.stringify(this.requestId)}): ${message}`);
+    } catch {
+      // Logging is not what the call depends on.
+    }
+    try {
+      if (this.#forwardId !== undefined) this.#downstream?.cancel(this.#forwardId, "the proxy failed on this call");
+      this.#forwardId = undefined;
+      if (this.#decided) {
+        const { call } = this.#decided;
+        const policy = this.#host.runtime.policy?.hash;
+        const record = this.#intentWritten
+          ? proxyOutcomeRecord(call, { status: "failed", error: message, ...(policy !== undefined ? { policy } : {}) }, this.#context(), new Date().toISOString(), performance.now())
+          : proxyAuditRecord(this.#baseRecord("blocked", message), this.#context(), performance.now());
+        const written = this.#write(record);
+        if (typeof written === "object") void written.catch(() => undefined);
+      }
+    } catch {
+      // The record could not be made either; the answer still goes out.
+    }
+    this.#fail(new ProxyError(ErrorCode.InternalError, message));
+  }
+
   #context(): CallAuditContext {
     if (this.#auditContext) return this.#auditContext;
     const server = (this.#decided as Decided).call.server;
-    const context: CallAuditContext = { id: this.#callId(), requestId: this.requestId, startedAt: this.#startedAt, redact: this.#host.redactFor(server) };
+    const context: CallAuditContext = { id: this.#callId(), startedAt: this.#startedAt, redact: this.#host.redactFor(server) };
+    if (!this.#silent) context.requestId = this.requestId;
     if (this.#approval) context.approval = this.#approval;
     return (this.#auditContext = context);
   }
@@ -385,25 +539,33 @@ export class ProxyCall implements ForwardedCall {
   /** `text` is the result as the server wrote it, passed on as it is (see ServerTransport). */
   #answer(result: CallToolResult, text?: string): void {
     if (!this.#close()) return;
-    if (this.#sdk) this.#sdk.resolve(result);
+    if (this.#silent) {
+      // No id to answer under.
+    } else if (this.#sdk) this.#sdk.resolve(result);
     // Once cancelled, the request gets no answer, as the SDK server does it.
     else if (!this.#aborted) {
       if (text !== undefined) this.#host.sendText(`{"jsonrpc":"2.0","id":${JSON.stringify(this.requestId)},"result":${text}}`);
-      else this.#host.send({ jsonrpc: "2.0", id: this.requestId, result });
+      else if (!this.#host.send({ jsonrpc: "2.0", id: this.requestId, result })) {
+        // A result too deep to write out: the client gets an error instead of nothing.
+        this.#host.send({ jsonrpc: "2.0", id: this.requestId, error: { code: ErrorCode.InternalError, message: "[aegisc] The server's result could not be passed on (nested too deeply)" } });
+      }
     }
     this.#done?.resolve();
   }
 
   #fail(error: ProxyError): void {
     if (!this.#close()) return;
-    if (this.#sdk) this.#sdk.reject(error);
+    if (this.#silent) {
+      // No id to answer under.
+    } else if (this.#sdk) this.#sdk.reject(error);
     else if (!this.#aborted) {
       const { code, message, data } = error;
-      this.#host.send({
+      const sent = this.#host.send({
         jsonrpc: "2.0",
         id: this.requestId,
         error: { code: Number.isSafeInteger(code) ? code : ErrorCode.InternalError, message: typeof message === "string" ? message : "Internal error", ...(data !== undefined ? { data } : {}) },
       });
+      if (!sent) this.#host.send({ jsonrpc: "2.0", id: this.requestId, error: { code: ErrorCode.InternalError, message: typeof message === "string" ? message : "Internal error" } });
     }
     this.#done?.resolve();
   }
@@ -416,17 +578,4 @@ export class ProxyCall implements ForwardedCall {
     this.#host.forget(this);
     return true;
   }
-}
-
-function forwardedParams(params: ToolCallParams, tool: string): Record<string, unknown> {
-  // The usual call goes as the client sent it.
-  if (params._meta === undefined && params.name === tool && !("task" in params)) return params;
-  // The transport adds its own progress token when the client asked for progress; a task request is not something the proxy can govern.
-  const { _meta, task: _task, ...rest } = params;
-  const forwarded: Record<string, unknown> = { ...rest, name: tool };
-  if (_meta) {
-    const { progressToken: _token, ...meta } = _meta;
-    if (Object.keys(meta).length > 0) forwarded._meta = meta;
-  }
-  return forwarded;
 }

@@ -56,6 +56,8 @@ const LOOSE_CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: RequestSc
 
 const MAX_LIST_PAGES = 1000;
 
+const NOTIFICATION_REFUSAL = "a tools/call without an id (shaped as a notification) is never forwarded";
+
 export interface ProxyOptions {
   /** The compiled policy: a generated guard module's `{ decide, POLICY }`. */
   guard: GuardModule;
@@ -72,6 +74,7 @@ export interface ProxyOptions {
     prepareSync?(server: string): void;
     writeSync?(record: AuditRecord): void;
     appendSync?(server: string, line: AuditLineSeal): void;
+    append?(server: string, line: AuditLineSeal): Promise<void>;
   };
   /** When the client cannot show an elicitation form: deny (default), or prompt on the controlling terminal. */
   approval?: ApprovalFallback;
@@ -205,10 +208,10 @@ class GoverningProxy {
       }
     }
 
-    const early: JSONRPCMessage[] = [];
+    const early: { message: JSONRPCMessage; line: string }[] = [];
     const initialize = await new Promise<JSONRPCRequest | undefined>((resolve) => {
-      this.#upstream.onmessage = (message) => {
-        early.push(message);
+      this.#upstream.onmessageWithLine = (message, line) => {
+        early.push({ message, line });
         if (isJSONRPCRequest(message) && message.method === "initialize") resolve(message);
       };
       this.#upstream.onclose = () => resolve(undefined);
@@ -244,7 +247,7 @@ class GoverningProxy {
     const server = this.#createServer();
     this.#server = server;
     for (const downstream of this.#downstreams) void downstream.exited.then(() => this.#onDownstreamExit(downstream));
-    await server.connect(new ReplayTransport(this.#upstream, early, (message) => this.#intercept(message)));
+    await server.connect(new ReplayTransport(this.#upstream, early, (message, line) => this.#intercept(message, line)));
   }
 
   /**
@@ -254,13 +257,28 @@ class GoverningProxy {
    * would reject or treat specially (malformed params, tasks) still goes to it, so its answers
    * to those are unchanged. Returns whether the message was consumed.
    */
-  #intercept(message: JSONRPCMessage): boolean {
+  #intercept(message: JSONRPCMessage, line: string): boolean {
     const { method, id, params } = message as { method?: unknown; id?: unknown; params?: unknown };
-    if (method === "tools/call" && (typeof id === "string" || typeof id === "number") && isPlainCallParams(params) && this.#server?.transport) {
-      const call = new ProxyCall(this.#host, id, params);
-      this.#directCalls.set(id, call);
-      call.start();
-      return true;
+    if (method === "tools/call" && this.#server?.transport) {
+      const validId = typeof id === "string" || typeof id === "number";
+      if (!validId) {
+        // Shaped as a notification: the SDK would relay it to every server, undecided. It is
+        // decided and recorded, never forwarded, and (having no id) never answered.
+        this.#log(`a tools/call without an id (a notification) was not forwarded: ${line.slice(0, 200)}`);
+        if (isPlainCallParams(params)) new ProxyCall(this.#host, "", params, undefined, { line, silent: true, refusal: NOTIFICATION_REFUSAL }).start();
+        return true;
+      }
+      if (isPlainCallParams(params)) {
+        if (this.#directCalls.has(id)) {
+          // JSON-RPC ids are unique among requests in flight: a second call under one id is refused, not forwarded twice.
+          new ProxyCall(this.#host, id, params, undefined, { line, refusal: `the request id ${JSON.stringify(id)} is already used by a call in flight` }).start();
+          return true;
+        }
+        const call = new ProxyCall(this.#host, id, params, undefined, { line });
+        this.#directCalls.set(id, call);
+        call.start();
+        return true;
+      }
     }
     if (method === "notifications/cancelled" && id === undefined) {
       // Not consumed: a request the SDK server handles may be the one being cancelled.
@@ -290,6 +308,8 @@ class GoverningProxy {
         return self.#server !== undefined && self.#server.transport === undefined;
       },
       recordsIntents: audit?.intents === true,
+      takesLines: Boolean(audit?.appendSync || audit?.append),
+      log: (line) => this.#log(line),
       route: (name) => this.#routeName(name, "tool"),
       redactFor: (server) => this.#redact.get(server) ?? [],
       prepareAudit: (server) => {
@@ -304,10 +324,13 @@ class GoverningProxy {
           return `Audit log unavailable: ${errorMessage(error)}`;
         }
       },
-      writeAudit: (record) => {
+      writeAudit: (record, line) => {
         try {
-          if (audit?.writeSync) audit.writeSync(record as AuditRecord);
-          else if (audit) {
+          if (line && audit?.appendSync) audit.appendSync(record.server, line);
+          else if (audit?.writeSync) audit.writeSync(record as AuditRecord);
+          else if (line && audit?.append) {
+            return audit.append(record.server, line).then(() => undefined, (error: unknown) => `Audit write failed: ${errorMessage(error)}`);
+          } else if (audit) {
             const written = audit.write(record);
             if (written) return written.then(() => undefined, (error: unknown) => `Audit write failed: ${errorMessage(error)}`);
           }
@@ -316,9 +339,7 @@ class GoverningProxy {
           return `Audit write failed: ${errorMessage(error)}`;
         }
       },
-      send: (message) => {
-        this.#upstream.write(message);
-      },
+      send: (message) => this.#upstream.tryWrite(message),
       sendText: (json) => {
         this.#upstream.writeText(json);
       },
@@ -426,7 +447,12 @@ class GoverningProxy {
       });
     }
     // Notifications from the client (roots changed, …) go to every server; cancellation and progress the SDK routes itself.
+    // Only notifications/*: a request's method without an id is not a notification anything should act on.
     server.fallbackNotificationHandler = async (notification) => {
+      if (!notification.method.startsWith("notifications/")) {
+        this.#log(`a notification named ${JSON.stringify(notification.method).slice(0, 200)} was not relayed (only notifications/* are)`);
+        return;
+      }
       for (const d of this.#live()) await d.client.notification(notification as Notification).catch((error: unknown) => this.#log(`${d.name}: ${errorMessage(error)}`));
     };
     return server;
@@ -573,8 +599,9 @@ class GoverningProxy {
   async #shutdown(exit: ProxyExit): Promise<void> {
     if (this.#exit) return;
     this.#exit = exit;
-    // Calls waiting for a human or for a server end now; each is still audited.
+    // Calls waiting for a human or for a server end now; each is still audited, and answered if the client is there.
     for (const controller of this.#host.waiting) controller.abort();
+    for (const call of this.#host.inflight) call.interrupt();
     for (let round = 0; round < 100 && this.#host.inflight.size > 0; round++) await Promise.allSettled([...this.#host.inflight].map((call) => call.done));
     // Let the SDK send the answers of the calls that just finished before the connection closes.
     await new Promise((resolve) => setImmediate(resolve));
@@ -596,22 +623,22 @@ class ReplayTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
   readonly #inner: LineTransport;
-  readonly #early: JSONRPCMessage[];
-  readonly #intercept: (message: JSONRPCMessage) => boolean;
+  readonly #early: { message: JSONRPCMessage; line: string }[];
+  readonly #intercept: (message: JSONRPCMessage, line: string) => boolean;
 
-  constructor(inner: LineTransport, early: JSONRPCMessage[], intercept: (message: JSONRPCMessage) => boolean) {
+  constructor(inner: LineTransport, early: { message: JSONRPCMessage; line: string }[], intercept: (message: JSONRPCMessage, line: string) => boolean) {
     this.#inner = inner;
     this.#early = early;
     this.#intercept = intercept;
   }
 
   async start(): Promise<void> {
-    const deliver = (message: JSONRPCMessage) => {
-      if (!this.#intercept(message)) this.onmessage?.(message);
+    const deliver = (message: JSONRPCMessage, line: string) => {
+      if (!this.#intercept(message, line)) this.onmessage?.(message);
     };
     // Synchronously, before any newer message can arrive: the order the client sent is kept.
-    for (const message of this.#early.splice(0)) deliver(message);
-    this.#inner.onmessage = deliver;
+    for (const { message, line } of this.#early.splice(0)) deliver(message, line);
+    this.#inner.onmessageWithLine = deliver;
     this.#inner.onerror = (error) => this.onerror?.(error);
     this.#inner.onclose = () => this.onclose?.();
     if (this.#inner.closed) queueMicrotask(() => this.onclose?.());
