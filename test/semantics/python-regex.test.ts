@@ -42,7 +42,7 @@ test("what Python rejects is refused with Python's message and a position", () =
 });
 
 test("limits: patterns Python accepts that are not regular, or that the rewrites cannot make linear, are refused as limits", () => {
-  for (const source of ["(\\w+)\\s+\\1", "(.)\\1", "(?>a*?b|a)", "(?:a|ab)*+c", "x(?=.*y)", "(?=(a))\\1", "(?:a{1000}){1000}"]) {
+  for (const source of ["(\\w+)\\s+\\1", "(.)\\1", "(?>a*?b|a)", "(?:a|ab)*+c", "x(?=.*y)", "(?=(a))\\1", "(a)(?=(\\w+)\\2)", "(?:a{1000}){1000}"]) {
     const tr = compilePythonRegex(source);
     assert.ok(!tr.ok && tr.limit, source);
   }

@@ -200,7 +200,6 @@ class Builder {
         return this.look(node, flags, next);
       case "ref": {
         const use = this.groups.get(node.group)!;
-        if (this.depthInLook > 0) throw new RegexLimit("a back-reference inside a lookaround");
         const stride = this.stride(use.register);
         return this.alternatives(
           use.contents!.map((w, k) => this.state(OP.TESTREG, use.register, (k + 1) * stride, this.literalString(w, next, (cp) => CS.refCharSet(cp, f.i, f.a)))),
@@ -208,7 +207,6 @@ class Builder {
       }
       case "cond": {
         const use = this.groups.get(node.group)!;
-        if (this.depthInLook > 0) throw new RegexLimit("a conditional group inside a lookaround");
         const yes = this.build(node.yes, flags, next);
         const no = node.no ? this.build(node.no, flags, next) : next;
         // TESTSET: b = 1 passes when the group took part, b = 0 when it did not.
@@ -259,10 +257,14 @@ class Builder {
   }
 
   private look(node: Node & { t: "look" }, flags: number, next: number): number {
-    const [lo, hi] = width(node.body, { groupwidths: [] });
+    // A back-reference's width is that of the contents its group can hold.
+    const groupwidths: ([number, number] | null)[] = [];
+    for (const [g, use] of this.groups) if (use.contents) groupwidths[g] = [Math.min(...use.contents.map((w) => w.length)), Math.max(...use.contents.map((w) => w.length))];
+    const body = node.behind ? node.body : trimLookBody(node.body);
+    const [lo, hi] = width(body, { groupwidths });
     const succeed = this.state(OP.SUCCEED, 0, 0, 0);
     this.depthInLook++;
-    const start = this.build(node.body, flags, succeed);
+    const start = this.build(body, flags, succeed);
     this.depthInLook--;
     const id = this.looks.length / 4;
     const w = node.behind ? lo : hi >= MAXREPEAT ? -1 : hi;
@@ -462,7 +464,9 @@ function possessive(min: number, max: number, body: Node, flags: number): Node {
   if (!prefixFree(body, words(body, flags))) {
     throw new RegexLimit("a possessive quantifier whose body can match strings of which one is a prefix of another; only bodies that match at most one string at each position are supported");
   }
-  const [lo] = width(body, { groupwidths: [] });
+  const [lo, hi] = width(body, { groupwidths: [] });
+  // A body that only ever matches empty: repeating it changes nothing, so it is needed once when min > 0.
+  if (hi === 0) return min > 0 ? body : { t: "cat", items: [] };
   if (lo === 0) throw new RegexLimit("a possessive quantifier whose body can match the empty string");
   const notAgain: Node = { t: "look", behind: false, negate: true, body, start: 0 };
   if (max >= MAXREPEAT) return { t: "cat", items: [{ t: "repeat", min, max: MAXREPEAT, mode: "greedy", body }, notAgain] };
@@ -473,6 +477,14 @@ function possessive(min: number, max: number, body: Node, flags: number): Node {
 
 function atomic(body: Node, flags: number): Node {
   if (prefixFree(body, words(body, flags))) return body;
+  // (?>R*?X) for one-character R and X (fnmatch.translate's `(?>.*?x)`): the first X, so (R−X)*X.
+  if (body.t === "cat" && body.items.length === 2) {
+    const [run, stop] = body.items as [Node, Node];
+    if (run.t === "repeat" && run.mode === "lazy" && run.min === 0 && run.max >= MAXREPEAT && oneCharacter(run.body) && oneCharacter(stop)) {
+      const notStop: Node = { t: "cat", items: [{ t: "look", behind: false, negate: true, body: stop, start: 0 }, run.body] };
+      return { t: "cat", items: [{ t: "repeat", min: 0, max: MAXREPEAT, mode: "greedy", body: notStop }, stop] };
+    }
+  }
   // (?>B*) and friends are possessive repeats; a lazy repeat takes the fewest copies that let the group end: min.
   if (body.t === "repeat") return { t: "repeat", min: body.min, max: body.mode === "lazy" ? body.min : body.max, mode: "possessive", body: body.body };
   // (?>A|B…): the first alternative that matches is taken, so B is tried only where A does not match.
@@ -491,13 +503,57 @@ function atomic(body: Node, flags: number): Node {
 
 /** Whether no string the node matches is a proper prefix of another; decided on its finite language, or by its shape for simple bodies. */
 function prefixFree(node: Node, finite: number[][] | undefined): boolean {
-  if (hasZeroWidth(node)) return false;
-  if (finite) {
-    const keys = finite.map((w) => w.join(",") + ",");
-    return keys.every((a, i) => keys.every((b, j) => i === j || !b.startsWith(a)));
-  }
+  // A body of one width ends at one place whatever it matches, assertions and lookarounds inside included.
   const [lo, hi] = width(node, { groupwidths: [] });
-  return lo === hi && !hasZeroWidth(node);
+  if (lo === hi && !hasReference(node)) return true;
+  if (hasZeroWidth(node) || !finite) return false;
+  const keys = finite.map((w) => w.join(",") + ",");
+  return keys.every((a, i) => keys.every((b, j) => i === j || !b.startsWith(a)));
+}
+
+function hasReference(node: Node): boolean {
+  let found = false;
+  scan(node, (n) => {
+    if (n.t === "ref" || n.t === "cond") found = true;
+  });
+  return found;
+}
+
+/** Whether the node matches the empty string at any position (so that, at the end of a lookaround, it decides nothing). */
+function matchesEmptyAnywhere(node: Node): boolean {
+  switch (node.t) {
+    case "repeat":
+      return node.min === 0 || matchesEmptyAnywhere(node.body);
+    case "group":
+    case "atomic":
+      return matchesEmptyAnywhere(node.body);
+    case "cat":
+      return node.items.every(matchesEmptyAnywhere);
+    case "alt":
+      return node.items.some(matchesEmptyAnywhere);
+    default:
+      return false;
+  }
+}
+
+/**
+ * A lookaround's body without what it ends with that can always match empty: `(?=\\s[^a]*)` holds
+ * exactly where `(?=\\s)` does. This bounds the width of many lookaheads.
+ */
+function trimLookBody(node: Node): Node {
+  if (matchesEmptyAnywhere(node)) return { t: "cat", items: [] };
+  if (node.t === "group" && node.index === null) return { ...node, body: trimLookBody(node.body) };
+  if (node.t !== "cat") return node;
+  const items = [...node.items];
+  while (items.length > 0 && matchesEmptyAnywhere(items[items.length - 1]!)) items.pop();
+  if (items.length > 0) items[items.length - 1] = trimLookBody(items[items.length - 1]!);
+  return items.length === 1 ? items[0]! : { t: "cat", items };
+}
+
+/** A node that matches exactly one character with no assertion (a literal, a class, `.`, or a group of one). */
+function oneCharacter(node: Node): boolean {
+  if (node.t === "group") return node.index === null && oneCharacter(node.body);
+  return node.t === "lit" || node.t === "set" || node.t === "any";
 }
 
 function hasZeroWidth(node: Node): boolean {

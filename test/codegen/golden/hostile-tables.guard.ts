@@ -91,7 +91,7 @@ const DECISIONS: readonly Decision[] = Object.freeze(
 );
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
 const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
-const GLOB_0: RegExp = new RegExp("^a\\u{22}b\\u{60}c\\u{24}\\u{7b}d\\u{7d}.*\\u{2f}e\\u{a}f\\u{2028}g.*$", "su");
+const GLOB_0: RegExp = new RegExp("^a\\u{22}b\\u{60}c\\u{24}\\u{7b}d\\u{7d}(?=([\\s\\S]*?\\u{2f}e\\u{a}f\\u{2028}g))\\1[\\s\\S]*$", "su");
 const TOOL_MATCHERS: readonly GlobMatcher[] = [
   ["a\"b`c${d}", "", GLOB_0], 0,
 ];

@@ -58,7 +58,7 @@ const DECISION_0: Decision = Object.freeze({ approval: "block", risk: "medium", 
 const DECISION_1: Decision = Object.freeze({ approval: "approve", risk: "medium", rule: "*/ injected(); /*", index: 1 });
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
 const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
-const GLOB_0: RegExp = new RegExp("^a\\u{22}b\\u{60}c\\u{24}\\u{7b}d\\u{7d}.*\\u{2f}e\\u{a}f\\u{2028}g.*$", "su");
+const GLOB_0: RegExp = new RegExp("^a\\u{22}b\\u{60}c\\u{24}\\u{7b}d\\u{7d}(?=([\\s\\S]*?\\u{2f}e\\u{a}f\\u{2028}g))\\1[\\s\\S]*$", "su");
 
 /** Decides a tool call. Never throws: malformed calls and failures are blocked. */
 export function decide(call: ToolCall): Decision {

@@ -68,7 +68,7 @@ const DECISION_5: Decision = Object.freeze({ approval: "auto", risk: "medium", r
 const DECISION_6: Decision = Object.freeze({ approval: "approve", risk: "medium", rule: "aegis-clock", index: 6 });
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
 const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
-const GLOB_0: RegExp = new RegExp("^\\u{2f}reports\\u{2f}.*\\u{2e}md$", "su");
+const GLOB_0: RegExp = new RegExp("^\\u{2f}reports\\u{2f}[\\s\\S]*\\u{2e}md$", "su");
 const VALUES_1: readonly unknown[] = Object.freeze(["list_directory", "directory_tree"]);
 const VALUES_2: readonly unknown[] = Object.freeze(["force", 3]);
 const CODE_POINTS_3: readonly number[] = Object.freeze([84, 84, 116, 116]);
@@ -358,15 +358,16 @@ function rangesHave(ranges: readonly number[], cp: number): boolean {
  * lookaround scans. `meter`, when given, counts the steps.
  */
 function pyreSearch(p: RegexProgram, s: string, meter?: { steps: number }): boolean {
-  return pyreRun(p, s, p.start, 0, -1, !p.anchored, meter);
+  return pyreRun(p, s, p.start, 0, -1, !p.anchored, 0, meter);
 }
 
 /**
  * Runs the automaton from state `start` at UTF-16 index `from`. `restart`: a new attempt begins at
  * every position (a search). `until` >= 0: only a match ending exactly there counts, and the scan
- * stops there (lookbehind); otherwise the first match anywhere counts.
+ * stops there (lookbehind); otherwise the first match anywhere counts. `regs` is the register values
+ * the run starts with (a lookaround reads the groups matched before it).
  */
-function pyreRun(p: RegexProgram, s: string, start: number, from: number, until: number, restart: boolean, meter?: { steps: number }): boolean {
+function pyreRun(p: RegexProgram, s: string, start: number, from: number, until: number, restart: boolean, regs: number, meter?: { steps: number }): boolean {
   const ops = p.ops;
   const nStates = ops.length >> 2;
   let nRegs = 1;
@@ -397,7 +398,7 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
     // Seeds: the threads that consumed the previous code point, and a new attempt.
     let top = 0;
     for (let k = nxtLen - 1; k >= 0; k--) stack[top++] = nxt[k]!;
-    if (restart || i === from) stack[top++] = start * nRegs;
+    if (restart || i === from) stack[top++] = start * nRegs + regs;
     nxtLen = 0;
     curLen = 0;
     if (top === 0) break;
@@ -407,7 +408,7 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
       mark[t] = gen;
       steps++;
       const st = (t / nRegs) | 0;
-      const regs = t - st * nRegs;
+      const held = t - st * nRegs;
       const at = st << 2;
       const op = ops[at]!;
       const a = ops[at + 1]!;
@@ -422,8 +423,8 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
       } else if (op === 1) {
         cur[curLen++] = t;
       } else if (op === 2) {
-        if (mark[b * nRegs + regs] !== gen) stack[top++] = b * nRegs + regs;
-        if (mark[a * nRegs + regs] !== gen) stack[top++] = a * nRegs + regs;
+        if (mark[b * nRegs + held] !== gen) stack[top++] = b * nRegs + held;
+        if (mark[a * nRegs + held] !== gen) stack[top++] = a * nRegs + held;
       } else if (op === 3) {
         let ok: boolean;
         if (a === 0) ok = i === 0;
@@ -436,20 +437,20 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
           const words = p.sets[b]!;
           ok = n > 0 && (prev >= 0 && rangesHave(words, prev)) !== (c >= 0 && rangesHave(words, c)) === (a === 5);
         }
-        if (ok && mark[next * nRegs + regs] !== gen) stack[top++] = next * nRegs + regs;
+        if (ok && mark[next * nRegs + held] !== gen) stack[top++] = next * nRegs + held;
       } else if (op === 4) {
-        if (pyreLook(p, s, a, i, meter) && mark[next * nRegs + regs] !== gen) stack[top++] = next * nRegs + regs;
+        if (pyreLook(p, s, a, i, held, meter) && mark[next * nRegs + held] !== gen) stack[top++] = next * nRegs + held;
       } else if (op === 5) {
         // SETREG: replace register a's value (b is already multiplied by its stride).
         let stride = 1;
         for (let k = 0; k < a; k++) stride *= p.regs[k]!;
-        const old = Math.floor(regs / stride) % p.regs[a]!;
-        stack[top++] = next * nRegs + regs - old * stride + b;
+        const old = Math.floor(held / stride) % p.regs[a]!;
+        stack[top++] = next * nRegs + held - old * stride + b;
       } else if (op === 6 || op === 7) {
         let stride = 1;
         for (let k = 0; k < a; k++) stride *= p.regs[k]!;
-        const value = Math.floor(regs / stride) % p.regs[a]!;
-        if (op === 6 ? value * stride === b : (value !== 0) === (b === 1)) stack[top++] = next * nRegs + regs;
+        const value = Math.floor(held / stride) % p.regs[a]!;
+        if (op === 6 ? value * stride === b : (value !== 0) === (b === 1)) stack[top++] = next * nRegs + held;
       }
     }
     if (i >= n) break;
@@ -468,7 +469,7 @@ function pyreRun(p: RegexProgram, s: string, start: number, from: number, until:
 }
 
 /** Whether lookaround `id` holds at UTF-16 index `i`: a lookbehind matches the `width` code points before, a lookahead what follows. */
-function pyreLook(p: RegexProgram, s: string, id: number, i: number, meter?: { steps: number }): boolean {
+function pyreLook(p: RegexProgram, s: string, id: number, i: number, regs: number, meter?: { steps: number }): boolean {
   const behind = p.looks[id * 4] === 1;
   const negate = p.looks[id * 4 + 1] === 1;
   const width = p.looks[id * 4 + 2]!;
@@ -481,8 +482,8 @@ function pyreLook(p: RegexProgram, s: string, id: number, i: number, meter?: { s
       const lo = s.charCodeAt(j - 1);
       j -= lo >= 0xdc00 && lo <= 0xdfff && j >= 2 && s.charCodeAt(j - 2) >= 0xd800 && s.charCodeAt(j - 2) <= 0xdbff ? 2 : 1;
     }
-    found = k === width && pyreRun(p, s, start, j, i, false, meter);
-  } else found = pyreRun(p, s, start, i, -1, false, meter);
+    found = k === width && pyreRun(p, s, start, j, i, false, regs, meter);
+  } else found = pyreRun(p, s, start, i, -1, false, regs, meter);
   return found !== negate;
 }
 
