@@ -2,7 +2,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { decide, decideAmong, decideWithout, precedenceOrder, ruleMatchesCall } from "../compiler/interpret.ts";
+import { decide, decideAmong, decideWithout, precedenceOrder, ruleFailsOnCall, ruleMatchesCall } from "../compiler/interpret.ts";
 import { loadCaseSuites } from "./support/cases.ts";
 import { compilePolicyText, loadGeneratedGuard } from "./support/load-guard.ts";
 
@@ -30,13 +30,13 @@ for (const suite of suites) {
   });
 }
 
-test("decideAmong over the rules that match a call, in precedence order, decides as decide (the analysis checks witnesses this way)", () => {
+test("decideAmong over the rules that match a call or fail on it, in precedence order, decides as decide (the analysis checks witnesses this way)", () => {
   let checked = 0;
   for (const suite of suites) {
     const policy = compilePolicyText(suite.policy, suite.combine ? { combine: suite.combine } : {});
     const order = precedenceOrder(policy);
     for (const c of suite.cases) {
-      const matching = order.filter((i) => ruleMatchesCall(policy.rules[i], c.call));
+      const matching = order.filter((i) => ruleMatchesCall(policy.rules[i], c.call) || ruleFailsOnCall(policy.rules[i], c.call));
       assert.equal(decideAmong(policy, c.call, matching), decide(policy, c.call), JSON.stringify(c.call));
       assert.equal(decideAmong(policy, c.call, order), decide(policy, c.call));
       for (const skip of matching.slice(0, 1)) assert.equal(decideAmong(policy, c.call, matching, skip), decideWithout(policy, c.call, skip));

@@ -6,6 +6,8 @@ import { APPROVAL_RANK } from "../ir/types.ts";
 import { firstLeft, passDown, PieceSet, remainder, type Pass, type Step, type Tick } from "./decided-region.ts";
 import { andRegions, insideRegion, isEmptyRegion, RegionTooLarge, type Cube, type Region } from "./region.ts";
 import { seededRandom } from "../seeded-random.ts";
+import { failClosedPolicy } from "../semantics/fail-closed.ts";
+import { findingsForRules } from "./fail-closed-findings.ts";
 import { ModesBeside } from "./modes-beside.ts";
 import { TOTAL_STEP_BUDGET } from "./work-limit.ts";
 import { RuleBits, RuleIndex } from "./rule-index.ts";
@@ -58,7 +60,8 @@ interface Outcome {
 
 const sameOutcome = (a: Outcome, b: Outcome) => a.approval === b.approval && a.risk === b.risk;
 const outcomeText = (o: Outcome) => `${o.approval}, ${o.risk}`;
-const q = (r: Rule) => `\`${r.name}\``;
+/** A rule's name in a message; a fail-closed entry (semantics/fail-closed.ts) is its rule's block where its conditions cannot be evaluated. */
+const q = (r: Rule) => (r.failureOf === undefined ? `\`${r.name}\`` : `\`${r.name}\`'s fail-closed block`);
 
 /** Rules a message names one by one; past this many, the first few and how many more (the finding's `others` has them all). */
 export const MAX_NAMED_IN_MESSAGE = 4;
@@ -792,7 +795,9 @@ export interface AnalysisStats {
   readonly modesBeside: boolean;
 }
 
-export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions = {}): { findings: Finding[]; stats: AnalysisStats } {
+export function analyzePolicyWithStats(written: Policy, options: AnalysisOptions = {}): { findings: Finding[]; stats: AnalysisStats } {
+  // Rules that can fail closed are analysed as a rule that matches and an entry that blocks where its conditions fail.
+  const policy = failClosedPolicy(written);
   const model = new PolicyModel(policy);
   const findings: Finding[] = [];
   const total = work(options.workLimit);
@@ -800,7 +805,7 @@ export function analyzePolicyWithStats(policy: Policy, options: AnalysisOptions 
   let rulesLeft = 0;
   let modeSteps = 0;
   let modesBeside = false;
-  const finish = () => ({ findings, stats: { rulesAnalysed, rulesLeft, workSteps: Math.min(total.steps, total.limit) + modeSteps, modesBeside } });
+  const finish = () => ({ findings: findingsForRules(written, policy, findings), stats: { rulesAnalysed, rulesLeft, workSteps: Math.min(total.steps, total.limit) + modeSteps, modesBeside } });
   const modes = options.modes ?? [policy.combine];
   const comparesModes = !policy.combineExplicit && options.modes === undefined;
   const unsatisfiable = unsatisfiableRules(model);
@@ -1365,7 +1370,8 @@ function modeDependence(fmView: ModeView, stView: ModeView, unsatisfiable: Reado
  * `block`. Used to hide such tools from an MCP client. Opaque conditions can only make a rule
  * match less, so a non-block rule that might match keeps the tool visible (never hidden wrongly).
  */
-export function blocksEveryCall(policy: Policy, target: { server: string; tool: string; agent?: string }): boolean {
+export function blocksEveryCall(written: Policy, target: { server: string; tool: string; agent?: string }): boolean {
+  const policy = failClosedPolicy(written);
   const model = new PolicyModel(policy);
   const cube: Cube = {
     params: new Map(),

@@ -1,6 +1,6 @@
 // Translates a rule's globs and condition expression into a region of the call space.
 
-import type { Expr, Path, Rule } from "../ir/types.ts";
+import type { CompareOp, Expr, Path, Rule } from "../ir/types.ts";
 import type { SearchLanguage } from "../semantics/python-re/compile.ts";
 import { pyreSearch } from "../semantics/support.ts";
 import * as Num from "./number-set.ts";
@@ -77,6 +77,10 @@ export function exprRegion(expr: Expr, state: { opaque: boolean }): Region {
     case "semantic":
       state.opaque = true;
       return [atomCube(`semantic:${expr.keywords.join(",")}`)];
+    case "fails": {
+      const key = paramKey(expr.item.path);
+      return key === undefined ? opaque(expr, state) : failureRegion(key, expr.item, state);
+    }
     default: {
       const dim = stringDim(expr.path);
       if (dim) return stringDimRegion(dim, expr, state);
@@ -87,7 +91,7 @@ export function exprRegion(expr: Expr, state: { opaque: boolean }): Region {
   }
 }
 
-type Leaf = Exclude<Expr, { kind: "const" | "and" | "or" | "not" | "clock" | "window" | "weekday" | "semantic" }>;
+type Leaf = Exclude<Expr, { kind: "const" | "and" | "or" | "not" | "clock" | "window" | "weekday" | "semantic" | "fails" }>;
 
 /** An undecided predicate: a free Boolean atom named by its canonical text. */
 function opaque(expr: Expr, state: { opaque: boolean }): Region {
@@ -107,7 +111,9 @@ function stringsOf(expr: Leaf): Str.StringSet | undefined {
     case "compare":
       if (expr.op === "==") return typeof expr.value === "string" ? Str.exactly(expr.value) : Str.NO_STRINGS;
       if (expr.op === "!=") return typeof expr.value === "string" ? Str.not(Str.exactly(expr.value)) : Str.ALL_STRINGS;
-      return typeof expr.value === "number" ? Str.NO_STRINGS : undefined;
+      if (typeof expr.value === "string") return stringOrder(expr.op, expr.value);
+      // Python orders a string against nothing but a string.
+      return Str.NO_STRINGS;
     case "in": {
       const set = Str.exactly(...expr.values.filter((v): v is string => typeof v === "string"));
       return expr.negated ? Str.not(set) : set;
@@ -158,8 +164,13 @@ function valueRegion(key: string, expr: Leaf, state: { opaque: boolean }): Regio
     const v = expr.value;
     if (expr.op === "==") return [paramCube(key, Val.and(Val.PRESENT, Val.equalTo(v)))];
     if (expr.op === "!=") return [paramCube(key, Val.and(Val.PRESENT, Val.not(Val.equalTo(v))))];
-    if (typeof v === "number") return [paramCube(key, Val.orderedAgainst(expr.op, v))];
-    // Orderings against strings or lists are not modelled.
+    if (typeof v === "number" || typeof v === "boolean") return [paramCube(key, Val.orderedAgainst(expr.op, Number(v)))];
+    if (typeof v === "string") {
+      const strings = stringOrder(expr.op, v);
+      return strings ? [paramCube(key, { ...Val.NO_VALUES, strings })] : opaque(expr, state);
+    }
+    // Python orders nothing against None or a mapping; lists against lists, item by item (not modelled).
+    if (!Array.isArray(v)) return [];
     return opaque(expr, state);
   }
   if (expr.kind === "contains") {
@@ -199,6 +210,62 @@ function valueRegion(key: string, expr: Leaf, state: { opaque: boolean }): Regio
     out.push({ ...paramCube(key, values), atoms: new Map([[`${atom}:${label}`, true]]) });
   }
   return out;
+}
+
+/** String literals up to this many code points are ordered exactly (the language's regex grows with the literal). */
+const MAX_ORDERED_LITERAL = 64;
+
+/**
+ * The strings Python's `s op text` accepts (code point order), as a regular language: those that
+ * first differ from `text` by a greater (or smaller) code point, or extend it (or are a proper
+ * prefix of it), and `text` itself for `<=`/`>=`. Undefined for long literals.
+ */
+export function stringOrder(op: CompareOp, text: string): Str.StringSet | undefined {
+  const cps = Array.from(text, (c) => c.codePointAt(0)!);
+  if (cps.length > MAX_ORDERED_LITERAL || op === "==" || op === "!=") return undefined;
+  const greater = op === ">" || op === ">=";
+  const ch = (cp: number) => `\\u{${cp.toString(16)}}`;
+  // What may follow once text[0..i) is matched, from the end back (undefined: nothing).
+  let rest: string | undefined = op === ">" ? "[\\s\\S]+" : op === ">=" ? "[\\s\\S]*" : op === "<=" ? "" : undefined;
+  for (let i = cps.length - 1; i >= 0; i--) {
+    const cp = cps[i];
+    const along = rest === undefined ? undefined : `${ch(cp)}(?:${rest})`;
+    // A greater (smaller) code point here settles the order, whatever follows.
+    const beyond = greater ? (cp < 0x10ffff ? `[${ch(cp + 1)}-\\u{10ffff}][\\s\\S]*` : undefined) : cp > 0 ? `[\\u{0}-${ch(cp - 1)}][\\s\\S]*` : undefined;
+    // Stopping here (a proper prefix of text) is smaller.
+    const stop = greater ? undefined : "";
+    rest = [along, beyond, stop].filter((x) => x !== undefined).join("|");
+  }
+  try {
+    return Str.fromRegexSource(rest === undefined ? "[]" : `(?:${rest})`, "su");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where Aegis raises on a leaf (see interpret.ts leafFails): by the operand's type, exactly,
+ * except lists and mappings where the answer depends on their items (an opaque atom).
+ */
+function failureRegion(key: string, leaf: Extract<Expr, { kind: "compare" | "contains" }>, state: { opaque: boolean }): Region {
+  const v = leaf.value;
+  const scalars = { strings: Str.ALL_STRINGS, numbers: Num.ALL_NUMBERS, true: true, false: true };
+  const composites = { mode: "out" as const, values: new Map<string, unknown>() };
+  const withAtom = (values: Val.ValueSet): Cube => {
+    state.opaque = true;
+    return { ...paramCube(key, values), atoms: new Map([[`fails:${key}:${leaf.kind}:${Val.canonical(v)}`, true]]) };
+  };
+  if (leaf.kind === "compare") {
+    if (leaf.op === "==" || leaf.op === "!=") return [];
+    if (typeof v === "number" || typeof v === "boolean") return [paramCube(key, { ...Val.NO_VALUES, strings: Str.ALL_STRINGS, composites })];
+    if (typeof v === "string") return [paramCube(key, { ...Val.NO_VALUES, numbers: Num.ALL_NUMBERS, true: true, false: true, composites })];
+    if (!Array.isArray(v)) return [paramCube(key, Val.PRESENT)];
+    return [paramCube(key, { ...Val.NO_VALUES, ...scalars }), withAtom({ ...Val.NO_VALUES, composites })];
+  }
+  if (typeof v === "string") return [paramCube(key, { ...Val.NO_VALUES, numbers: Num.ALL_NUMBERS, true: true, false: true })];
+  if (v === null || typeof v !== "object") return [paramCube(key, { ...Val.NO_VALUES, ...scalars })];
+  // An unhashable item: a mapping operand raises, a list operand does not.
+  return [paramCube(key, { ...Val.NO_VALUES, ...scalars }), withAtom({ ...Val.NO_VALUES, composites })];
 }
 
 /** Every string `str()` gives for a number (JS number formatting, Python's inf/nan) and for a list or mapping. */

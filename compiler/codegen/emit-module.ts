@@ -2,6 +2,7 @@
 
 import CodeBlockWriter from "code-block-writer";
 import type { Policy } from "../ir/types.ts";
+import { failClosedPolicy, writtenIndexOf } from "../semantics/fail-closed.ts";
 import { tablesBody } from "./emit-tables.ts";
 import { ExprEmitter, Hoisted, localArguments, localParameters, type Local } from "./expr-emitter.ts";
 import { commentText, identifier, stringLiteral } from "./literals.ts";
@@ -20,10 +21,12 @@ export interface EmitOptions {
 
 export function emitGuardModule(policy: Policy, options: EmitOptions = {}): string {
   const hoisted = new Hoisted();
-  const modulePlan = planModule(policy, options.strategy ?? "auto");
+  // The module decides over plain rules: each rule that can fail closed is preceded by an entry that blocks where its conditions fail.
+  const entries = failClosedPolicy(policy);
+  const modulePlan = planModule(entries, options.strategy ?? "auto");
   const exprs = new ExprEmitter(hoisted, modulePlan.strategy === "tables");
   // Bodies are rendered first, so the hoisted constants and support functions they need are known before writing.
-  const body = modulePlan.strategy === "straight" ? straightBody(policy, modulePlan.plan, exprs) : tablesBody(policy, exprs, hoisted);
+  const body = modulePlan.strategy === "straight" ? straightBody(policy, entries, modulePlan.plan, exprs) : tablesBody(policy, entries, exprs, hoisted);
 
   // code-block-writer is the writer ts-morph wraps: the module text is written directly, with no TypeScript loaded.
   const w = new CodeBlockWriter({ indentNumberOfSpaces: 2, newLine: "\n", useSingleQuote: false });
@@ -85,7 +88,7 @@ export function emitGuardModule(policy: Policy, options: EmitOptions = {}): stri
 const decisionName = (index: number) => identifier(`DECISION_${index}`);
 
 /** Small policies: one switch over exact tool names, then each bucket's rule tests in precedence order. */
-function straightBody(policy: Policy, plan: DecisionPlan, exprs: ExprEmitter): ModuleBody {
+function straightBody(policy: Policy, entries: Policy, plan: DecisionPlan, exprs: ExprEmitter): ModuleBody {
   // Only the decisions that some bucket returns are declared: rules that decide nothing (pruned from every bucket) and
   // defaults that every bucket's unconditional rule shadows would be unused constants.
   const decided = new Set<number>();
@@ -93,7 +96,28 @@ function straightBody(policy: Policy, plan: DecisionPlan, exprs: ExprEmitter): M
   const renderBucket = (name: string, bucket: Bucket) => {
     const lines: string[] = [];
     const locals = new Set<Local>();
-    for (const c of bucket.candidates) {
+    const read = () => exprs.locals.forEach((l) => locals.add(l));
+    const cs = bucket.candidates;
+    for (let k = 0; k < cs.length; k++) {
+      const c = cs[k]!;
+      const next = cs[k + 1];
+      // A fail-closed entry and its rule side by side share the rule's pattern tests: patterns once, then failure, then match.
+      if (c.rule.failureOf !== undefined && next && next.rule.failureOf === undefined && writtenIndexOf(next.rule) === c.rule.failureOf && next.testTool === c.testTool) {
+        const patterns = exprs.patterns(c.rule, c.testTool);
+        read();
+        const fails = `if (${exprs.conditions(c.rule)}) return ${decisionName(c.rule.index)};`;
+        read();
+        const holds = exprs.conditions(next.rule);
+        read();
+        decided.add(c.rule.index).add(next.rule.index);
+        const decides = holds === undefined ? `return ${decisionName(next.rule.index)};` : `if (${holds}) return ${decisionName(next.rule.index)};`;
+        if (patterns === undefined) {
+          lines.push(fails, decides);
+          if (holds === undefined) return { name, bucket, lines, locals };
+        } else lines.push(`if (${patterns}) {`, `  ${fails}`, `  ${decides}`, "}");
+        k++;
+        continue;
+      }
       const test = exprs.rule(c.rule, c.testTool);
       exprs.locals.forEach((l) => locals.add(l));
       decided.add(c.rule.index);
@@ -114,8 +138,10 @@ function straightBody(policy: Policy, plan: DecisionPlan, exprs: ExprEmitter): M
     usesDefault,
     writePolicy: (w) => writePolicyInfo(w, policy),
     writeDecisions: (w) => {
-      for (const rule of policy.rules.filter((r) => decided.has(r.index))) {
-        w.writeLine(`const ${decisionName(rule.index)}: Decision = ${decisionLiteral(rule.approval, rule.risk, rule.name, rule.index)};`);
+      for (const rule of entries.rules.filter((r) => decided.has(r.index))) {
+        const literal = rule.failureOf === undefined ? decisionLiteral(rule.approval, rule.risk, rule.name, writtenIndexOf(rule)) : decisionLiteral("block", rule.risk, rule.name, rule.failureOf, true);
+        if (rule.failureOf !== undefined) w.writeLine(`/** Where the conditions of rule ${rule.failureOf} cannot be evaluated (Aegis raises): fail closed. */`);
+        w.writeLine(`const ${decisionName(rule.index)}: Decision = ${literal};`);
       }
     },
     writeData: () => {},
@@ -161,6 +187,8 @@ function writeTypes(w: CodeBlockWriter): void {
   w.writeLine("  readonly rule: string;");
   w.writeLine("  /** The deciding rule's position in the policy, -1 for the defaults. */");
   w.writeLine("  readonly index: number;");
+  w.writeLine("  /** Present when the rule's conditions cannot be evaluated on the call (where Aegis raises): the rule blocks it. */");
+  w.writeLine("  readonly failClosed?: true;");
   w.writeLine("}");
   w.blankLine();
   w.writeLine("export interface RuleInfo {");

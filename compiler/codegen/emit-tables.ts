@@ -116,7 +116,8 @@ function writeResidualTests(w: CodeBlockWriter, codes: readonly string[], needs:
   }
 }
 
-export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted): ModuleBody {
+/** `entries`: failClosedPolicy(policy) (semantics/fail-closed.ts); its rules are rows in file order, then its fail-closed entries. POLICY lists the rules. */
+export function tablesBody(policy: Policy, entries: Policy, exprs: ExprEmitter, hoisted: Hoisted): ModuleBody {
   const tools = new Interned();
   const servers = new Interned();
   const agents = new Interned();
@@ -128,7 +129,8 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
   };
   const columns: number[] = [];
   const withoutAgent: number[] = [];
-  for (const rule of policy.rules) {
+  const rows = [...entries.rules.filter((r) => r.failureOf === undefined), ...entries.rules.filter((r) => r.failureOf !== undefined)];
+  for (const [row, rule] of rows.entries()) {
     const residual = exprs.residual(rule);
     columns.push(
       tools.id(rule.tool.source),
@@ -140,11 +142,12 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
     if (rule.agent.source !== "*") {
       // A call without an agent id is matched as the agent `*` (see interpret.ts), which the pattern settles here.
       const conditions = exprs.conditions(rule);
-      withoutAgent.push(rule.index, !compileGlob(rule.agent.source).test("*") ? -2 : conditions === undefined ? -1 : residualId(conditions));
+      withoutAgent.push(row, !compileGlob(rule.agent.source).test("*") ? -2 : conditions === undefined ? -1 : residualId(conditions));
     }
   }
   const toolMatchers = tools.items.map((p) => matcherLiteral(p, hoisted));
   const serverMatchers = servers.items.map((p) => matcherLiteral(p, hoisted));
+  const failRules = rows.slice(policy.rules.length).map((r) => r.failureOf!);
   const descriptions = policy.rules.filter((r) => r.description !== undefined).map((r) => `[${numberLiteral(r.index)}, ${stringLiteral(r.description!)}]`);
   // Classified names and the outcomes of tool class × server class pairs are remembered; the bounds keep hostile
   // streams of new names from growing memory. Eight outcomes per name leave room for every class meeting several others.
@@ -163,8 +166,10 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       writeArray(w, "const SERVER_PATTERNS: readonly string[]", servers.items.map(stringLiteral));
       writeArray(w, "const AGENT_PATTERNS: readonly string[]", agents.items.map(stringLiteral));
       writeArray(w, "const RULE_NAMES: readonly string[]", policy.rules.map((r) => stringLiteral(r.name)));
-      w.writeLine("/** Per rule, in file order: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */");
+      w.writeLine("/** Per rule, in file order, then per fail-closed entry: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */");
       writeArray(w, "const RULE_COLUMNS: readonly number[]", columns.map(numberLiteral));
+      w.writeLine("/** The rule of each fail-closed entry (the rows after the rules): it blocks where that rule's conditions cannot be evaluated (Aegis raises). */");
+      writeArray(w, "const FAIL_RULES: readonly number[]", failRules.map(numberLiteral));
       w.writeLine("/** For the rules with an agent pattern: the rule, then its residual test for calls without an agent id (-1 none, -2 never matches). */");
       writeArray(w, "const WITHOUT_AGENT: readonly number[]", withoutAgent.map(numberLiteral));
       if (descriptions.length > 0) {
@@ -197,9 +202,10 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       w.blankLine();
     },
     writeDecisions: (w) => {
-      w.writeLine("const DECISIONS: readonly Decision[] = Object.freeze(");
-      w.writeLine("  POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),");
-      w.writeLine(");");
+      w.writeLine("const DECISIONS: readonly Decision[] = Object.freeze([");
+      w.writeLine("  ...POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),");
+      w.writeLine("  ...FAIL_RULES.map((index): Decision => Object.freeze({ approval: \"block\", risk: POLICY.rules[index]!.risk, rule: POLICY.rules[index]!.name, index, failClosed: true })),");
+      w.writeLine("]);");
     },
     writeData: (w) => {
       writeArray(w, "const TOOL_MATCHERS: readonly GlobMatcher[]", toolMatchers);
@@ -211,6 +217,7 @@ export function tablesBody(policy: Policy, exprs: ExprEmitter, hoisted: Hoisted)
       w.writeLine("  serverMatchers: SERVER_MATCHERS,");
       w.writeLine("  columns: RULE_COLUMNS,");
       w.writeLine("  withoutAgent: WITHOUT_AGENT,");
+      w.writeLine("  failRules: FAIL_RULES,");
       w.writeLine("  residualTest,");
       w.writeLine("  decisions: DECISIONS,");
       w.writeLine("  fallback: DEFAULT_DECISION,");

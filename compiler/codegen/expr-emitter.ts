@@ -1,6 +1,6 @@
 // Turns rule tests (globs, agent, conditions) into TypeScript expressions; constants they need are hoisted to module scope.
 
-import type { CompareOp, Expr, Path, Rule, Value } from "../ir/types.ts";
+import type { CompareOp, Expr, Path, RaisingLeaf, Rule, Value } from "../ir/types.ts";
 import { classifyGlob, globRegExpSource, GLOB_REGEXP_FLAGS, parseGlob, type GlobTest } from "../semantics/glob.ts";
 import type { LiteralSearch } from "../semantics/python-re/compile.ts";
 import type { RegexProgram } from "../semantics/support.ts";
@@ -208,7 +208,31 @@ export class ExprEmitter {
         return `${this.use("existsValue")}(${this.path(e.path)})`;
       case "length":
         return `${this.use("compareOperand")}(${stringLiteral(e.op)}, ${this.use("lengthOf")}(${this.path(e.path)}), ${numberLiteral(e.value)})`;
+      case "fails":
+        return this.fails(e.item);
     }
+  }
+
+  /**
+   * Whether Aegis raises on a leaf: a number (for an ordering against a number) or a string (for
+   * `in` with a string item) never does, which the inline form tests first; everything else goes
+   * through the helper, as in the interpreter.
+   */
+  private fails(leaf: RaisingLeaf): string {
+    const operand = this.path(leaf.path);
+    if (leaf.kind === "contains") {
+      if (typeof leaf.value === "string" && this.inline) {
+        const text = stringLiteral(leaf.value);
+        return this.byType(operand, "string", () => "false", (v) => `${this.use("containsFails")}(${v}, ${text})`);
+      }
+      return `${this.use("containsFails")}(${operand}, ${this.literal(leaf.value)})`;
+    }
+    if (leaf.op === "==" || leaf.op === "!=") return "false";
+    if (typeof leaf.value === "number" && this.inline) {
+      const limit = numberLiteral(leaf.value);
+      return this.byType(operand, "number", () => "false", (v) => `${this.use("orderingFails")}(${v}, ${limit})`);
+    }
+    return `${this.use("orderingFails")}(${operand}, ${this.literal(leaf.value)})`;
   }
 
   /**
@@ -248,6 +272,15 @@ export class ExprEmitter {
     this.locals = new Set();
     const tool = testTool ? this.glob(classifyGlob(rule.tool.source), "tool") : undefined;
     return conjunction([tool, this.glob(classifyGlob(rule.server.source), "server"), ...this.residualParts(rule)]);
+  }
+
+  /** A rule's tool (when `testTool`), server and agent tests, without its conditions, or undefined when it has none. */
+  patterns(rule: Rule, testTool: boolean): string | undefined {
+    this.temps = 0;
+    this.locals = new Set();
+    const tool = testTool ? this.glob(classifyGlob(rule.tool.source), "tool") : undefined;
+    const agent = rule.agent.source !== "*" ? this.glob(classifyGlob(rule.agent.source), "agent") : undefined;
+    return conjunction([tool, this.glob(classifyGlob(rule.server.source), "server"), agent]);
   }
 
   /** What remains of a rule's test once its tool and server are known to match (agent and conditions), or undefined. */

@@ -23,6 +23,6 @@ export interface ModuleBody {
   writeFunctions(w: CodeBlockWriter): void;
 }
 
-export function decisionLiteral(approval: string, risk: string, rule: string, index: number): string {
-  return `Object.freeze({ approval: ${stringLiteral(approval)}, risk: ${stringLiteral(risk)}, rule: ${stringLiteral(rule)}, index: ${numberLiteral(index)} })`;
+export function decisionLiteral(approval: string, risk: string, rule: string, index: number, failClosed = false): string {
+  return `Object.freeze({ approval: ${stringLiteral(approval)}, risk: ${stringLiteral(risk)}, rule: ${stringLiteral(rule)}, index: ${numberLiteral(index)}${failClosed ? ", failClosed: true" : ""} })`;
 }

@@ -45,7 +45,7 @@ export interface TableSpec<D, C> {
   readonly toolMatchers: readonly GlobMatcher[];
   readonly serverPatterns: readonly string[];
   readonly serverMatchers: readonly GlobMatcher[];
-  /** Five numbers per rule in file order: tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
+  /** Five numbers per row (the rules in file order, then the fail-closed entries): tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
   readonly columns: readonly number[];
   /**
    * For the rules with an agent pattern, pairs of numbers: the rule, then its residual test for a
@@ -53,8 +53,13 @@ export interface TableSpec<D, C> {
    * or -2 when the agent pattern rejects `*`, so that such calls never run agent tests.
    */
   readonly withoutAgent: readonly number[];
+  /**
+   * The rule of each fail-closed entry: the rows after the rules' own, each blocking where that
+   * rule's conditions cannot be evaluated. An entry comes right before its rule in file order.
+   */
+  readonly failRules: readonly number[];
   readonly residualTest: ResidualTest<C>;
-  /** The decision of each rule (file order), and of no rule. */
+  /** The decision of each row (rules in file order, then fail-closed entries), and of no rule. */
   readonly decisions: readonly D[];
   readonly fallback: D;
   readonly firstMatch: boolean;
@@ -194,10 +199,14 @@ export function matchingPatterns(index: GlobIndex, s: string): number[] {
 export function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> {
   const columns = spec.columns;
   const count = columns.length / 5;
+  const rules = count - spec.failRules.length;
   const order: number[] = [];
   for (let i = 0; i < count; i++) order.push(i);
-  // `strictest` is a first match over rules sorted by outcome (block > approve > auto, then risk), ties in file order.
-  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3]! - columns[a * 5 + 3]! || a - b);
+  // A row's place in file order: a fail-closed entry right before its rule.
+  const place = (row: number) => (row < rules ? row * 2 + 1 : spec.failRules[row - rules]! * 2);
+  // `strictest` is a first match over rows sorted by outcome (block > approve > auto, then risk), ties in file order.
+  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3]! - columns[a * 5 + 3]! || place(a) - place(b));
+  else if (spec.failRules.length > 0) order.sort((a, b) => place(a) - place(b));
   const withoutAgent = new Map<number, number>();
   for (let i = 0; i < spec.withoutAgent.length; i += 2) withoutAgent.set(spec.withoutAgent[i]!, spec.withoutAgent[i + 1]!);
   const byToolPattern: Candidate[][] = spec.toolPatterns.map(() => []);

@@ -26,10 +26,10 @@ export async function runExplain(globs: readonly string[], opts: ExplainOptions,
   const policy = result.policy;
   const explanation = explain(policy, call);
   if (opts.format === "json") {
-    const { approval, risk, rule, index } = explanation.decision;
+    const { approval, risk, rule, index, failClosed } = explanation.decision;
     const json = {
-      decision: { approval, risk, rule, index },
-      rules: explanation.rules.map((r) => ({ name: r.name, matched: r.matched, why: r.why })),
+      decision: { approval, risk, rule, index, ...(failClosed ? { failClosed } : {}) },
+      rules: explanation.rules.map((r) => ({ name: r.name, matched: r.matched, ...(r.failed ? { failed: true } : {}), why: r.why })),
     };
     io.stdout.write(JSON.stringify(json, null, 2) + "\n");
     return EXIT.ok;
@@ -70,7 +70,7 @@ function explainText(policy: Policy, call: ToolCall & { time: Date }, explanatio
   const out: string[] = [];
   out.push(
     decider
-      ? `Decision: ${d.approval} (risk ${d.risk}) by rule ${d.rule} at ${location(decider.span, sources)}`
+      ? `Decision: ${d.approval} (risk ${d.risk}) by rule ${d.rule} at ${location(decider.span, sources)}${d.failClosed ? ", fail-closed: its conditions cannot be evaluated on this call" : ""}`
       : `Decision: ${d.approval} (risk ${d.risk}) from the defaults: no rule matches`,
   );
   const agent = call.agent === undefined || call.agent === "" ? "no agent" : `agent ${JSON.stringify(call.agent)}`;
@@ -82,7 +82,8 @@ function explainText(policy: Policy, call: ToolCall & { time: Date }, explanatio
   if (explanation.rules.length === 0) out.push("No rules.");
   const width = Math.max(0, ...explanation.rules.map((r) => r.name.length));
   for (const r of explanation.rules) {
-    out.push(`  ${r.decided ? "→" : " "} ${r.matched ? "✓" : "✗"} ${r.name.padEnd(width)}  ${r.why}`);
+    // ✓ matches, ✗ does not, ! cannot be evaluated (blocks where it is reached).
+    out.push(`  ${r.decided ? "→" : " "} ${r.matched ? "✓" : r.failed ? "!" : "✗"} ${r.name.padEnd(width)}  ${r.why}`);
   }
   return out.join("\n") + "\n";
 }

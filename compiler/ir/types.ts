@@ -29,17 +29,22 @@ export interface Path {
 export type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=";
 
 /**
- * One expression IR for conditions. Aegis `conditions:` keys desugar into it; every leaf is
- * false when its operand is missing, null, or of a type it cannot compare (never an exception).
+ * One expression IR for conditions. Aegis `conditions:` keys desugar into it. A leaf is false
+ * when its operand is missing or null. Where Python raises on the operand's type (ordering a
+ * string against a number, `in` on a number), a leaf marked `raises` cannot be evaluated: the
+ * rule fails closed (semantics/fail-closed.ts); unmarked leaves (`when:`) are then false.
+ * `raises` leaves appear only in a rule's top-level conjunction, never under `or` or `not`.
  */
 export type Expr =
   | { readonly kind: "const"; readonly value: boolean; readonly span: Span }
   | { readonly kind: "and" | "or"; readonly items: readonly Expr[]; readonly span: Span }
   | { readonly kind: "not"; readonly item: Expr; readonly span: Span }
   /** Python-style comparison of a present, non-null operand with a literal. */
-  | { readonly kind: "compare"; readonly op: CompareOp; readonly path: Path; readonly value: Value; readonly span: Span }
+  | { readonly kind: "compare"; readonly op: CompareOp; readonly path: Path; readonly value: Value; readonly raises?: boolean; readonly span: Span }
   /** Python `value in operand`: substring, list membership or mapping key. */
-  | { readonly kind: "contains"; readonly path: Path; readonly value: Value; readonly span: Span }
+  | { readonly kind: "contains"; readonly path: Path; readonly value: Value; readonly raises?: boolean; readonly span: Span }
+  /** Whether Python raises evaluating `item` (a `raises` leaf) on the call: a Boolean test that itself never raises. */
+  | { readonly kind: "fails"; readonly item: RaisingLeaf; readonly span: Span }
   /** Python `re.search`: over the Python string form of the operand (Aegis), or over string operands only (`when:`). */
   | {
       readonly kind: "matches";
@@ -70,6 +75,9 @@ export type Expr =
   | { readonly kind: "exists"; readonly path: Path; readonly span: Span }
   /** The length of a string (in code points), list or mapping operand compared with a number. */
   | { readonly kind: "length"; readonly op: CompareOp; readonly path: Path; readonly value: number; readonly span: Span };
+
+/** A leaf that Python may fail to evaluate (see Expr). */
+export type RaisingLeaf = Extract<Expr, { kind: "compare" | "contains" }>;
 
 /** An Aegis condition entry before desugaring: the key, its value, and where they are. */
 export interface AegisCondition {
@@ -127,6 +135,12 @@ export interface Rule {
   readonly riskSpan: Span;
   readonly approval: Approval;
   readonly approvalSpan: Span;
+  /**
+   * Set only on the entries semantics/fail-closed.ts derives for the analysis and the code
+   * generator: the index (in the written policy) of the rule whose conditions cannot be evaluated
+   * on the calls this entry takes. Such an entry decides `block` with that rule's name and risk.
+   */
+  readonly failureOf?: number;
 }
 
 export interface Policy {

@@ -26,8 +26,10 @@ export const normalizeConditions: Pass = {
     for (const rule of policy.rules) {
       const from = diagnostics.size;
       const leaves: Expr[] = [];
-      // Aegis evaluates `semantic` after the other keys; the order only matters for which exception Aegis raises.
-      for (const cond of rule.conditions) {
+      // Aegis evaluates the keys in the order written, stopping at the first that is false, and
+      // `semantic` after all the others: the order decides whether a condition that raises is reached.
+      const ordered = [...rule.conditions.filter((c) => c.key !== "semantic"), ...rule.conditions.filter((c) => c.key === "semantic")];
+      for (const cond of ordered) {
         const expr = desugar(cond, diagnostics);
         if (expr) leaves.push(expr);
       }
@@ -113,9 +115,11 @@ function paramLeaf(key: string, entry: ConditionEntry & { key: string }, bag: Di
       });
       return undefined;
     }
-    return { kind: "compare", op, path, value: entry.value, span: leafSpan };
+    // Python raises ordering a number against anything but a number: the rule then fails closed.
+    return { kind: "compare", op, path, value: entry.value, raises: true, span: leafSpan };
   }
-  if (key === "param_contains") return { kind: "contains", path, value: entry.value as Value, span: leafSpan };
+  // `x in value` raises for a number value, or a non-string item in a string.
+  if (key === "param_contains") return { kind: "contains", path, value: entry.value as Value, raises: true, span: leafSpan };
   // param_matches
   if (typeof entry.value !== "string") {
     bag.add(Diagnostics.paramValueType, `\`param_matches\` takes a regular expression string, not ${typeName(entry.value)}.`, entry.valueSpan);

@@ -38,12 +38,15 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** Python ordering: -1, 0 or 1, or undefined where Python raises TypeError (e.g. string vs number). */
+/**
+ * Python ordering: -1, 0 or 1; NaN where Python answers False to every ordering (a NaN number);
+ * undefined where Python raises TypeError (string vs number, anything vs None or a mapping).
+ */
 export function pyCompare(a: unknown, b: unknown): number | undefined {
   if ((typeof a === "number" || typeof a === "boolean") && (typeof b === "number" || typeof b === "boolean")) {
     const x = Number(a);
     const y = Number(b);
-    if (Number.isNaN(x) || Number.isNaN(y)) return undefined;
+    if (Number.isNaN(x) || Number.isNaN(y)) return Number.NaN;
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (typeof a === "string" && typeof b === "string") {
@@ -60,6 +63,7 @@ export function pyCompare(a: unknown, b: unknown): number | undefined {
     }
   }
   if (Array.isArray(a) && Array.isArray(b)) {
+    // Python compares the first pair of items that are not equal, else the lengths.
     const n = Math.min(a.length, b.length);
     for (let i = 0; i < n; i++) {
       if (pyEquals(a[i], b[i])) continue;
@@ -70,26 +74,35 @@ export function pyCompare(a: unknown, b: unknown): number | undefined {
   return undefined;
 }
 
-/** Python `item in container`: substring, list membership, or mapping key; false where Python raises. */
-export function pyContains(container: unknown, item: unknown): boolean {
-  if (typeof container === "string") return typeof item === "string" && container.includes(item);
+/**
+ * Python `item in container`: substring, list membership, or mapping key; undefined where Python
+ * raises TypeError (a non-string in a string, anything in a number or boolean, a list or mapping
+ * as a mapping key). JSON mapping keys are strings, so no other item is a key.
+ */
+export function pyContains(container: unknown, item: unknown): boolean | undefined {
+  if (typeof container === "string") return typeof item === "string" ? container.includes(item) : undefined;
   if (Array.isArray(container)) {
     for (const el of container) if (pyEquals(el, item)) return true;
     return false;
   }
   if (container !== null && typeof container === "object") {
     if (typeof item === "string") return Object.prototype.hasOwnProperty.call(container, item);
-    return false;
+    return item !== null && typeof item === "object" ? undefined : false;
   }
-  return false;
+  return typeof container === "number" || typeof container === "boolean" ? undefined : false;
 }
 
-/** Python `str(value)` for JSON-like values (`True`, `None`, `['a', 1]`, `{'k': 'v'}`). */
+/** Python `str(value)` for JSON-like values (`True`, `None`, `['a', 1]`, `{'k': 'v'}`, `1e-05`). */
 export function pyStr(value: unknown): string {
   if (typeof value === "string") return value;
   return pyRepr(value);
 }
 
+/**
+ * Python `repr` of a JSON-like value. JavaScript numbers do not say whether Python would hold an
+ * int or a float: an integral number up to 2^53 is taken as an int (`5`), anything else as a
+ * float, written as Python writes floats (shortest digits; exponent form below 1e-4 and from 1e16).
+ */
 export function pyRepr(value: unknown): string {
   if (value === null || value === undefined) return "None";
   if (value === true) return "True";
@@ -97,7 +110,8 @@ export function pyRepr(value: unknown): string {
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "nan";
     if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
-    return String(value);
+    if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value === 0 ? 0 : value);
+    return pyFloatRepr(value);
   }
   if (typeof value === "string") {
     const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
@@ -109,8 +123,11 @@ export function pyRepr(value: unknown): string {
       else if (ch === "\n") out += "\\n";
       else if (ch === "\r") out += "\\r";
       else if (ch === "\t") out += "\\t";
-      else if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
-      else out += ch;
+      else if (cp !== 0x20 && /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(ch)) {
+        // Python escapes what str.isprintable() rejects: \xhh, \uhhhh or \Uhhhhhhhh.
+        const hex = cp.toString(16);
+        out += cp < 0x100 ? "\\x" + hex.padStart(2, "0") : cp < 0x10000 ? "\\u" + hex.padStart(4, "0") : "\\U" + hex.padStart(8, "0");
+      } else out += ch;
     }
     return out + quote;
   }
@@ -119,6 +136,17 @@ export function pyRepr(value: unknown): string {
     return "{" + Object.keys(value as object).map((k) => pyRepr(k) + ": " + pyRepr((value as Record<string, unknown>)[k])).join(", ") + "}";
   }
   return "None";
+}
+
+/** Python `repr(float(x))` of a finite number: `1.5`, `5.0`, `1e-05`, `1e+16`, `1.2345678901234568e+17`. */
+export function pyFloatRepr(x: number): string {
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  // toExponential() gives the shortest digits that read back as x, as Python's repr does.
+  const [mantissa, exponent] = x.toExponential().split("e");
+  const e = Number(exponent);
+  if (e < -4 || e >= 16) return mantissa + "e" + (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
+  const fixed = String(x);
+  return fixed.includes(".") ? fixed : fixed + ".0";
 }
 
 /** Milliseconds since the epoch for a call's `time`, or now; NaN for an invalid time. */
@@ -186,9 +214,19 @@ export function compareOperand(op: string, actual: unknown, expected: unknown): 
   return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : op === ">=" ? c >= 0 : false;
 }
 
-/** `param_contains`: the operand must be present and not null. */
+/** `param_contains`: the operand must be present and not null; false where Python raises. */
 export function containsOperand(actual: unknown, expected: unknown): boolean {
-  return actual !== undefined && actual !== null && pyContains(actual, expected);
+  return actual !== undefined && actual !== null && pyContains(actual, expected) === true;
+}
+
+/** Whether Aegis raises on an ordering condition (`param_gt` …): the operand is present, not null, and Python cannot order it against `expected`. */
+export function orderingFails(actual: unknown, expected: unknown): boolean {
+  return actual !== undefined && actual !== null && pyCompare(actual, expected) === undefined;
+}
+
+/** Whether Aegis raises on `param_contains`: the operand is present, not null, and Python's `expected in actual` raises. */
+export function containsFails(actual: unknown, expected: unknown): boolean {
+  return actual !== undefined && actual !== null && pyContains(actual, expected) === undefined;
 }
 
 /** Minute of the UTC day for a call's time (or now), NaN when the time is invalid. */

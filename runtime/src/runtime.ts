@@ -58,6 +58,8 @@ function malformedCallReason(call: unknown): string | undefined {
 
 /** The message a blocked call carries; the rule's description tells the operator (or the model) why. */
 export function blockMessage(decision: Decision, policy?: PolicyInfo): string {
+  // The rule's description says why it matches, which a call its conditions cannot evaluate did not.
+  if (decision.failClosed) return `Blocked by policy rule: ${decision.rule} — its conditions cannot be evaluated on this call (fail-closed)`;
   const description = ruleDescription(decision, policy);
   return `Blocked by policy rule: ${decision.rule}${description ? ` — ${description}` : ""}`;
 }

@@ -21,6 +21,8 @@ export interface Decision {
   readonly rule: string;
   /** The deciding rule's position in the policy, -1 for the defaults and for errors. */
   readonly index: number;
+  /** Present when the rule's conditions cannot be evaluated on the call (where Aegis raises): the rule blocks it, fail-closed. */
+  readonly failClosed?: true;
 }
 
 export interface PolicyRuleInfo {

@@ -151,4 +151,46 @@ test("warnings do not stop explain; they go to stderr", async () => {
   assert.is(JSON.parse(r.stdout).decision.rule, "a");
 });
 
+const failing = [
+  "combine: first-match",
+  "defaults: { approval: auto }",
+  "rules:",
+  "  - name: big_writes",
+  "    match: { type: write_file }",
+  "    conditions: { param_gt: { size: 1000 } }",
+  "    approval: approve",
+  "    risk_level: high",
+  "  - { name: writes, match: { type: write_file }, approval: auto }",
+  "",
+].join("\n");
+
+test("JSON: a rule whose condition Aegis cannot evaluate blocks the call, fail-closed, and says which condition and why", async () => {
+  const dir = tempDir({ "p.yaml": failing });
+  const r = await run(["explain", "p.yaml", "--tool", "write_file", "--server", "fs", "--args", '{"size": "5000"}', "--format", "json"], { cwd: dir });
+  assert.is(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.decision, { approval: "block", risk: "high", rule: "big_writes", index: 0, failClosed: true });
+  assert.equal(Object.keys(out.rules[0]), ["name", "matched", "failed", "why"]);
+  assert.is(out.rules[0].matched, false);
+  assert.is(out.rules[0].why, "condition args.size > 1000 cannot be evaluated: Python cannot order str against int (Aegis raises TypeError); fail-closed, so the rule blocks the call");
+  assert.equal(Object.keys(out.rules[1]), ["name", "matched", "why"]);
+  assert.match(out.rules[1].why, /but big_writes comes first/);
+});
+
+test("text: a fail-closed decision is marked, and the rule that cannot be evaluated has `!`", async () => {
+  const dir = tempDir({ "p.yaml": failing });
+  const r = await run(["explain", "p.yaml", "--tool", "write_file", "--server", "fs", "--args", '{"size": [1]}', "--at", "2025-01-06T10:00:00Z"], { cwd: dir });
+  const lines = r.stdout.split("\n");
+  assert.is(lines[0], "Decision: block (risk high) by rule big_writes at p.yaml:4:5, fail-closed: its conditions cannot be evaluated on this call");
+  assert.is(lines[4], "  → ! big_writes  condition args.size > 1000 cannot be evaluated: Python cannot order list against int (Aegis raises TypeError); fail-closed, so the rule blocks the call");
+  assert.match(lines[5], /^    ✓ writes/);
+});
+
+test("JSON: in strictest a later rule that cannot be evaluated blocks too, ranked as a block rule", async () => {
+  const dir = tempDir({ "p.yaml": failing.replace("combine: first-match", "combine: strictest").replace("param_gt: { size: 1000 }", "param_contains: { tags: prod }") });
+  const out = JSON.parse((await run(["explain", "p.yaml", "--tool", "write_file", "--server", "fs", "--args", '{"tags": 3}', "--format", "json"], { cwd: dir })).stdout);
+  assert.equal(out.decision, { approval: "block", risk: "high", rule: "big_writes", index: 0, failClosed: true });
+  assert.is(out.rules[0].why, "condition args.tags contains \"prod\" cannot be evaluated: Python's `in` needs a container, not int (Aegis raises TypeError); fail-closed, so the rule blocks the call");
+});
+
 test.run();

@@ -7,7 +7,7 @@ import type { Combine } from "../../compiler/ir/types.ts";
 
 export interface DecisionCase {
   readonly call: ToolCall;
-  readonly expect: { approval?: string; risk?: string; rule?: string; index?: number };
+  readonly expect: { approval?: string; risk?: string; rule?: string; index?: number; failClosed?: true };
   readonly note?: string;
 }
 

@@ -22,6 +22,8 @@ export interface Decision {
   readonly rule: string;
   /** The deciding rule's position in the policy, -1 for the defaults. */
   readonly index: number;
+  /** Present when the rule's conditions cannot be evaluated on the call (where Aegis raises): the rule blocks it. */
+  readonly failClosed?: true;
 }
 
 export interface RuleInfo {

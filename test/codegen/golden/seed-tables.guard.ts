@@ -22,6 +22,8 @@ export interface Decision {
   readonly rule: string;
   /** The deciding rule's position in the policy, -1 for the defaults. */
   readonly index: number;
+  /** Present when the rule's conditions cannot be evaluated on the call (where Aegis raises): the rule blocks it. */
+  readonly failClosed?: true;
 }
 
 export interface RuleInfo {
@@ -53,10 +55,12 @@ const AGENT_PATTERNS: readonly string[] = [
 const RULE_NAMES: readonly string[] = [
   "mcp_read", "mcp_list", "mcp_write", "mcp_delete", "prod_fs_block",
 ];
-/** Per rule, in file order: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
+/** Per rule, in file order, then per fail-closed entry: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
 const RULE_COLUMNS: readonly number[] = [
   0, 0, 0, 0, -1, 1, 0, 0, 0, -1, 2, 0, 0, 5, -1, 3, 0, 0, 11, -1, 4, 1, 0, 11, -1,
 ];
+/** The rule of each fail-closed entry (the rows after the rules): it blocks where that rule's conditions cannot be evaluated (Aegis raises). */
+const FAIL_RULES: readonly number[] = [];
 /** For the rules with an agent pattern: the rule, then its residual test for calls without an agent id (-1 none, -2 never matches). */
 const WITHOUT_AGENT: readonly number[] = [];
 
@@ -82,9 +86,10 @@ const DEFAULT_DECISION: Decision = Object.freeze({ approval: "approve", risk: "m
 const INVALID_CALL_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<invalid-call>", index: -1 });
 /** Evaluation failed unexpectedly (e.g. a throwing getter in the arguments): fail closed. */
 const ERROR_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<error>", index: -1 });
-const DECISIONS: readonly Decision[] = Object.freeze(
-  POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),
-);
+const DECISIONS: readonly Decision[] = Object.freeze([
+  ...POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),
+  ...FAIL_RULES.map((index): Decision => Object.freeze({ approval: "block", risk: POLICY.rules[index]!.risk, rule: POLICY.rules[index]!.name, index, failClosed: true })),
+]);
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
 const TOOL_MATCHERS: readonly GlobMatcher[] = [
   0, ["list_", "", null], 0, 0, 1,
@@ -99,6 +104,7 @@ const TABLES: DecisionTables<Decision, ToolCall> = buildDecisionTables({
   serverMatchers: SERVER_MATCHERS,
   columns: RULE_COLUMNS,
   withoutAgent: WITHOUT_AGENT,
+  failRules: FAIL_RULES,
   residualTest,
   decisions: DECISIONS,
   fallback: DEFAULT_DECISION,
@@ -182,7 +188,7 @@ interface TableSpec<D, C> {
   readonly toolMatchers: readonly GlobMatcher[];
   readonly serverPatterns: readonly string[];
   readonly serverMatchers: readonly GlobMatcher[];
-  /** Five numbers per rule in file order: tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
+  /** Five numbers per row (the rules in file order, then the fail-closed entries): tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
   readonly columns: readonly number[];
   /**
    * For the rules with an agent pattern, pairs of numbers: the rule, then its residual test for a
@@ -190,8 +196,13 @@ interface TableSpec<D, C> {
    * or -2 when the agent pattern rejects `*`, so that such calls never run agent tests.
    */
   readonly withoutAgent: readonly number[];
+  /**
+   * The rule of each fail-closed entry: the rows after the rules' own, each blocking where that
+   * rule's conditions cannot be evaluated. An entry comes right before its rule in file order.
+   */
+  readonly failRules: readonly number[];
   readonly residualTest: ResidualTest<C>;
-  /** The decision of each rule (file order), and of no rule. */
+  /** The decision of each row (rules in file order, then fail-closed entries), and of no rule. */
   readonly decisions: readonly D[];
   readonly fallback: D;
   readonly firstMatch: boolean;
@@ -331,10 +342,14 @@ function matchingPatterns(index: GlobIndex, s: string): number[] {
 function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> {
   const columns = spec.columns;
   const count = columns.length / 5;
+  const rules = count - spec.failRules.length;
   const order: number[] = [];
   for (let i = 0; i < count; i++) order.push(i);
-  // `strictest` is a first match over rules sorted by outcome (block > approve > auto, then risk), ties in file order.
-  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3]! - columns[a * 5 + 3]! || a - b);
+  // A row's place in file order: a fail-closed entry right before its rule.
+  const place = (row: number) => (row < rules ? row * 2 + 1 : spec.failRules[row - rules]! * 2);
+  // `strictest` is a first match over rows sorted by outcome (block > approve > auto, then risk), ties in file order.
+  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3]! - columns[a * 5 + 3]! || place(a) - place(b));
+  else if (spec.failRules.length > 0) order.sort((a, b) => place(a) - place(b));
   const withoutAgent = new Map<number, number>();
   for (let i = 0; i < spec.withoutAgent.length; i += 2) withoutAgent.set(spec.withoutAgent[i]!, spec.withoutAgent[i + 1]!);
   const byToolPattern: Candidate[][] = spec.toolPatterns.map(() => []);

@@ -22,6 +22,8 @@ export interface Decision {
   readonly rule: string;
   /** The deciding rule's position in the policy, -1 for the defaults. */
   readonly index: number;
+  /** Present when the rule's conditions cannot be evaluated on the call (where Aegis raises): the rule blocks it. */
+  readonly failClosed?: true;
 }
 
 export interface RuleInfo {
@@ -53,10 +55,12 @@ const AGENT_PATTERNS: readonly string[] = [
 const RULE_NAMES: readonly string[] = [
   "reads", "membership", "shapes", "regex", "clock", "agents", "aegis-clock",
 ];
-/** Per rule, in file order: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
+/** Per rule, in file order, then per fail-closed entry: tool, server and agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
 const RULE_COLUMNS: readonly number[] = [
   0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 5, 2, 1, 0, 0, 7, 3, 1, 0, 0, 5, 4, 1, 0, 1, 1, 5, 1, 0, 0, 5, 6,
 ];
+/** The rule of each fail-closed entry (the rows after the rules): it blocks where that rule's conditions cannot be evaluated (Aegis raises). */
+const FAIL_RULES: readonly number[] = [];
 /** For the rules with an agent pattern: the rule, then its residual test for calls without an agent id (-1 none, -2 never matches). */
 const WITHOUT_AGENT: readonly number[] = [
   5, -2,
@@ -84,9 +88,10 @@ const DEFAULT_DECISION: Decision = Object.freeze({ approval: "block", risk: "med
 const INVALID_CALL_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<invalid-call>", index: -1 });
 /** Evaluation failed unexpectedly (e.g. a throwing getter in the arguments): fail closed. */
 const ERROR_DECISION: Decision = Object.freeze({ approval: "block", risk: "critical", rule: "<error>", index: -1 });
-const DECISIONS: readonly Decision[] = Object.freeze(
-  POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),
-);
+const DECISIONS: readonly Decision[] = Object.freeze([
+  ...POLICY.rules.map((rule, index): Decision => Object.freeze({ approval: rule.approval, risk: rule.risk, rule: rule.name, index })),
+  ...FAIL_RULES.map((index): Decision => Object.freeze({ approval: "block", risk: POLICY.rules[index]!.risk, rule: POLICY.rules[index]!.name, index, failClosed: true })),
+]);
 const EMPTY_ARGS: Record<string, unknown> = Object.freeze({});
 const HAS_OWN: (key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
 const GLOB_0: RegExp = new RegExp("^\\u{2f}reports\\u{2f}[\\s\\S]*\\u{2e}md$", "su");
@@ -116,6 +121,7 @@ const TABLES: DecisionTables<Decision, ToolCall> = buildDecisionTables({
   serverMatchers: SERVER_MATCHERS,
   columns: RULE_COLUMNS,
   withoutAgent: WITHOUT_AGENT,
+  failRules: FAIL_RULES,
   residualTest,
   decisions: DECISIONS,
   fallback: DEFAULT_DECISION,
@@ -207,7 +213,7 @@ interface TableSpec<D, C> {
   readonly toolMatchers: readonly GlobMatcher[];
   readonly serverPatterns: readonly string[];
   readonly serverMatchers: readonly GlobMatcher[];
-  /** Five numbers per rule in file order: tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
+  /** Five numbers per row (the rules in file order, then the fail-closed entries): tool pattern, server pattern, agent pattern, outcome (approval rank × 4 + risk rank), residual test or -1. */
   readonly columns: readonly number[];
   /**
    * For the rules with an agent pattern, pairs of numbers: the rule, then its residual test for a
@@ -215,8 +221,13 @@ interface TableSpec<D, C> {
    * or -2 when the agent pattern rejects `*`, so that such calls never run agent tests.
    */
   readonly withoutAgent: readonly number[];
+  /**
+   * The rule of each fail-closed entry: the rows after the rules' own, each blocking where that
+   * rule's conditions cannot be evaluated. An entry comes right before its rule in file order.
+   */
+  readonly failRules: readonly number[];
   readonly residualTest: ResidualTest<C>;
-  /** The decision of each rule (file order), and of no rule. */
+  /** The decision of each row (rules in file order, then fail-closed entries), and of no rule. */
   readonly decisions: readonly D[];
   readonly fallback: D;
   readonly firstMatch: boolean;
@@ -356,10 +367,14 @@ function matchingPatterns(index: GlobIndex, s: string): number[] {
 function buildDecisionTables<D, C>(spec: TableSpec<D, C>): DecisionTables<D, C> {
   const columns = spec.columns;
   const count = columns.length / 5;
+  const rules = count - spec.failRules.length;
   const order: number[] = [];
   for (let i = 0; i < count; i++) order.push(i);
-  // `strictest` is a first match over rules sorted by outcome (block > approve > auto, then risk), ties in file order.
-  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3]! - columns[a * 5 + 3]! || a - b);
+  // A row's place in file order: a fail-closed entry right before its rule.
+  const place = (row: number) => (row < rules ? row * 2 + 1 : spec.failRules[row - rules]! * 2);
+  // `strictest` is a first match over rows sorted by outcome (block > approve > auto, then risk), ties in file order.
+  if (!spec.firstMatch) order.sort((a, b) => columns[b * 5 + 3]! - columns[a * 5 + 3]! || place(a) - place(b));
+  else if (spec.failRules.length > 0) order.sort((a, b) => place(a) - place(b));
   const withoutAgent = new Map<number, number>();
   for (let i = 0; i < spec.withoutAgent.length; i += 2) withoutAgent.set(spec.withoutAgent[i]!, spec.withoutAgent[i + 1]!);
   const byToolPattern: Candidate[][] = spec.toolPatterns.map(() => []);
@@ -700,12 +715,15 @@ function pyEquals(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** Python ordering: -1, 0 or 1, or undefined where Python raises TypeError (e.g. string vs number). */
+/**
+ * Python ordering: -1, 0 or 1; NaN where Python answers False to every ordering (a NaN number);
+ * undefined where Python raises TypeError (string vs number, anything vs None or a mapping).
+ */
 function pyCompare(a: unknown, b: unknown): number | undefined {
   if ((typeof a === "number" || typeof a === "boolean") && (typeof b === "number" || typeof b === "boolean")) {
     const x = Number(a);
     const y = Number(b);
-    if (Number.isNaN(x) || Number.isNaN(y)) return undefined;
+    if (Number.isNaN(x) || Number.isNaN(y)) return Number.NaN;
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (typeof a === "string" && typeof b === "string") {
@@ -722,6 +740,7 @@ function pyCompare(a: unknown, b: unknown): number | undefined {
     }
   }
   if (Array.isArray(a) && Array.isArray(b)) {
+    // Python compares the first pair of items that are not equal, else the lengths.
     const n = Math.min(a.length, b.length);
     for (let i = 0; i < n; i++) {
       if (pyEquals(a[i], b[i])) continue;
@@ -732,18 +751,22 @@ function pyCompare(a: unknown, b: unknown): number | undefined {
   return undefined;
 }
 
-/** Python `item in container`: substring, list membership, or mapping key; false where Python raises. */
-function pyContains(container: unknown, item: unknown): boolean {
-  if (typeof container === "string") return typeof item === "string" && container.includes(item);
+/**
+ * Python `item in container`: substring, list membership, or mapping key; undefined where Python
+ * raises TypeError (a non-string in a string, anything in a number or boolean, a list or mapping
+ * as a mapping key). JSON mapping keys are strings, so no other item is a key.
+ */
+function pyContains(container: unknown, item: unknown): boolean | undefined {
+  if (typeof container === "string") return typeof item === "string" ? container.includes(item) : undefined;
   if (Array.isArray(container)) {
     for (const el of container) if (pyEquals(el, item)) return true;
     return false;
   }
   if (container !== null && typeof container === "object") {
     if (typeof item === "string") return Object.prototype.hasOwnProperty.call(container, item);
-    return false;
+    return item !== null && typeof item === "object" ? undefined : false;
   }
-  return false;
+  return typeof container === "number" || typeof container === "boolean" ? undefined : false;
 }
 
 /** Milliseconds since the epoch for a call's `time`, or now; NaN for an invalid time. */
@@ -783,9 +806,9 @@ function compareOperand(op: string, actual: unknown, expected: unknown): boolean
   return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : op === ">=" ? c >= 0 : false;
 }
 
-/** `param_contains`: the operand must be present and not null. */
+/** `param_contains`: the operand must be present and not null; false where Python raises. */
 function containsOperand(actual: unknown, expected: unknown): boolean {
-  return actual !== undefined && actual !== null && pyContains(actual, expected);
+  return actual !== undefined && actual !== null && pyContains(actual, expected) === true;
 }
 
 /** Minute of the UTC day for a call's time (or now), NaN when the time is invalid. */

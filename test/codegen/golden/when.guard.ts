@@ -22,6 +22,8 @@ export interface Decision {
   readonly rule: string;
   /** The deciding rule's position in the policy, -1 for the defaults. */
   readonly index: number;
+  /** Present when the rule's conditions cannot be evaluated on the call (where Aegis raises): the rule blocks it. */
+  readonly failClosed?: true;
 }
 
 export interface RuleInfo {
@@ -171,12 +173,15 @@ function pyEquals(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** Python ordering: -1, 0 or 1, or undefined where Python raises TypeError (e.g. string vs number). */
+/**
+ * Python ordering: -1, 0 or 1; NaN where Python answers False to every ordering (a NaN number);
+ * undefined where Python raises TypeError (string vs number, anything vs None or a mapping).
+ */
 function pyCompare(a: unknown, b: unknown): number | undefined {
   if ((typeof a === "number" || typeof a === "boolean") && (typeof b === "number" || typeof b === "boolean")) {
     const x = Number(a);
     const y = Number(b);
-    if (Number.isNaN(x) || Number.isNaN(y)) return undefined;
+    if (Number.isNaN(x) || Number.isNaN(y)) return Number.NaN;
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (typeof a === "string" && typeof b === "string") {
@@ -193,6 +198,7 @@ function pyCompare(a: unknown, b: unknown): number | undefined {
     }
   }
   if (Array.isArray(a) && Array.isArray(b)) {
+    // Python compares the first pair of items that are not equal, else the lengths.
     const n = Math.min(a.length, b.length);
     for (let i = 0; i < n; i++) {
       if (pyEquals(a[i], b[i])) continue;
@@ -203,18 +209,22 @@ function pyCompare(a: unknown, b: unknown): number | undefined {
   return undefined;
 }
 
-/** Python `item in container`: substring, list membership, or mapping key; false where Python raises. */
-function pyContains(container: unknown, item: unknown): boolean {
-  if (typeof container === "string") return typeof item === "string" && container.includes(item);
+/**
+ * Python `item in container`: substring, list membership, or mapping key; undefined where Python
+ * raises TypeError (a non-string in a string, anything in a number or boolean, a list or mapping
+ * as a mapping key). JSON mapping keys are strings, so no other item is a key.
+ */
+function pyContains(container: unknown, item: unknown): boolean | undefined {
+  if (typeof container === "string") return typeof item === "string" ? container.includes(item) : undefined;
   if (Array.isArray(container)) {
     for (const el of container) if (pyEquals(el, item)) return true;
     return false;
   }
   if (container !== null && typeof container === "object") {
     if (typeof item === "string") return Object.prototype.hasOwnProperty.call(container, item);
-    return false;
+    return item !== null && typeof item === "object" ? undefined : false;
   }
-  return false;
+  return typeof container === "number" || typeof container === "boolean" ? undefined : false;
 }
 
 /** Milliseconds since the epoch for a call's `time`, or now; NaN for an invalid time. */
@@ -254,9 +264,9 @@ function compareOperand(op: string, actual: unknown, expected: unknown): boolean
   return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : op === ">=" ? c >= 0 : false;
 }
 
-/** `param_contains`: the operand must be present and not null. */
+/** `param_contains`: the operand must be present and not null; false where Python raises. */
 function containsOperand(actual: unknown, expected: unknown): boolean {
-  return actual !== undefined && actual !== null && pyContains(actual, expected);
+  return actual !== undefined && actual !== null && pyContains(actual, expected) === true;
 }
 
 /** Minute of the UTC day for a call's time (or now), NaN when the time is invalid. */
