@@ -109,6 +109,14 @@ test("block without a description (and without policy info) says just the rule",
   assert.is((await runtime.run(remove)).error, "Blocked by policy rule: mcp_delete");
 });
 
+test("a fail-closed block says the rule's conditions cannot be evaluated, not the rule's description", async () => {
+  const failing = { approval: "block", risk: "high", rule: "mcp_delete", index: 3, failClosed: true } as const;
+  const runtime = createGuard({ decide: () => failing, policy: guard.POLICY });
+  const result = await runtime.run(remove, () => "ran");
+  assert.is(result.status, "blocked");
+  assert.is(result.error, "Blocked by policy rule: mcp_delete — its conditions cannot be evaluated on this call (fail-closed)");
+});
+
 test("run(call, execute) prefers the given executor", async () => {
   const { runtime, executed } = setup();
   const result = await runtime.run(read, async (call) => ({ bytes: 42, tool: call.tool }));
