@@ -164,6 +164,8 @@ function valueRegion(key: string, expr: Leaf, state: { opaque: boolean }): Regio
     const v = expr.value;
     if (expr.op === "==") return [paramCube(key, Val.and(Val.PRESENT, Val.equalTo(v)))];
     if (expr.op === "!=") return [paramCube(key, Val.and(Val.PRESENT, Val.not(Val.equalTo(v))))];
+    // Every comparison with nan is false.
+    if (typeof v === "number" && Number.isNaN(v)) return [];
     if (typeof v === "number" || typeof v === "boolean") return [paramCube(key, Val.orderedAgainst(expr.op, Number(v)))];
     if (typeof v === "string") {
       const strings = stringOrder(expr.op, v);

@@ -107,6 +107,8 @@ export function isEmpty(a: ValueSet): boolean {
 export function equalTo(v: unknown): ValueSet {
   if (typeof v === "number" || typeof v === "boolean") {
     const n = Number(v);
+    // nan equals nothing in Python (not even nan, as a different object).
+    if (Number.isNaN(n)) return NO_VALUES;
     return { ...NO_VALUES, numbers: Num.point(n), true: n === 1, false: n === 0 };
   }
   if (typeof v === "string") return { ...NO_VALUES, strings: Str.exactly(v) };

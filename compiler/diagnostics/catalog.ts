@@ -29,7 +29,7 @@ export const Diagnostics = Object.freeze({
   invalidRisk: def("AEG2003", "value", "error", "A risk level that is not low, medium, high or critical."),
   globNotString: def("AEG2004", "type", "error", "A match pattern that is not a string."),
   matchNotMapping: def("AEG2005", "type", "error", "A rule's match that is not a mapping."),
-  duplicateRuleName: def("AEG2006", "duplicate", "error", "Two rules with the same name."),
+  duplicateRuleName: def("AEG2006", "duplicate", "warning", "Two rules with the same name: Aegis accepts it, but decisions and audit records cannot tell them apart."),
   invalidTime: def("AEG2007", "value", "error", "A time that is not a valid \"HH:MM\" string."),
   invalidWeekdays: def("AEG2008", "value", "error", "Weekdays that are not a list of ISO day numbers 1-7."),
   paramValueType: def("AEG2009", "type", "error", "A condition value of the wrong type."),
@@ -43,6 +43,13 @@ export const Diagnostics = Object.freeze({
   emptyConditionSpec: def("AEG2017", "value", "warning", "An empty condition mapping, which always holds."),
   mixedDefaults: def("AEG2018", "value", "warning", "Files that disagree on defaults or combine; the first file's values are used."),
   invalidTimezone: def("AEG2019", "value", "error", "A timezone that is not an IANA time zone name."),
+  orderingNotNumber: def(
+    "AEG2020",
+    "type",
+    "warning",
+    "A param_gt/lt/gte/lte value that is not a number: Python orders strings by code point and lists item by item, orders booleans as 0 and 1, and raises on the rest, which blocks the call.",
+  ),
+  regexNotString: def("AEG2021", "type", "warning", "A param_matches pattern that is not a string: Aegis searches for its Python str()."),
   // 25xx: the `when:` expression language
   whenSyntax: def("AEG2501", "syntax", "error", "A `when:` expression that does not parse."),
   whenUnknownName: def("AEG2502", "unknown-name", "error", "An unknown path, function or weekday in a `when:` expression."),

@@ -5,6 +5,8 @@ import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import { span, type Span } from "../ir/span.ts";
 import type { AegisCondition, CompareOp, ConditionEntry, Expr, Value } from "../ir/types.ts";
 import { typeName } from "../load/build-ir.ts";
+import { PYYAML } from "../load/parse-yaml.ts";
+import { pyFloatRepr, pyStr } from "../semantics/support.ts";
 import { compilePythonRegex } from "../semantics/python-regex.ts";
 import { semanticKeywords } from "../semantics/semantic-keywords.ts";
 import type { Pass } from "./pass.ts";
@@ -108,28 +110,25 @@ function paramLeaf(key: string, entry: ConditionEntry & { key: string }, bag: Di
   const op = COMPARE_KEYS[key];
   if (op === "==") return { kind: "compare", op, path, value: entry.value as Value, span: leafSpan };
   if (op) {
-    if (typeof entry.value !== "number" || Number.isNaN(entry.value)) {
-      const numeric = typeof entry.value === "string" && entry.value.trim() !== "" && !Number.isNaN(Number(entry.value));
-      bag.add(Diagnostics.paramValueType, `\`${key}\` compares numbers, but \`${entry.key}\` is compared with ${typeName(entry.value)}.`, entry.valueSpan, {
-        hint: numeric ? `remove the quotes: \`${entry.key}: ${String(entry.value).trim()}\`` : "give a number",
-      });
-      return undefined;
-    }
-    // Python raises ordering a number against anything but a number: the rule then fails closed.
-    return { kind: "compare", op, path, value: entry.value, raises: true, span: leafSpan };
+    const note = orderingNote(key, entry);
+    if (note) bag.add(Diagnostics.orderingNotNumber, note.message, entry.valueSpan, note.hint ? { hint: note.hint } : {});
+    // Python raises ordering values it cannot compare (a string and a number, anything and None): the rule then fails closed.
+    return { kind: "compare", op, path, value: entry.value as Value, raises: true, span: leafSpan };
   }
   // `x in value` raises for a number value, or a non-string item in a string.
   if (key === "param_contains") return { kind: "contains", path, value: entry.value as Value, raises: true, span: leafSpan };
-  // param_matches
+  // param_matches: Aegis searches for str(value), so a number or boolean is a pattern too.
+  const pattern = typeof entry.value === "string" ? entry.value : pythonStrOfPolicyValue(entry.value, entry.valueText);
   if (typeof entry.value !== "string") {
-    bag.add(Diagnostics.paramValueType, `\`param_matches\` takes a regular expression string, not ${typeName(entry.value)}.`, entry.valueSpan);
+    bag.add(Diagnostics.regexNotString, `\`param_matches\` takes a regular expression; Aegis searches for ${typeName(entry.value)} as the pattern ${JSON.stringify(pattern)} (Python's str()).`, entry.valueSpan, {
+      hint: `quote it if that is meant: \`${entry.key}: "${pattern.replace(/"/g, '\\"')}"\``,
+    });
+  }
+  if (pattern.length > MAX_PARAM_REGEX_LENGTH) {
+    bag.add(Diagnostics.regexTooLong, `This pattern is ${pattern.length} characters long; Aegis ignores patterns over ${MAX_PARAM_REGEX_LENGTH}, so it never matches.`, entry.valueSpan);
     return undefined;
   }
-  if (entry.value.length > MAX_PARAM_REGEX_LENGTH) {
-    bag.add(Diagnostics.regexTooLong, `This pattern is ${entry.value.length} characters long; Aegis ignores patterns over ${MAX_PARAM_REGEX_LENGTH}, so it never matches.`, entry.valueSpan);
-    return undefined;
-  }
-  const tr = compilePythonRegex(entry.value);
+  const tr = compilePythonRegex(pattern);
   if (!tr.ok) {
     if (tr.limit) {
       bag.add(Diagnostics.unsupportedRegex, `Python accepts this pattern, but aegisc cannot match it in linear time: ${tr.message}.`, entry.valueSpan, {
@@ -138,7 +137,39 @@ function paramLeaf(key: string, entry: ConditionEntry & { key: string }, bag: Di
     } else bag.add(Diagnostics.invalidRegex, `Python rejects this pattern: ${tr.message}.`, regexSpan(entry, tr.offset));
     return undefined;
   }
-  return { kind: "matches", path, regex: tr.regex, written: entry.value, operand: "python-str", span: leafSpan };
+  return { kind: "matches", path, regex: tr.regex, written: pattern, operand: "python-str", span: leafSpan };
+}
+
+/** What a user probably did not mean when ordering against a value that is not a number (Aegis accepts it all). */
+function orderingNote(key: string, entry: ConditionEntry & { key: string }): { message: string; hint?: string } | undefined {
+  const v = entry.value;
+  const what = `\`${key}\` orders \`${entry.key}\``;
+  if (typeof v === "number") return Number.isNaN(v) ? { message: `${what} against nan: every comparison with nan is false, so this never holds.` } : undefined;
+  if (typeof v === "string") {
+    const numeric = v.trim() !== "" && !Number.isNaN(Number(v));
+    return {
+      message: `${what} against the string ${JSON.stringify(v)}: Python compares strings by code point (so "9" > "10"), and blocks a call whose \`${entry.key}\` is a number (Aegis raises).`,
+      ...(numeric ? { hint: `to compare numbers, remove the quotes: \`${entry.key}: ${v.trim()}\`` } : {}),
+    };
+  }
+  if (typeof v === "boolean") return { message: `${what} against ${v}, which Python orders as the number ${v ? 1 : 0}.`, hint: `write the number if that is meant: \`${entry.key}: ${v ? 1 : 0}\`` };
+  if (Array.isArray(v)) return { message: `${what} against a list: Python compares lists item by item, and blocks a call whose \`${entry.key}\` is not a list (Aegis raises).` };
+  return { message: `${what} against ${typeName(v)}, which Python cannot order anything against: every call with \`${entry.key}\` set is blocked (Aegis raises).` };
+}
+
+/**
+ * Python's str() of a YAML value that Aegis uses as a pattern. A plain number written with a
+ * decimal point or exponent is a float in PyYAML (`5.0` → "5.0", `1.0e+16` → "1e+16"); any
+ * other number is an int. Numbers inside lists and mappings are written as pyRepr has them.
+ */
+export function pythonStrOfPolicyValue(value: unknown, text: string): string {
+  if (typeof value === "number") {
+    const plain = text.trim();
+    const float = PYYAML.float.test(plain) || PYYAML.floatExp.test(plain) || PYYAML.floatTime.test(plain) || PYYAML.floatNaN.test(plain) || /^!!float\b/.test(plain);
+    if (!float && Number.isInteger(value)) return BigInt(value).toString();
+    return Number.isFinite(value) ? pyFloatRepr(value) : pyStr(value);
+  }
+  return pyStr(value);
 }
 
 /** Points at the offending character when the scalar is written plainly, else at the whole value. */

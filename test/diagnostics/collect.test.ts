@@ -26,7 +26,7 @@ test("every mistake in one file is reported in one run, in source order", async 
     ["AEG2007", '"25:00"'],
     ["AEG2008", "9"],
     ["AEG2005", "null"],
-    ["AEG2009", '"1000000"'],
+    ["AEG2020", '"1000000"'],
     ["AEG2010", "("],
     ["AEG2006", "mcp_read"],
   ]);
@@ -37,7 +37,7 @@ test("diagnostics inside a rule carry the rule's name", async () => {
   const byCode = (code: string) => r.diagnostics.filter((d) => d.code === code).map((d) => d.rule);
   assert.equal(byCode("AEG2002"), ["mcp_read"]);
   assert.equal(byCode("AEG2007"), ["night_writes", "night_writes"]);
-  assert.equal(byCode("AEG2009"), ["big_uploads"]);
+  assert.equal(byCode("AEG2020"), ["big_uploads"]);
   assert.equal(byCode("AEG2003"), [undefined]);
 });
 

@@ -18,7 +18,7 @@ const at = (needle: string) => span("p.yaml", text.indexOf(needle), text.indexOf
 function finding() {
   const bag = new DiagnosticBag();
   // Stands in for a report-* analysis pass: a finding with the rules involved and a witness call.
-  bag.add(Diagnostics.duplicateRuleName, "Rule `narrow` can never decide: `wide` always wins.", at("narrow"), {
+  bag.add(Diagnostics.duplicateKey, "Rule `narrow` can never decide: `wide` always wins.", at("narrow"), {
     rule: "narrow",
     others: ["wide"],
     witness: { server: "fs", tool: "it's", args: { path: "/a b" } },
@@ -32,7 +32,7 @@ test("text: location, code frame, rules involved, pasteable example call, notes"
   assert.is(
     out,
     [
-      "p.yaml:4:11 - error AEG2006: Rule `narrow` can never decide: `wide` always wins.",
+      "p.yaml:4:11 - error AEG1005: Rule `narrow` can never decide: `wide` always wins.",
       "  4 |   - name: narrow",
       "    |           ~~~~~~",
       "  rules involved: narrow, wide",
@@ -49,7 +49,7 @@ test("text: location, code frame, rules involved, pasteable example call, notes"
 function findingWithOthers(count: number) {
   const bag = new DiagnosticBag();
   const others = Array.from({ length: count }, (_, k) => `cover_${k + 1}`);
-  bag.add(Diagnostics.duplicateRuleName, "Rule `narrow` can never decide.", at("narrow"), {
+  bag.add(Diagnostics.duplicateKey, "Rule `narrow` can never decide.", at("narrow"), {
     rule: "narrow",
     others,
     notes: others.map((name) => ({ message: `\`${name}\` covers part of it`, span: at("wide") })),

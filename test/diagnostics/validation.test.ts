@@ -132,10 +132,12 @@ test("match: a list", () => {
   assert.is(d.message, "`match` must be a mapping, not a list.");
 });
 
-test("duplicate rule names, with a note at the first", () => {
+test("duplicate rule names: a warning (Aegis accepts them), with a note at the first", () => {
   const r = compile("rules:\n  - name: a\n  - name: b\n  - name: a\n");
   const d = only(r, "AEG2006", "a", "4:11");
   assert.is(d.kind, "duplicate");
+  assert.is(d.severity, "warning");
+  assert.equal(r.policy!.rules.map((x) => x.name), ["a", "b", "a"]);
   assert.is(d.notes?.[0].message, "the first rule with this name");
   assert.is(position(r, d.notes![0]), "2:11");
   assert.is(underlined(r, d.notes![0]), "a");
@@ -183,15 +185,44 @@ test('weekdays: ["Mon"]', () => {
   only(compile(rule('    conditions: { weekdays: ["Mon"] }\n')), "AEG2008", '"Mon"');
 });
 
-test('param_gt with a quoted number: hint to unquote', () => {
-  const d = only(compile(rule('    conditions:\n      param_gt: { size: "100" }\n')), "AEG2009", '"100"', "4:25");
+test('param_gt with a quoted number: accepted, as Aegis does (string order), with a warning and a hint to unquote', () => {
+  const r = compile(rule('    conditions:\n      param_gt: { size: "100" }\n'));
+  const d = only(r, "AEG2020", '"100"', "4:25");
   assert.is(d.kind, "type");
-  assert.is(d.hint, "remove the quotes: `size: 100`");
+  assert.is(d.severity, "warning");
+  assert.match(d.message, /compares strings by code point/);
+  assert.is(d.hint, "to compare numbers, remove the quotes: `size: 100`");
+  assert.ok(r.policy);
 });
 
-test("param_lte with a word", () => {
-  const d = only(compile(rule("    conditions:\n      param_lte: { size: big }\n")), "AEG2009", "big");
-  assert.is(d.hint, "give a number");
+test("param_lte with a word: a warning, no hint", () => {
+  const d = only(compile(rule("    conditions:\n      param_lte: { size: big }\n")), "AEG2020", "big");
+  assert.is(d.hint, undefined);
+});
+
+test("param_gt with a boolean, a list, null or a mapping: accepted with a warning that says what Python does", () => {
+  const message = (v: string) => only(compile(rule(`    conditions:\n      param_gt: { size: ${v} }\n`)), "AEG2020", v).message;
+  assert.match(message("true"), /orders as the number 1/);
+  assert.match(message("[1, 2]"), /compares lists item by item/);
+  assert.match(message("null"), /cannot order anything against: every call with `size` set is blocked/);
+  assert.match(message("{ a: 1 }"), /a mapping, which Python cannot order/);
+  assert.match(message(".nan"), /never holds/);
+});
+
+test("param_gt with a number: no warning", () => {
+  assert.equal(compile(rule("    conditions:\n      param_gt: { size: 1.5 }\n")).diagnostics, []);
+});
+
+test("param_matches with a number or boolean: searched for as Python's str(), with a warning", () => {
+  const cases: [string, string][] = [["5", "5"], ["5.0", "5.0"], ["1.0e+16", "1e+16"], ["0.00001", "1e-05"], ["true", "True"], ["010", "8"], ["[1, 'a']", "[1, 'a']"]];
+  for (const [text, pattern] of cases) {
+    const r = compile(rule(`    conditions:\n      param_matches: { v: ${text} }\n`));
+    const d = only(r, "AEG2021", text);
+    assert.is(d.severity, "warning");
+    assert.ok(d.message.includes(`the pattern ${JSON.stringify(pattern)}`), d.message);
+    const when = r.policy!.rules[0].when;
+    assert.is(when.kind === "matches" && when.written, pattern);
+  }
 });
 
 test("param_eq that is not a mapping", () => {

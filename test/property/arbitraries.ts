@@ -26,6 +26,12 @@ const argValue = fc.oneof(
   { weight: 1, arbitrary: fc.array(scalarValue, { maxLength: 3 }) },
   { weight: 1, arbitrary: fc.dictionary(fc.constantFrom("a", "b"), scalarValue, { maxKeys: 2 }) },
 );
+/** What Aegis's param_gt/lt/gte/lte accept: numbers mostly, and strings, booleans, lists, null (Python orders or raises). */
+const orderValue = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: -2, max: 2 }) },
+  { weight: 1, arbitrary: fc.constantFrom("a", "ab", "b", "", "True") },
+  { weight: 1, arbitrary: fc.constantFrom(true, false, null, ["a"], [1, 2], [], { a: 1 }) },
+);
 const hhmm = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`);
 
 const conditionsArb = fc.record(
@@ -34,12 +40,13 @@ const conditionsArb = fc.record(
     time_before: hhmm,
     weekdays: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }),
     param_eq: fc.dictionary(paramName, argValue, { minKeys: 1, maxKeys: 2 }),
-    param_gt: fc.dictionary(paramName, fc.integer({ min: -2, max: 2 }), { minKeys: 1, maxKeys: 1 }),
-    param_lt: fc.dictionary(paramName, fc.constantFrom(0, 1, 2.5), { minKeys: 1, maxKeys: 1 }),
-    param_gte: fc.dictionary(paramName, fc.integer({ min: -2, max: 2 }), { minKeys: 1, maxKeys: 1 }),
-    param_lte: fc.dictionary(paramName, fc.integer({ min: -2, max: 2 }), { minKeys: 1, maxKeys: 1 }),
-    param_contains: fc.dictionary(paramName, fc.oneof(fc.constantFrom("a", "b", "/data"), fc.integer({ min: 0, max: 2 })), { minKeys: 1, maxKeys: 1 }),
-    param_matches: fc.dictionary(paramName, fc.constantFrom("^a", "b$", "^/data/", "a|b", "^\\d+$", "^True$", "\\['a'"), { minKeys: 1, maxKeys: 1 }),
+    param_gt: fc.dictionary(paramName, orderValue, { minKeys: 1, maxKeys: 1 }),
+    param_lt: fc.dictionary(paramName, fc.oneof({ weight: 3, arbitrary: fc.constantFrom(0, 1, 2.5) }, { weight: 1, arbitrary: orderValue }), { minKeys: 1, maxKeys: 1 }),
+    param_gte: fc.dictionary(paramName, orderValue, { minKeys: 1, maxKeys: 1 }),
+    param_lte: fc.dictionary(paramName, orderValue, { minKeys: 1, maxKeys: 1 }),
+    param_contains: fc.dictionary(paramName, fc.oneof(fc.constantFrom("a", "b", "/data"), fc.integer({ min: 0, max: 2 }), fc.constantFrom(true, null, ["a"], { a: 1 })), { minKeys: 1, maxKeys: 1 }),
+    // Non-string patterns are searched for as their Python str() (5 → "5", true → "True").
+    param_matches: fc.dictionary(paramName, fc.oneof(fc.constantFrom("^a", "b$", "^/data/", "a|b", "^\\d+$", "^True$", "\\['a'"), fc.constantFrom(1, 0.5, true, false)), { minKeys: 1, maxKeys: 1 }),
     semantic: fc.constantFrom("destructive", "pii", "read or list", "file"),
   },
   { requiredKeys: [] },
