@@ -211,7 +211,7 @@ export async function loadCasbin(translation: CasbinTranslation): Promise<Casbin
   }
   const { decisions, fallback } = translation.outcomes;
   const decide = (call: ToolCall): Decision => {
-    const parts = requestParts(call);
+    const parts = requestParts(call, translation.outcomes.raising);
     const [allowed, line] = enforcer.enforceExSync(parts.agent, parts.tool, parts.server, parts.args, { minute: parts.minute, weekday: parts.weekday });
     if (line.length === 0) {
       if (allowed) throw new Error(`Casbin allowed ${JSON.stringify(call)} without naming a line`);

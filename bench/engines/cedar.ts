@@ -191,7 +191,7 @@ export function loadCedar(translation: CedarTranslation, id: string): CedarDecid
   const { decisions, rank, fallback } = translation.outcomes;
   const indexOf = new Map(Object.keys(translation.policies).map((pid) => [pid, Number(pid.slice(1))]));
   const decide = (call: ToolCall): Decision => {
-    const parts = requestParts(call);
+    const parts = requestParts(call, translation.outcomes.raising);
     const request: StatefulAuthorizationCall = {
       principal: { type: "Agent", id: parts.agent },
       action: ACTION,

@@ -49,6 +49,39 @@ export interface Outcomes {
   /** Rule indices, the rule that wins over every other first. */
   readonly order: readonly number[];
   readonly fallback: Decision;
+  /**
+   * By argument: the value kinds on which some condition of the policy cannot be evaluated (Aegis
+   * raises: a string ordered against a number, `in` on a number), which aegisc blocks fail-closed.
+   * Neither engine says that, so requestParts refuses such calls rather than decide them otherwise.
+   */
+  readonly raising: ReadonlyMap<string, ReadonlySet<"string" | "number">>;
+}
+
+/** The argument kinds (of strings and numbers, the requests' domain) that can make a condition raise, per top-level argument. */
+function raisingKinds(policy: Policy): Map<string, Set<"string" | "number">> {
+  const out = new Map<string, Set<"string" | "number">>();
+  const add = (key: string, ...kinds: ("string" | "number")[]) => {
+    let set = out.get(key);
+    if (!set) out.set(key, (set = new Set()));
+    for (const k of kinds) set.add(k);
+  };
+  const visit = (e: Expr): void => {
+    if (e.kind === "and" || e.kind === "or") e.items.forEach(visit);
+    else if (e.kind === "not") visit(e.item);
+    else if ((e.kind === "compare" || e.kind === "contains") && e.raises && e.path.root === "args" && typeof e.path.keys[0] === "string") {
+      const key = e.path.keys[0];
+      const v = e.value;
+      if (e.kind === "compare") {
+        if (e.op === "==" || e.op === "!=") return;
+        if (typeof v === "number" || typeof v === "boolean") add(key, "string");
+        else if (typeof v === "string") add(key, "number");
+        else add(key, "string", "number");
+      } else if (typeof v === "string") add(key, "number");
+      else add(key, "string", "number");
+    }
+  };
+  for (const r of policy.rules) visit(r.when);
+  return out;
 }
 
 export function outcomesOf(policy: Policy): Outcomes {
@@ -66,6 +99,7 @@ export function outcomesOf(policy: Policy): Outcomes {
     rank,
     order,
     fallback: Object.freeze({ approval: policy.defaults.approval, risk: policy.defaults.risk, rule: "<default>", index: -1 }),
+    raising: raisingKinds(policy),
   };
 }
 
@@ -83,6 +117,7 @@ export interface RequestParts {
 }
 
 const EMPTY_ARGS: Readonly<Record<string, string | number>> = Object.freeze({});
+const NO_RAISING: Outcomes["raising"] = new Map();
 
 /**
  * The call as both engines' requests need it, or a RequestDomainError. The translations decide
@@ -90,9 +125,9 @@ const EMPTY_ARGS: Readonly<Record<string, string | number>> = Object.freeze({});
  * calls carry) and whose time is valid: there Cedar's Long and String and JavaScript's comparisons
  * agree with Python's. Booleans, floats, nulls, lists and mappings are where they part (Cedar has no
  * null and no float; Python compares True as 1, tests list membership for `in`), so such calls are
- * refused, never decided differently.
+ * refused, never decided differently; so are calls on which a condition could raise (see Outcomes.raising).
  */
-export function requestParts(call: ToolCall): RequestParts {
+export function requestParts(call: ToolCall, raising: Outcomes["raising"] = NO_RAISING): RequestParts {
   if (typeof call.tool !== "string" || typeof call.server !== "string") throw new RequestDomainError("a call needs a string tool and server");
   if (call.agent !== undefined && typeof call.agent !== "string") throw new RequestDomainError("the agent id must be a string");
   const args = call.args ?? EMPTY_ARGS;
@@ -101,6 +136,9 @@ export function requestParts(call: ToolCall): RequestParts {
     const v = args[key];
     if (typeof v === "string" ? false : typeof v !== "number" || !Number.isSafeInteger(v)) {
       throw new RequestDomainError(`argument ${JSON.stringify(key)} is ${JSON.stringify(v)}: the engine translations take string and integer arguments only`);
+    }
+    if (raising.get(key)?.has(typeof v === "string" ? "string" : "number")) {
+      throw new RequestDomainError(`argument ${JSON.stringify(key)} is ${JSON.stringify(v)}: a condition on it cannot be evaluated (Aegis raises), which aegisc blocks fail-closed and the engines do not model`);
     }
     // Cedar reads a record with such a key as an entity or extension value.
     if (key.startsWith("__")) throw new RequestDomainError(`argument ${JSON.stringify(key)}: keys starting with "__" are not plain data in Cedar's JSON`);
