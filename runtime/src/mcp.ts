@@ -1,4 +1,5 @@
 // MCP adapters: the seed's govern/filter helpers and a governed drop-in for an MCP SDK Client.
+import { shownName } from "./display.ts";
 import { ruleDescription, type Runtime } from "./runtime.ts";
 import type { CheckResult, RunResult, ToolCall } from "./types.ts";
 
@@ -137,7 +138,7 @@ function refusal(result: RunResult, call: ToolCall, runtime: Runtime): McpRefusa
   const description = result.status === "denied" ? ruleDescription(decision, runtime.policy) : undefined;
   const text =
     `[aegisc] Tool call refused: ${reason}. ` +
-    `Tool: ${String(call.tool)}, server: ${call.server}, rule: ${decision.rule}, risk: ${decision.risk}.` +
+    `Tool: ${shownName(call.tool)}, server: ${shownName(call.server)}, rule: ${decision.rule}, risk: ${decision.risk}.` +
     (description ? ` Rule description: ${description}` : "");
   return { isError: true, content: [{ type: "text", text }] };
 }

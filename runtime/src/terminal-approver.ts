@@ -1,5 +1,6 @@
 // An approver that asks the person at the terminal "Allow <tool> on <server>? [y/N]".
 import { createInterface, type Interface } from "node:readline";
+import { shownName, shownText } from "./display.ts";
 import { ruleDescription } from "./runtime.ts";
 import type { ApprovalRequest, Approver } from "./types.ts";
 
@@ -18,6 +19,7 @@ export interface TerminalApprover extends Approver {
 }
 
 const YES = /^\s*y(es)?\s*$/i;
+const MAX_ARGS_CHARS = 2000;
 
 /**
  * Prompts are asked one at a time, in call order. Without a TTY nobody can answer, so every
@@ -33,12 +35,12 @@ export function terminalApprover(options: TerminalApproverOptions = {}): Termina
   const approver = (request: ApprovalRequest): Promise<boolean> => {
     const { call } = request;
     if (!interactive) {
-      output.write(`[aegisc] ${call.tool} on ${call.server} needs approval, but no terminal is attached: denied.\n`);
+      output.write(`[aegisc] ${shownName(call.tool)} on ${shownName(call.server)} needs approval, but no terminal is attached: denied.\n`);
       return Promise.resolve(false);
     }
     const answer = previous.then(async () => {
       output.write(approvalContext(request));
-      output.write(`Allow ${call.tool} on ${call.server}? [y/N] `);
+      output.write(`Allow ${shownName(call.tool)} on ${shownName(call.server)}? [y/N] `);
       const line = await lines.next();
       if (line === null) output.write("\n");
       return line !== null && YES.test(line);
@@ -52,8 +54,9 @@ export function terminalApprover(options: TerminalApproverOptions = {}): Termina
 
 function approvalContext({ call, decision, policy }: ApprovalRequest): string {
   const description = ruleDescription(decision, policy);
-  const args = call.args && Object.keys(call.args).length > 0 ? ` ${safeJson(call.args)}` : "";
-  return `[aegisc] ${call.tool} on ${call.server}${args} needs approval (rule ${decision.rule}, risk ${decision.risk})${description ? `: ${description}` : ""}\n`;
+  // Keys and values as JSON (escaped), then what JSON leaves as it is (C1 controls, bidi, separators) escaped too, and bounded.
+  const args = call.args && Object.keys(call.args).length > 0 ? ` ${shownText(safeJson(call.args), MAX_ARGS_CHARS)}` : "";
+  return `[aegisc] ${shownName(call.tool)} on ${shownName(call.server)}${args} needs approval (rule ${shownName(decision.rule)}, risk ${decision.risk})${description ? `: ${shownText(description, 500)}` : ""}\n`;
 }
 
 function safeJson(value: unknown): string {

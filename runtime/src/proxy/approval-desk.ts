@@ -1,6 +1,7 @@
 // Gets a human's answer for an `approve` decision: remembered approval, MCP elicitation, the terminal, or the fallback denial.
 import { closeSync, openSync } from "node:fs";
 import { ReadStream, WriteStream } from "node:tty";
+import { shownName } from "../display.ts";
 import { terminalApprover, type TerminalApprover } from "../terminal-approver.ts";
 import type { ApprovalRequest } from "../types.ts";
 import { approvalKey, type RememberedApprovals } from "./approval-binding.ts";
@@ -53,6 +54,8 @@ export interface ApprovalCallContext {
   signal: AbortSignal;
   /** Reports that the call is still waiting for a human (a progress notification), when the client asked for progress. */
   keepAlive?: (message: string) => void;
+  /** The call as the human is shown it (its `--redact` paths masked); the approval is still bound to the call itself. */
+  shown?: ApprovalRequest["call"];
 }
 
 export class ApprovalDesk {
@@ -69,11 +72,12 @@ export class ApprovalDesk {
     const key = approvalKey(request.call, request.policy?.hash);
     if (remembered.has(key)) return { via: "remembered", answer: "approve" };
     const elicit = this.#options.elicit?.();
+    const shownRequest = context.shown ? { ...request, call: context.shown } : request;
     let outcome: ApprovalOutcome;
     const stopKeepAlive = this.#keepAlive(request, context);
     try {
-      if (elicit) outcome = await this.#elicit(elicit, request, context);
-      else if (this.#options.fallback === "prompt") outcome = await this.#prompt(request, context);
+      if (elicit) outcome = await this.#elicit(elicit, shownRequest, context);
+      else if (this.#options.fallback === "prompt") outcome = await this.#prompt(shownRequest, context);
       else {
         outcome = {
           via: "fallback",
@@ -101,7 +105,7 @@ export class ApprovalDesk {
   #keepAlive(request: ApprovalRequest, context: ApprovalCallContext): () => void {
     const { keepAlive } = context;
     if (!keepAlive || this.#options.keepAliveMs <= 0) return () => undefined;
-    const message = `Waiting for a human to approve ${request.call.tool} on ${request.call.server}`;
+    const message = `Waiting for a human to approve ${shownName(request.call.tool)} on ${shownName(request.call.server)}`;
     keepAlive(message);
     const timer = setInterval(() => keepAlive(message), this.#options.keepAliveMs);
     timer.unref?.();
@@ -116,7 +120,7 @@ export class ApprovalDesk {
     } catch (error) {
       if (context.signal.aborted) return { via: "elicitation", answer: "aborted", reason: "The client cancelled the call while it waited for approval" };
       if (isTimeout(error)) {
-        this.#options.log(`no answer to the approval request for ${request.call.tool} on ${request.call.server} within ${seconds(timeoutMs)}: denied`);
+        this.#options.log(`no answer to the approval request for ${shownName(request.call.tool)} on ${shownName(request.call.server)} within ${seconds(timeoutMs)}: denied`);
         return { via: "elicitation", answer: "timeout", reason: `Nobody answered the approval request within ${seconds(timeoutMs)}, so the call was denied` };
       }
       return { via: "elicitation", answer: "error", reason: `The approval request failed, so the call was denied: ${messageOf(error)}` };

@@ -1,9 +1,11 @@
 // The MCP elicitation form that asks a human to approve one tool call, and how its answer is read.
+import { shownName, shownText } from "../display.ts";
 import { ruleDescription } from "../runtime.ts";
 import type { ApprovalRequest } from "../types.ts";
 
 const MAX_VALUE_CHARS = 300;
 const MAX_ARGS_SHOWN = 20;
+const MAX_DESCRIPTION_CHARS = 500;
 
 /** The choice field of the form; only "approve" lets the call through. */
 export const DECISION_FIELD = "decision";
@@ -23,14 +25,19 @@ export interface ApprovalForm {
  * A form with one required choice. The call itself is in the message, readable without
  * expanding anything; `_meta["aegisc/call"]` carries it structured for clients that render more.
  * Legacy `enum` + `enumNames` because every client that supports form elicitation accepts it.
+ * Every name and value the client chose is shown escaped and bounded (see shownName), so the
+ * message's lines are the form's own; `call.args` is what the human is shown (redacted by the
+ * caller where `--redact` says so).
  */
 export function approvalForm(request: ApprovalRequest): ApprovalForm {
   const { call, decision, policy } = request;
   const description = ruleDescription(decision, policy);
+  const tool = shownName(call.tool);
+  const server = shownName(call.server);
   const lines = [
-    `Allow the tool call ${call.tool} on the MCP server ${call.server}?`,
+    `Allow the tool call ${tool} on the MCP server ${server}?`,
     "",
-    `Policy rule ${decision.rule} (risk ${decision.risk}) asks for a human's approval${description ? `: ${description}` : "."}`,
+    `Policy rule ${shownName(decision.rule)} (risk ${decision.risk}) asks for a human's approval${description ? `: ${shownText(description, MAX_DESCRIPTION_CHARS)}` : "."}`,
     "",
     ...argumentSummary(call.args ?? {}),
   ];
@@ -43,7 +50,7 @@ export function approvalForm(request: ApprovalRequest): ApprovalForm {
         [DECISION_FIELD]: {
           type: "string",
           title: "Decision",
-          description: `Approve or deny ${call.tool} on ${call.server}`,
+          description: `Approve or deny ${tool} on ${server}`,
           enum: ["approve", "deny"],
           enumNames: ["Approve this call", "Deny it"],
         },
@@ -56,12 +63,12 @@ export function approvalForm(request: ApprovalRequest): ApprovalForm {
   };
 }
 
-/** One line per top-level argument, values as JSON (so control characters stay escaped), long ones cut. */
+/** One line per top-level argument, keys as shownName shows them, values as JSON with unsafe characters escaped, long ones cut. */
 export function argumentSummary(args: Record<string, unknown>): string[] {
   const keys = Object.keys(args);
   if (keys.length === 0) return ["Arguments: none"];
   const lines = ["Arguments:"];
-  for (const key of keys.slice(0, MAX_ARGS_SHOWN)) lines.push(`  ${key}: ${shortJson(args[key])}`);
+  for (const key of keys.slice(0, MAX_ARGS_SHOWN)) lines.push(`  ${shownName(key)}: ${shortJson(args[key])}`);
   if (keys.length > MAX_ARGS_SHOWN) lines.push(`  … and ${keys.length - MAX_ARGS_SHOWN} more arguments`);
   return lines;
 }
@@ -73,9 +80,9 @@ function shortJson(value: unknown): string {
   } catch {
     text = "[unserializable]";
   }
-  if (text.length <= MAX_VALUE_CHARS) return text;
-  const cut = text.slice(0, MAX_VALUE_CHARS);
-  return `${cut}… (${text.length - MAX_VALUE_CHARS} more characters${typeof value === "string" ? `, ${value.length} in all` : ""})`;
+  // JSON escapes C0 controls but not C1 controls, bidi or line separators: shownText does.
+  if (text.length <= MAX_VALUE_CHARS) return shownText(text, MAX_VALUE_CHARS);
+  return `${shownText(text.slice(0, MAX_VALUE_CHARS), MAX_VALUE_CHARS)}… (${text.length - MAX_VALUE_CHARS} more characters${typeof value === "string" ? `, ${value.length} in all` : ""})`;
 }
 
 export type FormAnswer = "approve" | "deny" | "decline" | "cancel";

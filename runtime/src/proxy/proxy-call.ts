@@ -1,6 +1,7 @@
 // One governed tools/call in the proxy: decided, approved, forwarded, audited and answered, without a promise unless something must be waited for.
 import { randomUUID } from "node:crypto";
 import { ErrorCode, McpError, type CallToolResult, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { shownName } from "../display.ts";
 import { mcpResultError } from "../mcp.ts";
 import { DENIED_BY_HUMAN, blockMessage, errorMessage, ruleDescription, type Runtime } from "../runtime.ts";
 import type { AuditStatus, Decision, HumanDecision, RunStatus, ToolCall } from "../types.ts";
@@ -9,7 +10,7 @@ import type { Downstream, ForwardedCall } from "./downstream.ts";
 import { AuditLineText, recordJson, type AuditLineSeal } from "../audit-chain.ts";
 import { argumentsSpan, argumentsText, type ArgumentsText } from "./json-text.ts";
 import { proxyAuditRecord, proxyIntentRecord, proxyOutcomeRecord, type CallAuditContext, type ProxyAuditRecord, type ProxyOutcomeRecord } from "./proxy-audit.ts";
-import type { RedactPath } from "./redact.ts";
+import { redactArgs, type RedactPath } from "./redact.ts";
 
 /** setTimeout's ceiling: "no timeout" for SDK requests, whose default would be 60 s. */
 export const NO_TIMEOUT_MS = 2_147_483_647;
@@ -309,7 +310,10 @@ export class ProxyCall implements ForwardedCall {
     let failure: string | undefined;
     try {
       const keepAlive = this.progressWanted ? { keepAlive: (message: string) => this.#sendProgress({ message }) } : {};
-      const outcome = await host.desk.decide({ call, decision, ...(host.runtime.policy ? { policy: host.runtime.policy } : {}) }, { signal: waiting.signal, ...keepAlive });
+      // What the record masks, the form and the prompt mask too: they pass through the client, its logs and its screen.
+      const paths = host.redactFor(call.server);
+      const shown = paths.length > 0 ? { ...call, args: redactArgs(call.args ?? {}, paths).args } : undefined;
+      const outcome = await host.desk.decide({ call, decision, ...(host.runtime.policy ? { policy: host.runtime.policy } : {}) }, { signal: waiting.signal, ...keepAlive, ...(shown ? { shown } : {}) });
       this.#approval = outcome.answer === "aborted" && !this.#aborted ? { ...outcome, reason: `The proxy shut down (${host.exit?.reason ?? "stopping"}) before the call was approved` } : outcome;
       approved = outcome.answer === "approve";
     } catch (error) {
@@ -445,7 +449,7 @@ export class ProxyCall implements ForwardedCall {
     if (this.#over) return;
     const message = `Internal error in the aegisc proxy: ${errorMessage(error)}`;
     try {
-      this.#host.log(`${this.#tool || this.#params?.name} (request ${JSON.stringify(this.requestId)}): ${message}`);
+      this.#host.log(`${shownName(this.#tool || this.#params?.name)} (request ${shownName(JSON.stringify(this.requestId))}): ${message}`);
     } catch {
       // Logging is not what the call depends on.
     }
@@ -506,7 +510,7 @@ export class ProxyCall implements ForwardedCall {
     const policy = this.#host.runtime.policy;
     // Sentences are joined below; a description's own final period would double up.
     const description = ruleDescription(decision, policy)?.replace(/[.\s]+$/, "");
-    const where = `${this.#tool} on ${this.#downstream?.name}`;
+    const where = `${shownName(this.#tool)} on ${shownName(this.#downstream?.name)}`;
     let text: string;
     if (status === "denied") {
       const reason = this.#approval?.reason ?? error ?? "Denied";

@@ -41,6 +41,7 @@ import {
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { AuditLineSeal } from "../audit-chain.ts";
+import { shownText } from "../display.ts";
 import { createGuard, errorMessage, type Runtime } from "../runtime.ts";
 import type { AuditRecord, AuditSink, GuardModule } from "../types.ts";
 import { RememberedApprovals } from "./approval-binding.ts";
@@ -55,6 +56,7 @@ import { NameRouter, PREFIXABLE_SERVER_NAME } from "./tool-routing.ts";
 const LOOSE_CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: RequestSchema.shape.params });
 
 const MAX_LIST_PAGES = 1000;
+const MAX_LOG_CHARS = 2000;
 
 const NOTIFICATION_REFUSAL = "a tools/call without an id (shaped as a notification) is never forwarded";
 
@@ -153,7 +155,9 @@ class GoverningProxy {
   constructor(options: ProxyOptions) {
     validateOptions(options);
     this.#options = options;
-    this.#log = options.log ?? ((line) => void process.stderr.write(`[aegisc proxy] ${line}\n`));
+    // Log lines quote what clients and servers sent: escaped, so that a line is one line and no terminal sequence.
+    const log = options.log ?? ((line: string) => void process.stderr.write(`[aegisc proxy] ${line}\n`));
+    this.#log = (line) => log(shownText(line, MAX_LOG_CHARS));
     const global = (options.redact ?? []).map(parseRedactPath);
     this.#redact = new Map(options.servers.map((s) => [s.name, [...global, ...(s.redact ?? []).map(parseRedactPath)]]));
     this.#desk = new ApprovalDesk({
