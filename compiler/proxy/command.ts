@@ -23,6 +23,8 @@ export interface ProxyCommandOptions {
   config?: string;
   auditDir?: string;
   auditFsync?: boolean;
+  auditKey?: string;
+  auditHead?: string;
   approval?: "deny" | "prompt";
   approvalTimeout?: number;
   rememberApprovals?: number;
@@ -46,6 +48,8 @@ export function registerProxyCommands(program: Command, io: ProxyIo, setExit: (c
     .option("--config <file>", "an aegisc.proxy.yaml that runs several servers behind one proxy")
     .option("--audit-dir <dir>", "where <server>.jsonl audit files go (default: $XDG_STATE_HOME/aegisc/audit or ~/.local/state/aegisc/audit)")
     .option("--audit-fsync", "flush every audit record to disk (fdatasync) before the call goes on; records already survive a crash or kill -9 of the proxy without it, this also keeps them through a power loss")
+    .option("--audit-key <source>", "seal audit records with HMAC-SHA256 under a key read from env:NAME or file:PATH (never the key itself on the command line), so that no one without it can re-seal an edited file")
+    .option("--audit-head <dir>", "keep each audit file's head (its length and last seal) in <dir>/<file>.head, rewritten after every record; on another disk or out of the audit directory's writers' reach, `audit verify --head` then detects a truncated or rewritten file")
     .addOption(new Option("--approval <fallback>", "when the client cannot show an approval form: deny, or prompt on the controlling terminal (default: deny)").choices(["deny", "prompt"]))
     .option("--approval-timeout <seconds>", "how long a human may take to answer, 0 for no limit (default: 600)", parseSeconds)
     .option("--remember-approvals <seconds>", "reuse an approval for identical calls (same server, tool, arguments, policy) for this long (default: 0, never)", parseSeconds)
@@ -58,10 +62,17 @@ export function registerProxyCommands(program: Command, io: ProxyIo, setExit: (c
   const audit = program.command("audit").description("work with the proxy's audit trails");
   audit
     .command("verify")
-    .description("check the hash chain of audit files; exit 0 intact, 1 tampered (the first bad line is named), 2 unreadable, 3 only a torn line (a crash mid-write)")
+    .description("check the chain of audit files; exit 0 intact, 1 tampered or cut short of its head (the first bad line is named), 2 unreadable, 3 only a torn line (a crash mid-write)")
     .argument("<files...>", "JSONL audit files or fast-glob patterns")
+    .option("--key <source>", "check HMAC seals under the proxy's --audit-key: env:NAME or file:PATH")
+    .option("--head <path>", "check that each file still reaches its head anchor: a .head file, or the proxy's --audit-head directory")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
-    .action(async (files: string[], opts: { format: "text" | "json" }) => setExit(await runAuditVerify(files, opts, io)));
+    .action(async (files: string[], opts: AuditVerifyOptions) => setExit(await runAuditVerify(files, opts, io)));
+  audit
+    .command("repair")
+    .description("move a torn last line (a write a crash cut short) to <file>.torn, so that the file verifies; refuses anything else")
+    .argument("<files...>", "JSONL audit files")
+    .action(async (files: string[]) => setExit(await runAuditRepair(files, io)));
 }
 
 function parseSeconds(value: string): number {
@@ -70,12 +81,38 @@ function parseSeconds(value: string): number {
   return seconds;
 }
 
-export async function runAuditVerify(files: readonly string[], opts: { format: "text" | "json" }, io: CliIo): Promise<number> {
-  const { auditExitCode, renderAuditReports, verifyAuditFiles } = await import("./audit-verify.ts");
-  const reports = await verifyAuditFiles(files, io.cwd);
+export interface AuditVerifyOptions {
+  format: "text" | "json";
+  key?: string;
+  head?: string;
+}
+
+export async function runAuditVerify(files: readonly string[], opts: AuditVerifyOptions, io: CliIo): Promise<number> {
+  const { auditExitCode, readAuditKey, renderAuditReports, verifyAuditFiles } = await import("./audit-verify.ts");
+  let key: Uint8Array | undefined;
+  if (opts.key !== undefined) {
+    const read = await readAuditKey(opts.key, io.env ?? process.env, io.cwd);
+    if ("error" in read) {
+      io.stderr.write(`aegisc audit verify: --key: ${read.error}\n`);
+      return EXIT.usage;
+    }
+    key = read.key;
+  }
+  const reports = await verifyAuditFiles(files, io.cwd, { ...(key ? { key } : {}), ...(opts.head !== undefined ? { head: opts.head } : {}) });
   if (opts.format === "json") io.stdout.write(JSON.stringify({ files: reports }, null, 2) + "\n");
   else io.stdout.write(renderAuditReports(reports));
   return auditExitCode(reports);
+}
+
+export async function runAuditRepair(files: readonly string[], io: CliIo): Promise<number> {
+  const { repairAuditFile } = await import("./audit-verify.ts");
+  let code = 0;
+  for (const file of files) {
+    const outcome = await repairAuditFile(file, io.cwd);
+    io.stdout.write(`${outcome.message}\n`);
+    code = Math.max(code, outcome.code);
+  }
+  return code;
 }
 
 /** Where audit files go when --audit-dir is not given: the user's state directory, never the (client-chosen) working directory. */
@@ -191,7 +228,16 @@ export async function runProxyCommand(command: readonly string[], opts: ProxyCom
 
   // Synchronous appends: every call waits for its record anyway, and thread-pool round trips were most of the proxy's latency.
   const auditFsync = opts.auditFsync ?? config?.auditFsync ?? false;
-  const audit = jsonlAudit({ dir: auditDir, sync: true, fsync: auditFsync });
+  const keySource = opts.auditKey ?? config?.auditKey;
+  let auditKey: Uint8Array | undefined;
+  if (keySource !== undefined) {
+    const { readAuditKey } = await import("./audit-verify.ts");
+    const read = await readAuditKey(keySource, env, opts.auditKey !== undefined || !config ? io.cwd : config.dir);
+    if ("error" in read) return usage(`--audit-key: ${read.error}`);
+    auditKey = read.key;
+  }
+  const auditHead = opts.auditHead !== undefined ? resolve(io.cwd, opts.auditHead) : config?.auditHead;
+  const audit = jsonlAudit({ dir: auditDir, sync: true, fsync: auditFsync, ...(auditKey ? { key: auditKey } : {}), ...(auditHead !== undefined ? { headDir: auditHead } : {}), log: (line) => void io.stderr.write(`[aegisc proxy] ${line}\n`) });
   const approval = opts.approval ?? config?.approval ?? "deny";
   const rememberSeconds = opts.rememberApprovals ?? config?.rememberApprovals ?? 0;
   const approvalTimeout = opts.approvalTimeout ?? config?.approvalTimeout ?? 600;

@@ -14,6 +14,9 @@ export interface ProxyConfig {
   readonly guard?: string;
   readonly auditDir?: string;
   readonly auditFsync?: boolean;
+  /** `audit_key:` where the HMAC key is (env:NAME or file:PATH, relative to the config file), never the key itself. */
+  readonly auditKey?: string;
+  readonly auditHead?: string;
   readonly approval?: "deny" | "prompt";
   readonly approvalTimeout?: number;
   readonly rememberApprovals?: number;
@@ -32,7 +35,7 @@ export interface ConfigLoad {
   ioError?: boolean;
 }
 
-const TOP_KEYS = ["policy", "guard", "audit_dir", "audit_fsync", "approval", "approval_timeout", "remember_approvals", "call_timeout", "redact", "hide_blocked", "agent", "servers"] as const;
+const TOP_KEYS = ["policy", "guard", "audit_dir", "audit_fsync", "audit_key", "audit_head", "approval", "approval_timeout", "remember_approvals", "call_timeout", "redact", "hide_blocked", "agent", "servers"] as const;
 const SERVER_KEYS = ["command", "args", "env", "cwd", "redact"] as const;
 
 export async function loadProxyConfig(path: string, cwd: string): Promise<ConfigLoad> {
@@ -88,6 +91,18 @@ export function parseProxyConfig(text: string, displayPath: string, dir: string)
       case "audit_dir": {
         const auditDir = read.string(value, "audit_dir");
         if (auditDir !== undefined) config.auditDir = resolve(dir, auditDir);
+        break;
+      }
+      case "audit_key": {
+        const source = read.string(value, "audit_key");
+        if (source === undefined) break;
+        if (!source.startsWith("env:") && !source.startsWith("file:")) at(value, "audit_key must say where the key is, env:NAME or file:PATH, never the key itself");
+        else config.auditKey = source;
+        break;
+      }
+      case "audit_head": {
+        const head = read.string(value, "audit_head");
+        if (head !== undefined) config.auditHead = resolve(dir, head);
         break;
       }
       case "approval": {

@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { createHash } from "node:crypto";
 import { sealAuditLine } from "../../runtime/src/audit-chain.ts";
 import { jsonlAudit } from "../../runtime/src/audit-jsonl.ts";
 import { createGuard } from "../../runtime/src/runtime.ts";
@@ -147,5 +148,36 @@ test("a forwarded call's two records: intent then outcome; an outcome without it
   assert.match(String(parsed[2].id), /^[0-9a-f-]{36}$/);
   rmSync(pairDir, { recursive: true, force: true });
 });
+
+test("audit repair: a torn last line is moved to <file>.torn and the file verifies; a whole last record gets its newline; anything else is refused", async () => {
+  const torn = tampered("repair-torn.jsonl", lines.join("\n") + "\n" + lines[4].slice(0, 40));
+  assert.is((await verify(torn)).code, 3);
+  const repaired = await run(["audit", "repair", torn]);
+  assert.is(repaired.code, 0, repaired.stdout);
+  assert.match(repaired.stdout, /repair-torn\.jsonl:6: the torn last line \(40 bytes\) was moved to .*repair-torn\.jsonl\.torn; lines 1-5 verify/);
+  assert.is(readFileSync(torn, "utf8"), lines.join("\n") + "\n");
+  const aside = JSON.parse(readFileSync(`${torn}.torn`, "utf8")) as { line: number; text: string };
+  assert.equal([aside.line, aside.text], [6, lines[4].slice(0, 40)]);
+  assert.is((await verify(torn)).code, 0);
+
+  const unterminated = tampered("repair-newline.jsonl", lines.join("\n"));
+  assert.is((await verify(unterminated)).code, 3);
+  assert.is((await run(["audit", "repair", unterminated])).code, 0);
+  assert.is((await verify(unterminated)).code, 0);
+
+  const middle = tampered("repair-middle.jsonl", [lines[0], lines[1].slice(0, 30), ...sealAfter(lines[1].slice(0, 30))]);
+  assert.is((await verify(middle)).code, 3, "a torn line the chain continued from is torn, not tampering");
+  const refused = await run(["audit", "repair", middle]);
+  assert.is(refused.code, 1);
+  assert.match(refused.stdout, /repair-middle\.jsonl:2: not repaired: a torn line that later records continue from/);
+  const edited = await run(["audit", "repair", tampered("repair-edited.jsonl", lines.map((l, i) => (i === 1 ? l.replace("/data/b", "/data/x") : l)))]);
+  assert.is(edited.code, 1);
+});
+
+/** A record sealed after a torn line, as a restarted writer continues: its prev is the torn text's SHA-256. */
+function sealAfter(tornText: string): string[] {
+  const prev = createHash("sha256").update(tornText, "utf8").digest("hex");
+  return [sealAuditLine(record("/data/z"), prev).line];
+}
 
 test.run();

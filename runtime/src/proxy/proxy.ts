@@ -77,6 +77,7 @@ export interface ProxyOptions {
     writeSync?(record: AuditRecord): void;
     appendSync?(server: string, line: AuditLineSeal): void;
     append?(server: string, line: AuditLineSeal): Promise<void>;
+    head?(server: string): { bytes: number; hash: string } | undefined;
   };
   /** When the client cannot show an elicitation form: deny (default), or prompt on the controlling terminal. */
   approval?: ApprovalFallback;
@@ -613,7 +614,13 @@ class GoverningProxy {
     await (this.#server ? this.#server.close() : this.#upstream.close()).catch(() => undefined);
     this.#desk.close();
     await Promise.all(this.#downstreams.map((d) => d.close()));
-    // Every call is audited by now; the files are closed before another proxy may take them.
+    // Every call is audited by now. Each file's head goes to the log, a checkpoint kept outside the file (`audit verify --head`).
+    for (const spec of this.#options.servers) {
+      const head = this.#options.audit?.head?.(spec.name);
+      const file = this.#options.audit?.fileFor?.(spec.name);
+      if (head && file) this.#log(`audit head of ${file}: ${head.bytes} bytes, last seal ${head.hash}`);
+    }
+    // The files are closed before another proxy may take them.
     await this.#options.audit?.close?.().catch((error: unknown) => this.#log(`closing the audit files: ${errorMessage(error)}`));
     await Promise.all(this.#releaseLocks.map((release) => release().catch(() => undefined)));
     if (exit.code !== 0) this.#log(`exiting: ${exit.reason}`);
