@@ -99,6 +99,7 @@ test("config errors name the line, the column and the likely fix", () => {
   const { errors, config } = parseProxyConfig(
     `polcy: p.yaml
 approval: ask
+audit_key: 3f9c1e0b7a6d5c4b
 servers:
   dev__fs:
     comand: node
@@ -112,11 +113,12 @@ servers:
   );
   assert.is(config, undefined);
   assert.equal(errors, [
-    "aegisc.proxy.yaml:1:1: unknown key `polcy`; did you mean `policy`? (the keys are policy, guard, audit_dir, audit_fsync, approval, approval_timeout, remember_approvals, call_timeout, redact, hide_blocked, agent, servers)",
+    "aegisc.proxy.yaml:1:1: unknown key `polcy`; did you mean `policy`? (the keys are policy, guard, audit_dir, audit_fsync, audit_key, audit_head, approval, approval_timeout, remember_approvals, call_timeout, redact, hide_blocked, agent, servers)",
     "aegisc.proxy.yaml:2:11: approval must be deny or prompt, not \"ask\"",
-    'aegisc.proxy.yaml:4:3: with several servers, tools are named <server>__<tool>, so a server name is letters, digits, ".", "-" and single "_" (not "dev__fs")',
-    "aegisc.proxy.yaml:5:5: unknown key `comand` in server dev__fs; did you mean `command`? (the keys are command, args, env, cwd, redact)",
-    "aegisc.proxy.yaml:4:3: server dev__fs needs `command:`",
+    "aegisc.proxy.yaml:3:12: audit_key must say where the key is, env:NAME or file:PATH, never the key itself",
+    'aegisc.proxy.yaml:5:3: with several servers, tools are named <server>__<tool>, so a server name is letters, digits, ".", "-" and single "_" (not "dev__fs")',
+    "aegisc.proxy.yaml:6:5: unknown key `comand` in server dev__fs; did you mean `command`? (the keys are command, args, env, cwd, redact)",
+    "aegisc.proxy.yaml:5:3: server dev__fs needs `command:`",
   ]);
 });
 
@@ -125,6 +127,8 @@ test("a valid config: paths relative to the file, numbers in args kept as writte
     `policy: [policies/*.yaml]
 audit_dir: ./audit
 audit_fsync: true
+audit_key: env:AEGISC_AUDIT_KEY
+audit_head: ../heads
 remember_approvals: 300
 hide_blocked: true
 servers:
@@ -141,6 +145,8 @@ servers:
   assert.equal(config?.policy, ["policies/*.yaml"]);
   assert.is(config?.auditDir, "/srv/agents/audit");
   assert.is(config?.auditFsync, true);
+  assert.is(config?.auditKey, "env:AEGISC_AUDIT_KEY");
+  assert.is(config?.auditHead, "/srv/heads");
   assert.is(config?.rememberApprovals, 300);
   assert.is(config?.hideBlocked, true);
   assert.equal(config?.servers, [{ name: "fs", command: "npx", args: ["-y", "server", "--port", "8080"], cwd: "/srv/agents/work", env: { DEBUG: "1" } }]);

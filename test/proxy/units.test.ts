@@ -8,6 +8,7 @@ import { approvalKey, canonicalJson, RememberedApprovals } from "../../runtime/s
 import { approvalForm, argumentSummary, readApprovalAnswer } from "../../runtime/src/proxy/approval-form.ts";
 import { LineTransport } from "../../runtime/src/proxy/line-transport.ts";
 import { parseRedactPath, redactArgs, REDACTED } from "../../runtime/src/proxy/redact.ts";
+import { readArgumentsText } from "../../runtime/src/proxy/json-text.ts";
 import { NameRouter } from "../../runtime/src/proxy/tool-routing.ts";
 import { repoRoot } from "./helpers.ts";
 
@@ -19,7 +20,9 @@ test("redact paths: dots, indexes, quoted keys, wildcards, an optional args. pre
   assert.equal(parseRedactPath("items[2].secret").segments, ["items", "2", "secret"]);
   assert.equal(parseRedactPath("env.*").segments, ["env", "*"]);
   assert.equal(parseRedactPath("items[*].token").segments, ["items", "*", "token"]);
-  for (const bad of ["", "a.", "a..b", "a[", "a[x]", 'a["x"', ".a"]) assert.throws(() => parseRedactPath(bad), /invalid --redact path/, bad);
+  assert.equal(parseRedactPath("**.token").segments, ["**", "token"]);
+  assert.equal(parseRedactPath("a[**].b").segments, ["a", "**", "b"]);
+  for (const bad of ["", "a.", "a..b", "a[", "a[x]", 'a["x"', ".a", Array.from({ length: 31 }, () => "a").join(".")]) assert.throws(() => parseRedactPath(bad), /invalid --redact path/, bad);
 });
 
 test("redaction masks what the paths name, copies only what it changes, and reports the paths used", () => {
@@ -36,6 +39,21 @@ test("redaction masks what the paths name, copies only what it changes, and repo
   const proto = JSON.parse('{"__proto__": "x", "a": 1}') as Record<string, unknown>;
   const maskedProto = redactArgs(proto, [parseRedactPath("__proto__")]).args;
   assert.is(Object.getOwnPropertyDescriptor(maskedProto, "__proto__")?.value, REDACTED, "a key named __proto__ is masked, not swallowed");
+});
+
+test("redaction: keys in any letter case, ** at any depth (none included), the same on the parsed value and on the client's text", () => {
+  const text = '{"Headers":{"Authorization":"s1","x":1},"items":[{"TOKEN":"t"},{"k":{"token":"u"}}],"nested":{"content":"c"},"token":"top","deep":[[[{"token":"d"}]]]}';
+  const paths = ["headers.authorization", "**.token", "nested.**"].map(parseRedactPath);
+  const fromValue = redactArgs(JSON.parse(text) as Record<string, unknown>, paths);
+  const fromText = readArgumentsText(text, { start: 0, end: text.length }, paths);
+  assert.equal(JSON.parse(fromText.text), fromValue.args);
+  assert.equal(fromValue.args, { Headers: { Authorization: REDACTED, x: 1 }, items: [{ TOKEN: REDACTED }, { k: { token: REDACTED } }], nested: REDACTED, token: REDACTED, deep: [[[{ token: REDACTED }]]] });
+  assert.equal(fromText.redacted, ["headers.authorization", "**.token", "nested.**"]);
+  // Deeper than the search goes, a value under ** is masked whole (the safe side), never searched by recursion.
+  const deep = JSON.parse(`${'{"a":'.repeat(3000)}1${"}".repeat(3000)}`) as Record<string, unknown>;
+  assert.match(JSON.stringify(redactArgs(deep, [parseRedactPath("**.zz")]).args), /^(\{"a":){1000}"\[REDACTED\]"\}{1000}$/);
+  // Text that JSON.parse reads the same whatever its escapes: keys compared decoded.
+  assert.is(readArgumentsText('{"\\u0070ath":"x"}', { start: 0, end: 17 }, [parseRedactPath("path")]).text, '{"\\u0070ath":"[REDACTED]"}');
 });
 
 test("canonical JSON ignores key order at every depth, keeps array order, never throws", () => {
