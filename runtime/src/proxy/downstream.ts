@@ -90,7 +90,10 @@ class ServerTransport implements Transport {
     this.#lines = new LineSplitter(
       DEFAULT_MAX_LINE_BYTES,
       (line) => this.#onLine(line),
-      () => this.onerror?.(new Error(`the server wrote a line longer than ${DEFAULT_MAX_LINE_BYTES} bytes; it was skipped`)),
+      (head, tail) => {
+        const message = `the server wrote a line longer than ${DEFAULT_MAX_LINE_BYTES} bytes; it was skipped`;
+        if (!this.#failAnswer(head, tail, `The server's answer was longer than ${DEFAULT_MAX_LINE_BYTES} bytes, so it was not passed on`)) this.onerror?.(new Error(message));
+      },
     );
   }
 
@@ -222,6 +225,7 @@ class ServerTransport implements Transport {
     try {
       parsed = JSON.parse(line);
     } catch (error) {
+      if (this.#forwarded.size > 0 && this.#failAnswer(line, line, `The server's answer was not valid JSON (${error instanceof Error ? error.message : String(error)})`)) return;
       this.onerror?.(error instanceof Error ? error : new Error(String(error)));
       return;
     }
@@ -278,6 +282,21 @@ class ServerTransport implements Transport {
     return true;
   }
 
+  /**
+   * A line that cannot be read whole (broken JSON, too long) but that starts or ends as an answer
+   * to one of the proxy's calls does (`{"jsonrpc":"2.0","id":"aegisc-N",` or `,"id":"aegisc-N"}`):
+   * that call fails now rather than waiting for an answer that has come and gone.
+   */
+  #failAnswer(head: string, tail: string, reason: string): boolean {
+    const id = ANSWER_HEAD.exec(head)?.[1] ?? ANSWER_TAIL.exec(tail)?.[1];
+    const call = id !== undefined ? this.#forwarded.get(id) : undefined;
+    if (!call || id === undefined) return false;
+    this.#forwarded.delete(id);
+    this.#disarm(id);
+    call.failed(new McpError(ErrorCode.InternalError, reason));
+    return true;
+  }
+
   /** An answer or progress for one of the proxy's own requests: handled here, and kept from the SDK client. */
   #take(parsed: unknown): boolean {
     if (!isRecord(parsed)) return false;
@@ -327,6 +346,8 @@ class ServerTransport implements Transport {
 }
 
 const ID_PREFIX = "aegisc-";
+const ANSWER_HEAD = /^\s*\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*"(aegisc-\d+)"/;
+const ANSWER_TAIL = /"id"\s*:\s*"(aegisc-\d+)"\s*\}\s*$/;
 const RESULT_FIRST = '{"result":';
 const ID_LAST = ',"jsonrpc":"2.0","id":"aegisc-';
 const ID_FIRST = '{"jsonrpc":"2.0","id":"aegisc-';

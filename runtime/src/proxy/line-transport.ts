@@ -26,17 +26,23 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
  * is whole, so that a character split between chunks survives. A line longer than `maxLineBytes`
  * is dropped up to its end and reported instead of growing the buffer without bound.
  */
+/** How much of an over-long line's start and end is kept, to tell whose answer it was. */
+const EDGE_BYTES = 256;
+
 export class LineSplitter {
   readonly #maxLineBytes: number;
   readonly #onLine: (line: string) => void;
-  readonly #onOverLong: () => void;
+  readonly #onOverLong: (head: string, tail: string) => void;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
-  /** Inside an over-long line: everything up to its end is dropped. */
+  /** Inside an over-long line: everything up to its end is dropped, but its first and last bytes. */
   #skipping = false;
+  #skippedHead = "";
+  #skippedTail: Buffer = Buffer.alloc(0);
   #stopped = false;
 
-  constructor(maxLineBytes: number, onLine: (line: string) => void, onOverLong: () => void) {
+  /** `onOverLong` gets the skipped line's first and last EDGE_BYTES bytes (the id of an answer is in one of them). */
+  constructor(maxLineBytes: number, onLine: (line: string) => void, onOverLong: (head: string, tail: string) => void) {
     this.#maxLineBytes = maxLineBytes;
     this.#onLine = onLine;
     this.#onOverLong = onOverLong;
@@ -57,12 +63,15 @@ export class LineSplitter {
       start = end + 1;
       if (this.#skipping) {
         this.#skipping = false;
+        const tail = Buffer.concat([this.#skippedTail, bytes.subarray(lineStart, end)]);
+        this.#onOverLong(this.#skippedHead, tail.subarray(Math.max(0, tail.length - EDGE_BYTES)).toString("utf8"));
         continue;
       }
       if (this.#pendingBytes + end - lineStart > this.#maxLineBytes) {
+        const whole = Buffer.concat([...this.#pending, bytes.subarray(lineStart, end)]);
         this.#pending = [];
         this.#pendingBytes = 0;
-        this.#onOverLong();
+        this.#onOverLong(whole.subarray(0, EDGE_BYTES).toString("utf8"), whole.subarray(Math.max(0, whole.length - EDGE_BYTES)).toString("utf8"));
         continue;
       }
       let line: string;
@@ -77,13 +86,21 @@ export class LineSplitter {
       }
       this.#onLine(line);
     }
-    if (start >= bytes.length || this.#skipping || this.#stopped) return;
+    if (start >= bytes.length || this.#stopped) return;
     const rest = bytes.length - start;
+    if (this.#skipping) {
+      // Only the last bytes are kept while a line is skipped.
+      const tail = Buffer.concat([this.#skippedTail, bytes.subarray(start)]);
+      this.#skippedTail = Buffer.from(tail.subarray(Math.max(0, tail.length - EDGE_BYTES)));
+      return;
+    }
     if (this.#pendingBytes + rest > this.#maxLineBytes) {
+      const head = Buffer.concat([...this.#pending, bytes.subarray(start)]);
+      this.#skippedHead = head.subarray(0, EDGE_BYTES).toString("utf8");
+      this.#skippedTail = Buffer.from(head.subarray(Math.max(0, head.length - EDGE_BYTES)));
       this.#pending = [];
       this.#pendingBytes = 0;
       this.#skipping = true;
-      this.#onOverLong();
       return;
     }
     // Copied, so that a short rest does not keep a whole large chunk alive.
@@ -124,7 +141,7 @@ export class LineTransport implements Transport {
     this.#lines = new LineSplitter(
       this.#maxLineBytes,
       (line) => this.#handleLine(line),
-      () => this.#rejectOverLong(),
+      (head, tail) => this.#rejectOverLong(head, tail),
     );
   }
 
@@ -258,8 +275,18 @@ export class LineTransport implements Transport {
     }
   }
 
-  #rejectOverLong(): void {
-    this.#reject(null, ErrorCode.ParseError, `Parse error: a message longer than ${this.#maxLineBytes} bytes was skipped`);
+  #rejectOverLong(head: string, tail: string): void {
+    // The request's id, where JSON-RPC writers put it (first, or last as the SDK does), so that its caller is answered.
+    const id = /^\{"jsonrpc":"2\.0","id":(-?\d{1,15}|"(?:[^"\\]|\\.){0,100}")[,}]/.exec(head)?.[1] ?? /,"id":(-?\d{1,15}|"(?:[^"\\]|\\.){0,100}")\}\s*$/.exec(tail)?.[1];
+    let parsed: string | number | null = null;
+    if (id !== undefined) {
+      try {
+        parsed = JSON.parse(id) as string | number;
+      } catch {
+        parsed = null;
+      }
+    }
+    this.#reject(parsed, ErrorCode.ParseError, `Parse error: a message longer than ${this.#maxLineBytes} bytes was skipped`);
   }
 
   #reject(id: string | number | null, code: number, message: string): void {

@@ -1,4 +1,4 @@
-// Faults: the audit directory on a disk that fills up. No call reaches the server unless its intent record is on disk; the file stays whole.
+// Faults: the audit directory on a disk that fills up, or turns read-only. No call reaches the server unless its intent record is on disk; the file stays whole.
 import { readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -76,6 +76,30 @@ test(`a full disk (${disk.kind}): every call the server ran has its intent recor
   assert.equal(last.map((r) => [r.status, r.phase ?? null]), [["forwarded", null], ["success", "outcome"]]);
   // Calls whose outcome could not be written are told apart: forwarded, with no outcome.
   assert.is(verified.open?.length ?? 0, answers.filter((a) => a.error !== undefined).length);
+});
+
+test(`the audit disk turned read-only under a running proxy (${disk.kind}): calls are refused before anything runs, and go on once it is writable again`, async () => {
+  const auditDir = join(disk.dir, "audit-ro");
+  const marks = join(outside, "ro.txt");
+  const proxy = await spawnProxy(["--policy", policy, "--server-name", "dev-fake", "--audit-dir", auditDir, "--", process.execPath, fakeServer, "dev-fake"], { env: disk.env, execArgv: disk.execArgv });
+  assert.is(resultText(await proxy.client.callTool({ name: "mark", arguments: { path: marks, tag: "before" } })), "marked before");
+  if (!disk.readOnly(true)) {
+    // Root without a tmpfs: permissions bind no one, so there is nothing to see.
+    await proxy.close();
+    return;
+  }
+  try {
+    const refused = await proxy.client.callTool({ name: "mark", arguments: { path: marks, tag: "while-read-only" } });
+    assert.is(refused.isError, true);
+    assert.match(resultText(refused), /Refused: Audit log unavailable: (EROFS|EACCES).*was not forwarded/);
+  } finally {
+    disk.readOnly(false);
+  }
+  assert.is(resultText(await proxy.client.callTool({ name: "mark", arguments: { path: marks, tag: "after" } })), "marked after");
+  await proxy.close();
+  assert.equal(readFileSync(marks, "utf8").split("\n").filter(Boolean), ["before", "after"]);
+  const verified = verifyAuditLog(readFileSync(join(auditDir, "dev-fake.jsonl"), "utf8"));
+  assert.ok(verified.ok, JSON.stringify(verified.problems));
 });
 
 test.run();

@@ -1,11 +1,11 @@
-// Faults: a server that crashes mid-call, hangs, writes garbage or errors; bad client input; the client going away; an unwritable audit file.
+// Faults: a server that crashes mid-call, hangs, writes garbage, broken, over-long or invalid UTF-8 lines, answers unknown ids; bad client input; the client going away; an unwritable audit file.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { verifyAuditLog } from "../../runtime/src/audit-chain.ts";
-import { closeAllProxies, deferred, fakeServer, fixtures, inProcessProxy, readAudit, resultText, spawnProxy, tempDir } from "./helpers.ts";
+import { verifyAuditLog } from "../../../runtime/src/audit-chain.ts";
+import { closeAllProxies, deferred, fakeServer, fixtures, inProcessProxy, readAudit, resultText, spawnProxy, tempDir } from "../helpers.ts";
 
 const policy = join(fixtures, "fake-policy.yaml");
 const roots: string[] = [];
@@ -224,5 +224,52 @@ function isRunning(pid: number): boolean {
     return false;
   }
 }
+
+/** Calls the fake server's `bytes` tool: it writes these bytes as they are (@ID@ replaced by the request's id), then nothing. */
+const writeBytes = (proxy: Awaited<ReturnType<typeof inProcessProxy>>, ...chunks: Buffer[]) =>
+  proxy.client.callTool({ name: "bytes", arguments: { base64: chunks.map((c) => c.toString("base64")) } }).then(
+    (result) => ({ result, error: undefined }),
+    (error: Error & { code?: number }) => ({ result: undefined, error }),
+  );
+
+test("a broken answer line (cut JSON), answer-shaped, fails its call at once instead of leaving it waiting; the proxy goes on", async () => {
+  const auditDir = fresh();
+  const proxy = await inProcessProxy(proxyArgs(auditDir));
+  const idFirst = await writeBytes(proxy, Buffer.from('{"jsonrpc":"2.0","id":@ID@,"result":{"content":[{"type":"text","text":"cut he\n'));
+  assert.match(String(idFirst.error?.message), /The server's answer was not valid JSON/);
+  const idLast = await writeBytes(proxy, Buffer.from('{"result":{"content":[{"type":"text","text":"cut"}],,"jsonrpc":"2.0","id":@ID@}\n'));
+  assert.match(String(idLast.error?.message), /The server's answer was not valid JSON/);
+  assert.is(resultText(await proxy.client.callTool({ name: "echo", arguments: { text: "next" } })), "dev-fake: next");
+  await proxy.close();
+  assert.equal(readAudit(join(auditDir, "dev-fake.jsonl")).map((r) => [r.tool, r.status]), [["bytes", "failed"], ["bytes", "failed"], ["echo", "success"]]);
+});
+
+test("an answer longer than the line limit (64 MiB) fails its call with an error; the proxy keeps only the line's edges and goes on", async () => {
+  const auditDir = fresh();
+  const proxy = await inProcessProxy(proxyArgs(auditDir));
+  const big = await proxy.client.callTool({ name: "big", arguments: { size: 65 * 1024 * 1024 } }).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  assert.match(String(big?.message), /The server's answer was longer than 67108864 bytes, so it was not passed on/);
+  assert.is(resultText(await proxy.client.callTool({ name: "echo", arguments: { text: "after" } })), "dev-fake: after");
+  await proxy.close();
+  assert.equal(readAudit(join(auditDir, "dev-fake.jsonl")).map((r) => [r.tool, r.status]), [["big", "failed"], ["echo", "success"]]);
+});
+
+test("invalid UTF-8 in an answer becomes U+FFFD and the answer goes through; answers to ids nobody asked are ignored", async () => {
+  const auditDir = fresh();
+  const proxy = await inProcessProxy(proxyArgs(auditDir));
+  const invalid = await writeBytes(
+    proxy,
+    Buffer.from('{"jsonrpc":"2.0","id":"aegisc-999999","result":{"content":[]}}\n{"jsonrpc":"2.0","id":424242,"result":{}}\n{"jsonrpc":"2.0","id":"nobody","error":{"code":1,"message":"x"}}\n'),
+    Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":@ID@,"result":{"content":[{"type":"text","text":"a'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('b"}]}}\n')]),
+  );
+  assert.is(invalid.error, undefined, String(invalid.error));
+  assert.is(resultText(invalid.result), "a\ufffd\ufffd\ufffdb");
+  assert.is(resultText(await proxy.client.callTool({ name: "echo", arguments: { text: "still" } })), "dev-fake: still");
+  await proxy.close();
+  assert.ok(verifyAuditLog(readFileSync(join(auditDir, "dev-fake.jsonl"), "utf8")).ok);
+});
 
 test.run();
