@@ -155,6 +155,7 @@ export function describeProxyLatency(r: ProxyLatency): string {
     `read_text_file over stdio, medians of ${r.iterations.toLocaleString("en-US")} calls per side after ${r.warmup.toLocaleString("en-US")} warm-up calls:\n` +
     `  direct ${ms(r.directMedianMs)}, through aegisc proxy ${ms(r.proxiedMedianMs)}: ratio ${r.ratio.toFixed(2)} (target ≤ 1.3), ${ms(r.proxiedMedianMs - r.directMedianMs)} added per call\n` +
     `  through a bare byte pipe ${ms(r.passThroughMedianMs)}: ratio ${r.passThroughRatio.toFixed(2)} (the floor of any stdio proxy), ${ms(r.passThroughMedianMs - r.directMedianMs)} added per call\n` +
+    `  through aegisc proxy / through the bare pipe: ${(r.proxiedMedianMs / r.passThroughMedianMs).toFixed(2)} (target ≤ 1.15), ${ms(r.proxiedMedianMs - r.passThroughMedianMs)} more per call\n` +
     `  first ${r.coldCalls} calls after startup: ratio ${r.coldRatio.toFixed(2)}`
   );
 }

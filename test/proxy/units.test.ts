@@ -180,6 +180,21 @@ test("the line transport answers junk with JSON-RPC errors, survives an over-lon
   );
 });
 
+test("an over-long request is answered under its id when the id is at either end of the line (first, or last as the SDK writes it)", async () => {
+  const input = new PassThrough();
+  const out: string[] = [];
+  const transport = new LineTransport(input, { write: (s: string) => out.push(s) }, { maxLineBytes: 64 });
+  transport.onerror = () => undefined;
+  await transport.start();
+  input.write(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"${"a".repeat(100)}"}}\n`);
+  input.write(`{"method":"tools/call","params":{"name":"${"b".repeat(70)}`);
+  input.write(`${"b".repeat(70)}"},"jsonrpc":"2.0","id":"q-8"}\n`);
+  input.write(`{"method":"x","params":"${"c".repeat(100)}"}\n`);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(out.map((line) => (JSON.parse(line) as { id: unknown }).id), [7, "q-8", null]);
+  await transport.close();
+});
+
 test("the line transport's shortcut for plain requests accepts exactly what the SDK's schema accepts", async () => {
   const { JSONRPCMessageSchema } = await import("@modelcontextprotocol/sdk/types.js");
   const lines = [
